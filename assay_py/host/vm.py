@@ -72,7 +72,7 @@ class LuaVM:
         def call(*args: Any) -> Any:
             try:
                 result = fn(*args)
-            except Exception as exc:  # noqa: BLE001 - every failure must reach Lua as text
+            except Exception as exc:  # every failure must reach Lua as text
                 return False, error_text(exc).encode("utf-8", "replace")
             if isinstance(result, tuple):
                 return (True, *(convert(item) for item in result))
