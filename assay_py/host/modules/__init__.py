@@ -1,0 +1,1 @@
+"""Python-backed Lua modules, reached through the registry in ``assay_py.host.registry``."""

@@ -1,0 +1,182 @@
+"""The native half of ``require("assay.rauthy")``.
+
+The logic is :mod:`assay_py.rauthy`; this module only moves values across the boundary. Lua
+never holds a Python object: a client is an integer handle into ``_Clients``, so a script
+cannot walk from it into the Python runtime.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from assay_py.host.lua_files import lua_source
+from assay_py.host.vm import LuaVM
+
+# Lua has one empty-table value; these payload fields are lists, so `{}` there means `[]`.
+_LIST_FIELDS = frozenset(
+    {
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "allowed_origins",
+        "flows_enabled",
+        "scopes",
+        "default_scopes",
+        "challenges",
+        "contacts",
+        "allowed_resources",
+        "default_aud",
+    }
+)
+_CLIENT_OPTIONS = ("connect_timeout", "read_timeout", "verify", "ca_bundle", "retries")
+
+
+class _Clients:
+    """The RauthyClient objects a VM has created, by handle."""
+
+    def __init__(self) -> None:
+        self._next = itertools.count(1)
+        self._by_handle: dict[int, Any] = {}
+
+    def add(self, client: Any) -> int:
+        handle = next(self._next)
+        self._by_handle[handle] = client
+        return handle
+
+    def __getitem__(self, handle: Any) -> Any:
+        try:
+            return self._by_handle[int(handle)]
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("rauthy: not a client handle (use rauthy.client(url, key))") from None
+
+
+def load(vm: LuaVM) -> Any:
+    from assay_py import rauthy
+
+    clients = _Clients()
+
+    def text(value: Any, what: str) -> str:
+        value = vm.from_lua(value)
+        if not isinstance(value, str):
+            raise TypeError(f"{what} must be a string")
+        return value
+
+    def payload_of(value: Any, what: str) -> dict[str, Any]:
+        payload = vm.from_lua(value)
+        if payload is None or payload == []:
+            payload = {}
+        if not isinstance(payload, dict):
+            raise TypeError(f"{what}: payload must be a table")
+        return {k: [] if v == {} and k in _LIST_FIELDS else v for k, v in payload.items()}
+
+    def options(value: Any) -> dict[str, Any]:
+        opts = vm.from_lua(value)
+        if opts is None or opts == [] or opts == {}:
+            return {}
+        if not isinstance(opts, dict):
+            raise TypeError("options must be a table")
+        return opts
+
+    def new_client(url: Any, api_key: Any, opts: Any) -> int:
+        given = options(opts)
+        unknown = sorted(set(given) - {*_CLIENT_OPTIONS, "timeout"})
+        if unknown:
+            raise ValueError(
+                f"rauthy.client: unknown option {unknown[0]!r} "
+                f"(known: timeout, {', '.join(_CLIENT_OPTIONS)})"
+            )
+        if "timeout" in given:  # one number for both, as scripts usually mean it
+            timeout = given.pop("timeout")
+            given.setdefault("connect_timeout", timeout)
+            given.setdefault("read_timeout", timeout)
+        client = rauthy.client(
+            text(url, "rauthy.client: url"), text(api_key, "rauthy.client: api_key"), **given
+        )
+        return clients.add(client)
+
+    def call(handle: Any, area: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        return getattr(getattr(clients[handle], area), method)(*args, **kwargs)
+
+    def wait_healthy(handle: Any, timeout_secs: Any, opts: Any) -> Any:
+        given = options(opts)
+        timeout = 120 if timeout_secs is None else timeout_secs
+        return call(handle, "sys", "wait_healthy", timeout, **given)
+
+    def reconcile(handle: Any, payload: Any, opts: Any) -> Any:
+        given = options(opts)
+        return call(
+            handle,
+            "clients",
+            "reconcile",
+            payload_of(payload, "reconcile"),
+            dry_run=bool(given.get("dry_run", False)),
+        )
+
+    def rotate_secret(handle: Any, client_id: Any, opts: Any) -> Any:
+        hours = options(opts).get("cache_current_hours")
+        return call(
+            handle,
+            "clients",
+            "rotate_secret",
+            text(client_id, "rotate_secret: id"),
+            cache_current_hours=hours,
+        )
+
+    def plan(handle: Any, entries: Any, opts: Any) -> Any:
+        given = options(opts)
+        return call(handle, "clients", "plan", _entries(vm, entries), **given)
+
+    def apply(handle: Any, entries: Any, opts: Any) -> Any:
+        given = options(opts)
+        return call(handle, "clients", "apply", _entries(vm, entries), **given)
+
+    def by_id(method: str) -> Any:
+        return lambda handle, client_id: call(
+            handle, "clients", method, text(client_id, f"{method}: id")
+        )
+
+    def with_payload(method: str) -> Any:
+        return lambda handle, client_payload: call(
+            handle, "clients", method, payload_of(client_payload, method)
+        )
+
+    def preset(name: Any, opts: Any) -> Any:
+        preset_name = text(name, "preset name")
+        return rauthy.client_presets.get(preset_name)(options(opts))
+
+    native = vm.table(
+        {
+            "client": vm.function(new_client),
+            "health": vm.function(lambda h: call(h, "sys", "health")),
+            "wait_healthy": vm.function(wait_healthy),
+            "config": vm.function(lambda h: call(h, "discovery", "config")),
+            "jwks": vm.function(lambda h: call(h, "discovery", "jwks")),
+            "list": vm.function(lambda h: call(h, "clients", "list")),
+            "get": vm.function(by_id("get")),
+            "delete": vm.function(by_id("delete")),
+            "get_secret": vm.function(by_id("get_secret")),
+            "create": vm.function(with_payload("create")),
+            "rebuild": vm.function(with_payload("rebuild")),
+            "put": vm.function(
+                lambda h, client_id, p: call(
+                    h, "clients", "put", text(client_id, "put: id"), payload_of(p, "put")
+                )
+            ),
+            "rotate_secret": vm.function(rotate_secret),
+            "reconcile": vm.function(reconcile),
+            "plan": vm.function(plan),
+            "apply": vm.function(apply),
+            "preset": vm.function(preset),
+            "preset_names": vm.function(lambda: list(rauthy.client_presets.names())),
+        }
+    )
+    return vm.run_module_file(lua_source("assay/rauthy.lua"), "@assay/rauthy.lua", native)
+
+
+def _entries(vm: LuaVM, value: Any) -> list[Any]:
+    entries = vm.from_lua(value)
+    if entries == {}:
+        return []
+    if not isinstance(entries, list):
+        raise TypeError("expected a list of client entries")
+    return entries

@@ -1,0 +1,76 @@
+--- @module assay.rauthy
+--- @description Rauthy IdP admin client: health, discovery, OAuth2 client CRUD, reconcile, presets
+--- @category identity
+--- @env RAUTHY_URL, BOOTSTRAP_API_KEY
+--- @quickref rauthy.client(url, api_key, opts?) -> client | Admin client; api_key is "<name>$<secret>"
+--- @quickref c.clients:reconcile(payload, opts?) -> {action, secret?, drift_on?, drift?, reason?, warnings?} | Create, update or rebuild a client
+--- @quickref rauthy.client_presets.<name>({host=...}) -> payload | Ready-made client payloads
+--
+-- The binding only: every decision is made in Python (assay_py.rauthy). Methods work with
+-- colon and dot calls alike, as scripts written for assay use both.
+
+local native = ...
+
+local M = {}
+
+-- `obj:m(x)` passes obj first, `obj.m(x)` does not; accept both.
+local function methods(defs)
+  local obj = {}
+  for name, fn in pairs(defs) do
+    obj[name] = function(first, ...)
+      if first == obj then return fn(...) end
+      return fn(first, ...)
+    end
+  end
+  return obj
+end
+
+--- Make an admin client. `url` is the API base, e.g. "http://rauthy:8080/auth/v1".
+function M.client(url, api_key, opts)
+  local h = native.client(url, api_key, opts)
+  local c = { base_url = (string.gsub(url, "/+$", "")) }
+
+  c.sys = methods({
+    health = function() return native.health(h) end,
+    wait_healthy = function(timeout_secs, o) return native.wait_healthy(h, timeout_secs, o) end,
+  })
+
+  c.discovery = methods({
+    config = function() return native.config(h) end,
+    jwks = function() return native.jwks(h) end,
+  })
+
+  c.clients = methods({
+    list = function() return native.list(h) end,
+    get = function(id) return native.get(h, id) end,
+    create = function(payload) return native.create(h, payload) end,
+    put = function(id, payload) return native.put(h, id, payload) end,
+    delete = function(id) return native.delete(h, id) end,
+    rebuild = function(payload) return native.rebuild(h, payload) end,
+    get_secret = function(id) return native.get_secret(h, id) end,
+    rotate_secret = function(id, o) return native.rotate_secret(h, id, o) end,
+    reconcile = function(payload, o)
+      if type(payload) ~= "table" or payload.id == nil then
+        error("rauthy.clients:reconcile: payload.id required", 2)
+      end
+      return native.reconcile(h, payload, o)
+    end,
+    plan = function(entries, o) return native.plan(h, entries, o) end,
+    apply = function(entries, o) return native.apply(h, entries, o) end,
+  })
+
+  return c
+end
+
+-- Presets: rauthy.client_presets.openbao({host = "openbao.example.com"}).
+M.client_presets = {}
+for _, name in ipairs(native.preset_names()) do
+  M.client_presets[name] = function(opts) return native.preset(name, opts) end
+end
+
+--- The names of all presets, sorted.
+function M.preset_names()
+  return native.preset_names()
+end
+
+return M

@@ -1,0 +1,123 @@
+---@meta assay.rauthy
+-- LuaLS type stubs for require("assay.rauthy"). Point your editor's `Lua.workspace.library`
+-- at the `lua/library` folder of assay-py to get completion for clients and results.
+
+---@class rauthy.ClientOptions
+---@field timeout? number          seconds, both connect and read
+---@field connect_timeout? number  seconds (default 5)
+---@field read_timeout? number     seconds (default 30)
+---@field verify? boolean          verify TLS certificates (default true)
+---@field ca_bundle? string        path to a PEM CA bundle
+---@field retries? integer         attempts for retryable requests (default 4)
+
+---@class rauthy.ClientPayload
+---@field id string
+---@field name? string
+---@field confidential? boolean
+---@field enabled? boolean
+---@field redirect_uris? string[]
+---@field post_logout_redirect_uris? string[]
+---@field allowed_origins? string[]
+---@field flows_enabled? string[]
+---@field access_token_alg? "RS256"|"RS384"|"RS512"|"EdDSA"
+---@field id_token_alg? "RS256"|"RS384"|"RS512"|"EdDSA"
+---@field auth_code_lifetime? integer     10..300
+---@field access_token_lifetime? integer  10..86400
+---@field scopes? string[]
+---@field default_scopes? string[]
+---@field challenges? ("plain"|"S256")[]  nil or {} disables PKCE
+---@field force_mfa? boolean
+---@field client_uri? string
+---@field contacts? string[]
+---@field backchannel_logout_uri? string
+---@field restrict_group_prefix? string
+
+---@class rauthy.ReconcileResult
+---@field action "create"|"rebuild"|"put"|"noop"
+---@field secret? string       the secret Rauthy minted (confidential create/rebuild only)
+---@field drift_on? string     the first drifting field
+---@field drift? string[]      every drifting field, in Rauthy's field order
+---@field reason? string       "challenges-drift" for a rebuild
+---@field warnings? string[]
+---@field planned? boolean     true for a dry run
+
+---@class rauthy.ReconcileOptions
+---@field dry_run? boolean     decide without changing anything
+
+---@class rauthy.Sys
+local Sys = {}
+---@return boolean
+function Sys:health() end
+---@param timeout_secs? number default 120
+---@return boolean
+function Sys:wait_healthy(timeout_secs) end
+
+---@class rauthy.Discovery
+local Discovery = {}
+---@return table
+function Discovery:config() end
+---@return {keys: table[]}
+function Discovery:jwks() end
+
+---@class rauthy.Clients
+local Clients = {}
+---@return table[]
+function Clients:list() end
+---@param id string
+---@return table|nil
+function Clients:get(id) end
+---@param payload rauthy.ClientPayload
+---@return table
+function Clients:create(payload) end
+---@param id string
+---@param payload rauthy.ClientPayload
+---@return table
+function Clients:put(id, payload) end
+---@param id string
+function Clients:delete(id) end
+---@param payload rauthy.ClientPayload
+---@return table
+function Clients:rebuild(payload) end
+---@param id string
+---@return string
+function Clients:get_secret(id) end
+---@param id string
+---@param opts? {cache_current_hours?: integer}
+---@return string
+function Clients:rotate_secret(id, opts) end
+---@param payload rauthy.ClientPayload
+---@param opts? rauthy.ReconcileOptions
+---@return rauthy.ReconcileResult
+function Clients:reconcile(payload, opts) end
+---@param entries table[]
+---@param opts? {prune?: boolean}
+---@return table
+function Clients:plan(entries, opts) end
+---@param entries table[]
+---@param opts? {parallel?: integer, prune?: boolean, secrets_dir?: string}
+---@return table
+function Clients:apply(entries, opts) end
+
+---@class rauthy.Client
+---@field base_url string
+---@field sys rauthy.Sys
+---@field discovery rauthy.Discovery
+---@field clients rauthy.Clients
+
+---@class rauthy.PresetOptions
+---@field host string
+---@field id? string
+---@field name? string
+
+---@class assay.rauthy
+---@field client_presets table<string, fun(opts: rauthy.PresetOptions): rauthy.ClientPayload>
+local M = {}
+---@param url string
+---@param api_key string "<name>$<secret>"
+---@param opts? rauthy.ClientOptions
+---@return rauthy.Client
+function M.client(url, api_key, opts) end
+---@return string[]
+function M.preset_names() end
+
+return M
