@@ -1,0 +1,3 @@
+from assay_py.cli import main
+
+main()
