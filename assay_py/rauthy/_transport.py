@@ -1,0 +1,252 @@
+"""One pooled httpx client, the API-key auth, retries with backoff, and error mapping."""
+
+from __future__ import annotations
+
+import email.utils
+import enum
+import json
+import random
+import re
+import ssl
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .errors import (
+    RauthyError,
+    RauthyForbidden,
+    RauthyNotFound,
+    RauthyUnauthorized,
+    RauthyUnreachable,
+    RauthyValidationError,
+)
+
+_MAX_BODY_TEXT = 500
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Nothing reached the server: safe to send again whatever the request.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+# The connection broke before an answer: safe to resend only idempotent requests.
+_BROKEN = (*_NOT_SENT, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+class Retry(enum.Enum):
+    """How a request may be repeated."""
+
+    #: GET, PUT /clients/{id}, DELETE, the secret read: connect errors and 429/502/503/504.
+    IDEMPOTENT = "idempotent"
+    #: POST /clients, the rotation: only when nothing was sent.
+    UNSENT_ONLY = "unsent-only"
+
+
+class ApiKey(httpx.Auth):
+    """Adds ``Authorization: API-Key <key>``; its repr never shows the key."""
+
+    def __init__(self, key: str) -> None:
+        self._header = f"API-Key {key}"
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the key (and its secret half) replaced."""
+        for part in (self._key, self._key.partition("$")[2]):
+            if len(part) >= 4:
+                text = text.replace(part, "<redacted>")
+        return text
+
+    def __repr__(self) -> str:
+        return "ApiKey(<redacted>)"
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    attempts: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    max_retry_after: float = 30.0
+
+
+class Transport:
+    """Sends requests relative to a base URL and turns failures into ``RauthyError``s."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        verify: bool | ssl.SSLContext,
+        user_agent: str,
+        retry: RetrySettings,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.base_url = base_url
+        self._auth = ApiKey(api_key)
+        self._retry = retry
+        self._sleep = sleep
+        self._secrets: set[str] = set()
+        self.http = httpx.Client(
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            verify=verify,
+            headers={"User-Agent": user_agent},
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def remember_secret(self, secret: str) -> None:
+        """Secrets seen in answers are scrubbed from any later error text."""
+        self._secrets.add(secret)
+
+    def scrub(self, text: str) -> str:
+        text = self._auth.scrub(text)
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        retry: Retry = Retry.IDEMPOTENT,
+        allow: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
+        """Send with the API key; 2xx (or a status in ``allow``) returns, anything else raises."""
+        return self.send(method, path, body=body, retry=retry, allow=allow)[0]
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        retry: Retry = Retry.IDEMPOTENT,
+        allow: frozenset[int] = frozenset(),
+    ) -> tuple[httpx.Response, int]:
+        """Like :meth:`request`, also telling how many attempts it took."""
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self._retry.attempts
+            try:
+                response = self.http.request(
+                    method, self.base_url + path, json=body, auth=self._auth
+                )
+            except httpx.TransportError as exc:
+                resendable = _NOT_SENT if retry is Retry.UNSENT_ONLY else _BROKEN
+                if last or not isinstance(exc, resendable):
+                    raise self.unreachable(method, path, exc) from None
+                self._sleep(self._backoff(attempt, None))
+                continue
+            if response.status_code in _RETRY_STATUSES and retry is Retry.IDEMPOTENT and not last:
+                self._sleep(self._backoff(attempt, response))
+                continue
+            if response.is_success or response.status_code in allow:
+                return response, attempt
+            raise self.error(method, path, response)
+
+    def probe(self, path: str, timeout: float) -> httpx.Response:
+        """One unauthenticated GET, no retries (health and discovery)."""
+        return self.http.get(self.base_url + path, timeout=timeout)
+
+    def get_public(self, url: str, path_for_errors: str) -> httpx.Response:
+        """An unauthenticated GET with the usual retries (discovery documents)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self._retry.attempts
+            try:
+                response = self.http.get(url)
+            except httpx.TransportError as exc:
+                if last or not isinstance(exc, _BROKEN):
+                    raise self.unreachable("GET", path_for_errors, exc) from None
+                self._sleep(self._backoff(attempt, None))
+                continue
+            if response.status_code in _RETRY_STATUSES and not last:
+                self._sleep(self._backoff(attempt, response))
+                continue
+            if response.is_success:
+                return response
+            raise self.error("GET", path_for_errors, response)
+
+    def _backoff(self, attempt: int, response: httpx.Response | None) -> float:
+        hinted = _retry_after(response) if response is not None else None
+        if hinted is not None:
+            return min(hinted, self._retry.max_retry_after)
+        ceiling = min(self._retry.backoff_max, self._retry.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)  # jitter keeps parallel callers apart
+
+    def unreachable(self, method: str, path: str, exc: Exception) -> RauthyUnreachable:
+        reason = self.scrub(f"{type(exc).__name__}: {exc}")
+        return RauthyUnreachable(
+            f"rauthy {method} {path}: unreachable: {reason}", method=method, path=path
+        )
+
+    def error(self, method: str, path: str, response: httpx.Response) -> RauthyError:
+        error, message = _parse_error_body(response)
+        message = self.scrub(message)
+        kwargs: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "status": response.status_code,
+            "error": error,
+        }
+        status = response.status_code
+        if status == 404:
+            return RauthyNotFound(message, **kwargs)
+        if status == 401:
+            return RauthyUnauthorized(message, **kwargs)
+        if status == 403:
+            return RauthyForbidden(message, **kwargs)
+        if status == 400 and "validation error" in message.lower():
+            return RauthyValidationError(_parse_violations(message), message, **kwargs)
+        return RauthyError(message, **kwargs)
+
+
+def _parse_error_body(response: httpx.Response) -> tuple[str | None, str]:
+    text = response.text
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        error = data.get("error")
+        return (error if isinstance(error, str) else None), data["message"]
+    if not text:
+        return None, response.reason_phrase or "(empty body)"
+    if len(text) > _MAX_BODY_TEXT:
+        text = text[:_MAX_BODY_TEXT] + "..."
+    return None, text
+
+
+def _parse_violations(message: str) -> list[tuple[str, str]]:
+    """Best effort over Rauthy's Rust-Debug text: ``"field": Field([ValidationError { code:``."""
+    found = re.findall(r'"([A-Za-z_]+)":\s*\w+\(\[ValidationError \{ code: "([^"]*)"', message)
+    return [(field, code) for field, code in found] or [("payload", message)]
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is not None:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+    not_before = response.headers.get("x-retry-not-before")  # Rauthy's own 429 hint
+    if not_before is not None and not_before.strip().isdigit():
+        return max(0.0, float(not_before) - time.time())
+    return None

@@ -1,0 +1,114 @@
+"""Exceptions raised by the Rauthy client.
+
+Every error keeps the original module's text shape, ``rauthy <METHOD> <path>: HTTP <status>:
+<message>``, so callers (and Lua scripts matching on strings) can rely on it. No error ever
+carries the API key or a client secret: messages are built from Rauthy's own error text, which
+the transport scrubs before it gets here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "RauthyError",
+    "RauthyForbidden",
+    "RauthyNotFound",
+    "RauthyUnauthorized",
+    "RauthyUnreachable",
+    "RauthyValidationError",
+    "RebuildIncomplete",
+]
+
+#: Rauthy's 403 text for API keys: "Bad permissions for given ApiKey. Needed: Secrets / Read".
+_NEEDED = re.compile(r"Needed:\s*([A-Za-z]+\s*/\s*[A-Za-z]+)")
+
+
+class RauthyError(Exception):
+    """A request to Rauthy failed, or was refused before being sent.
+
+    ``method``/``path``/``status`` are None when no HTTP answer is involved.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.error = error
+        self.message = message
+
+    def __str__(self) -> str:
+        if self.method is not None and self.status is not None:
+            return f"rauthy {self.method} {self.path}: HTTP {self.status}: {self.message}"
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class RauthyNotFound(RauthyError):
+    """HTTP 404 (unknown id, or reading the secret of a public client)."""
+
+
+class RauthyUnauthorized(RauthyError):
+    """HTTP 401: missing, wrong or expired API key."""
+
+
+class RauthyForbidden(RauthyError):
+    """HTTP 403; ``missing_right`` names what the API key lacks, e.g. ``"Secrets / Read"``."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        found = _NEEDED.search(message)
+        self.missing_right: str | None = (
+            re.sub(r"\s*/\s*", " / ", found.group(1)) if found else None
+        )
+
+
+class RauthyValidationError(RauthyError):
+    """A payload breaks Rauthy's rules; ``violations`` lists every ``(field, rule)``.
+
+    Raised before sending anything when we can tell, and for Rauthy's own 400 validation answer.
+    """
+
+    def __init__(
+        self,
+        violations: list[tuple[str, str]],
+        message: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.violations = list(violations)
+        if message is None:
+            listed = "; ".join(f"{field}: {rule}" for field, rule in self.violations)
+            message = f"rauthy: invalid client payload: {listed}"
+        super().__init__(message, **kwargs)
+
+
+class RauthyUnreachable(RauthyError):
+    """No HTTP answer: connection refused, DNS, TLS, timeouts (after retries)."""
+
+
+class RebuildIncomplete(RauthyError):
+    """A rebuild deleted the client and then failed to create it again.
+
+    The client is absent now. ``snapshot`` is the client as it was before the delete;
+    ``__cause__`` is the failure that stopped the create.
+    """
+
+    def __init__(self, client_id: str, snapshot: dict[str, Any] | None, cause: str) -> None:
+        super().__init__(
+            f"rauthy: rebuild of client '{client_id}' failed after it was deleted; the client is"
+            f" now absent, re-running reconcile recreates it (cause: {cause})"
+        )
+        self.client_id = client_id
+        self.snapshot = snapshot

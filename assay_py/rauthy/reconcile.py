@@ -1,0 +1,263 @@
+"""Pure reconcile logic: normalise, diff and plan. No I/O, no httpx.
+
+``plan(desired, live)`` decides what to do with one client; the client's ``execute`` carries it
+out. Drift is judged on normalised values so that a real Rauthy converges (DESIGN.md):
+
+- lists compare as multisets; missing, ``null`` and ``[]`` are equal;
+- ``scopes``/``default_scopes`` compare as sets with ``openid`` ensured, as Rauthy sanitises them;
+- a field Rauthy requires on PUT that the payload leaves out is not drift (it keeps its value);
+- a known optional field left out means "clear it" (PUT is a full replacement);
+- live fields we do not know are not drift, and are carried over in the PUT body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import _schema as s
+from .validate import validate_payload
+
+__all__ = [
+    "Action",
+    "Plan",
+    "complete_put_body",
+    "create_body",
+    "diff",
+    "dropped_scope_warnings",
+    "normalise",
+    "plan",
+]
+
+Action = Literal["create", "rebuild", "put", "noop"]
+Client = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What reconcile will do for one client, and the bodies it will send."""
+
+    action: Action
+    client_id: str
+    desired: Client
+    live: Client | None
+    #: Every drifting field, in Rauthy's response field order.
+    drift: tuple[str, ...] = ()
+    reason: str | None = None
+    #: The complete ``PUT /clients/{id}`` body (for create/rebuild: against Rauthy's defaults).
+    put_body: Client = field(default_factory=dict)
+    #: The ``POST /clients`` body, for create and rebuild.
+    post_body: Client | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def confidential(self) -> bool:
+        """Whether the client ends up confidential (so a created client has a secret)."""
+        return bool(self.put_body.get("confidential"))
+
+    @property
+    def mutates(self) -> bool:
+        return self.action != "noop"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reconcile result shape, without a secret (that only exists after executing)."""
+        out: dict[str, Any] = {"action": self.action}
+        if self.action == "put":
+            out["drift_on"] = self.drift[0]
+        if self.action == "rebuild" and self.reason is not None:
+            out["reason"] = self.reason
+        if self.action in ("put", "rebuild") and self.drift:
+            out["drift"] = list(self.drift)
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
+
+
+def plan(
+    desired: Mapping[str, Any],
+    live: Mapping[str, Any] | None,
+    *,
+    known_scopes: Collection[str] | None = None,
+) -> Plan:
+    """Decide create / rebuild / put / noop for ``desired`` given the ``live`` client (or None).
+
+    ``known_scopes`` (the server's scope table, e.g. discovery's ``scopes_supported``) lets
+    scopes Rauthy would drop become warnings instead of drift that never goes away.
+    Raises :class:`RauthyValidationError` for an invalid payload.
+    """
+    validate_payload(desired)
+    want = dict(desired)
+    client_id: str = want["id"]
+    if live is None:
+        return Plan(
+            action="create",
+            client_id=client_id,
+            desired=want,
+            live=None,
+            put_body=complete_put_body(want, _fresh_client(want)),
+            post_body=create_body(want),
+            warnings=tuple(_unknown_scope_warnings(want, known_scopes)),
+        )
+    have = dict(live)
+    drift, warnings = diff(want, have, known_scopes=known_scopes)
+    if _pkce_missing_live(want, have):
+        return Plan(
+            action="rebuild",
+            client_id=client_id,
+            desired=want,
+            live=have,
+            drift=drift,
+            reason="challenges-drift",
+            put_body=complete_put_body(want, _fresh_client(want)),
+            post_body=create_body(want),
+            warnings=tuple(warnings),
+        )
+    if drift:
+        if want.get("confidential") is True and have.get("confidential") is False:
+            warnings.append(
+                "confidential: turning the client confidential makes Rauthy mint a new secret;"
+                " read it with get_secret()"
+            )
+        return Plan(
+            action="put",
+            client_id=client_id,
+            desired=want,
+            live=have,
+            drift=drift,
+            put_body=complete_put_body(want, have),
+            warnings=tuple(warnings),
+        )
+    return Plan(
+        action="noop", client_id=client_id, desired=want, live=have, warnings=tuple(warnings)
+    )
+
+
+def diff(
+    desired: Mapping[str, Any],
+    live: Mapping[str, Any],
+    *,
+    known_scopes: Collection[str] | None = None,
+) -> tuple[tuple[str, ...], list[str]]:
+    """Drifting fields in Rauthy's response order, and warnings about dropped scopes."""
+    drift: list[str] = []
+    warnings = _unknown_scope_warnings(desired, known_scopes)
+    for name in s.FIELD_ORDER:
+        if name == "id":
+            continue
+        if name not in desired:
+            if name in s.REQUIRED_ON_PUT:
+                continue  # Rauthy keeps the live value: not drift
+            want: Any = None  # optional and left out: "clear it"
+        else:
+            want = desired[name]
+        if name in s.SCOPE_FIELDS and known_scopes is not None and want is not None:
+            want = [scope for scope in want if scope in known_scopes or scope == "openid"]
+        if normalise(name, want) != normalise(name, live.get(name)):
+            drift.append(name)
+    return tuple(drift), warnings
+
+
+def normalise(name: str, value: Any) -> str:
+    """A canonical text for ``value`` of field ``name``; equal texts mean no drift."""
+    if name in s.SCOPE_FIELDS:
+        scopes = set(value or ())
+        if not any("openid" in scope for scope in scopes):
+            scopes.add("openid")  # Rauthy always ensures it
+        return _canonical(sorted(scopes))
+    if name in s.LIST_FIELDS:
+        return _canonical(sorted(_canonical(entry) for entry in value or ()))
+    if name == "claims_at_root" and value is None:
+        return _canonical(False)  # Rauthy's default, always present in its answer
+    return _canonical(value)
+
+
+def create_body(desired: Mapping[str, Any]) -> Client:
+    """The ``NewClientRequest`` subset ``POST /clients`` takes (unset fields omitted)."""
+    return {name: desired[name] for name in s.CREATE_FIELDS if desired.get(name) is not None}
+
+
+def complete_put_body(desired: Mapping[str, Any], base: Mapping[str, Any]) -> Client:
+    """Full ``PUT`` body: ``base`` (live, or Rauthy's defaults), then ``desired``, then ``id``.
+
+    Known optional fields the payload leaves out are dropped (cleared); required ones keep the
+    base value; unknown live fields are carried over. An empty ``challenges`` is omitted because
+    Rauthy answers 400 to ``[]`` while omitted means "PKCE off".
+    """
+    merged: Client = {}
+    for name, value in base.items():
+        if name not in s.OPTIONAL_ON_PUT:
+            merged[name] = value
+    for name in s.REQUIRED_ON_PUT:
+        if merged.get(name) is None:
+            merged[name] = _required_default(name)
+    merged.update(desired)
+    merged["id"] = desired["id"]
+    ordered = {name: merged[name] for name in s.FIELD_ORDER if name in merged}
+    ordered.update({name: value for name, value in merged.items() if name not in ordered})
+    return {
+        name: value
+        for name, value in ordered.items()
+        if not (value is None or (name == "challenges" and not value))
+    }
+
+
+def dropped_scope_warnings(desired: Mapping[str, Any], answer: Mapping[str, Any]) -> list[str]:
+    """Warnings for scopes we sent that Rauthy's answer no longer lists (unknown to it)."""
+    warnings: list[str] = []
+    for name in ("scopes", "default_scopes"):
+        sent = desired.get(name)
+        if sent is None or name not in answer:
+            continue
+        kept = set(answer.get(name) or ())
+        for scope in _unique(sent):
+            if scope not in kept:
+                warnings.append(_dropped_text(name, scope))
+    return warnings
+
+
+def _unknown_scope_warnings(
+    desired: Mapping[str, Any], known_scopes: Collection[str] | None
+) -> list[str]:
+    if known_scopes is None:
+        return []
+    return [
+        _dropped_text(name, scope)
+        for name in ("scopes", "default_scopes")
+        for scope in _unique(desired.get(name) or ())
+        if scope not in known_scopes and scope != "openid"
+    ]
+
+
+def _dropped_text(name: str, scope: str) -> str:
+    return (
+        f"{name}: Rauthy drops the scope '{scope}' because it is not in its scope table;"
+        " create the scope in Rauthy or remove it from the payload"
+    )
+
+
+def _pkce_missing_live(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
+    """The original's rebuild rule: PKCE declared, but the live client has none."""
+    return bool(desired.get("challenges")) and not live.get("challenges")
+
+
+def _fresh_client(desired: Mapping[str, Any]) -> Client:
+    """What ``POST /clients`` answers for ``desired``: its create subset on Rauthy's defaults."""
+    fresh: Client = {"id": desired["id"], **s.CREATE_DEFAULTS}
+    fresh.update(create_body(desired))
+    return fresh
+
+
+def _required_default(name: str) -> Any:
+    if name in s.CREATE_DEFAULTS:
+        return s.CREATE_DEFAULTS[name]
+    return False if name == "confidential" else []
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
