@@ -1,0 +1,180 @@
+"""``RauthyEmulator``: the public face (context manager, start/stop, assertions helpers)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from ._app import App
+from ._clients import to_response
+from ._faults import Faults, RequestLog, RequestRecord
+from ._server import EmulatorServer
+from ._state import Store, full_access, make_api_key
+
+DEFAULT_KEY_NAME = "ansible"
+
+
+class RauthyEmulator:
+    """A Rauthy admin API on ``http://127.0.0.1:<port>/auth/v1``.
+
+    ``version`` is ``"0.35.2"`` (the release, default) or ``"0.36"`` (the nightly). ``api_key``
+    is a full token ``name$secret``; without one, a key named ``ansible`` with every group and
+    right is made (or reused from ``state_file``).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        api_key: str | None = None,
+        version: str = "0.35.2",
+        state_file: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if not (version == "0.35.2" or version.startswith("0.36")):
+            raise ValueError("version: must be '0.35.2' or '0.36'")
+        self.version = version
+        self.faults = Faults()
+        self._log = RequestLog()
+        self._server = EmulatorServer(port, self.faults, self._log)
+        self.port: int = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/auth/v1"
+        self._store = Store(f"http://127.0.0.1:{self.port}", state_file)
+        self._server.app = App(self._store, version, self.url + "/")
+        self._key_name = self._install_default_key(api_key)
+        self._thread: threading.Thread | None = None
+
+    def _install_default_key(self, api_key: str | None) -> str:
+        if api_key is not None:
+            name, dollar, secret = api_key.partition("$")
+            if not dollar:
+                raise ValueError("api_key: must be 'NAME$SECRET'")
+            key = make_api_key(name, full_access(), secret=secret)
+        elif DEFAULT_KEY_NAME in self._store.api_keys:
+            return DEFAULT_KEY_NAME
+        else:
+            key = make_api_key(DEFAULT_KEY_NAME, full_access())
+        with self._store.lock:
+            self._store.api_keys[key.name] = key
+            self._store.changed()
+        self._store.persist()
+        return key.name
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> RauthyEmulator:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"rauthy-emulator-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.close_connections()
+        self._server.server_close()
+
+    def __enter__(self) -> RauthyEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"RauthyEmulator(url={self.url!r}, version={self.version!r})"
+
+    # --- keys ----------------------------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        """The full token ``name$secret`` of the emulator's own key."""
+        return f"{self._key_name}${self.api_key_secret}"
+
+    @property
+    def api_key_secret(self) -> str:
+        with self._store.lock:
+            return self._store.api_keys[self._key_name].secret
+
+    def add_api_key(
+        self,
+        name: str,
+        access: Mapping[str, Sequence[str]] | None = None,
+        expires: float | None = None,
+        secret: str | None = None,
+    ) -> str:
+        """Add (or replace) a key; ``expires`` is unix seconds. Returns the token."""
+        if access is None:
+            access = {"Clients": ["read", "create", "update", "delete"], "Secrets": ["read"]}
+        key = make_api_key(name, access, expires, secret)
+        with self._store.lock:
+            self._store.api_keys[key.name] = key
+            self._store.changed()
+        self._store.persist()
+        return f"{key.name}${key.secret}"
+
+    # --- assertions ----------------------------------------------------------------------
+
+    def client_secret(self, client_id: str) -> str | None:
+        with self._store.lock:
+            client = self._store.clients.get(client_id)
+            return None if client is None else client.secret
+
+    def valid_client_secrets(self, client_id: str) -> list[str]:
+        """The live secret first, then rotated ones still cached (``cache_current_hours``)."""
+        now = time.time()
+        with self._store.lock:
+            client = self._store.clients.get(client_id)
+            if client is None or client.secret is None:
+                return []
+            cached = [s for s, until in client.cached_secrets if until > now]
+            return [client.secret, *cached]
+
+    def get_client(self, client_id: str) -> dict[str, Any] | None:
+        with self._store.lock:
+            client = self._store.clients.get(client_id)
+            return None if client is None else to_response(client, self.version, True)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        return self._log.snapshot()
+
+    def request_count(self, method: str | None = None, path_prefix: str | None = None) -> int:
+        """Requests seen, filtered; ``path_prefix`` may include ``/auth/v1`` or not."""
+        count = 0
+        for record in self._log.snapshot():
+            if method is not None and record.method != method.upper():
+                continue
+            if path_prefix is not None:
+                route = record.path.removeprefix("/auth/v1")
+                if not (record.path.startswith(path_prefix) or route.startswith(path_prefix)):
+                    continue
+            count += 1
+        return count
+
+    def handler_stats(self) -> tuple[int, float]:
+        """``(requests handled, seconds spent server-side)`` since start, for benchmarks."""
+        with self._server.stats_lock:
+            return self._server.handled, self._server.handler_seconds
+
+    def reset(self) -> None:
+        """Fresh state (only the ``rauthy`` client); faults and log cleared; keys kept."""
+        with self._store.lock:
+            self._store.reset_clients()
+            self._store.changed()
+        self._store.persist()
+        self.faults.clear()
+        self._log.clear()

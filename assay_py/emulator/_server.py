@@ -1,0 +1,176 @@
+"""HTTP/1.1 keep-alive plumbing on ``ThreadingHTTPServer``: read, fault, dispatch, write.
+
+Each response goes out in a single ``write`` (status line, headers and body together), which
+avoids Nagle/delayed-ACK stalls on keep-alive connections and keeps the hot path short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from email.utils import formatdate
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ._app import ApiError, App, Request, Response
+from ._faults import Faults, RequestLog, RequestRecord, redact_headers
+
+MAX_BODY = 2 * 1024 * 1024  # actix's default JSON limit
+
+_DEFAULT_HEADERS = (
+    b"x-frame-options: DENY\r\n"
+    b"x-content-type-options: nosniff\r\n"
+    b"strict-transport-security: max-age=31536000;includeSubDomains\r\n"
+    b"referrer-policy: no-referrer\r\n"
+    b"x-robots-tag: noindex, nofollow\r\n"
+    b"content-security-policy: frame-ancestors 'none'; object-src 'none';\r\n"
+    b"cache-control: no-store\r\n"
+)
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_FAULT_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+
+
+class _DateCache:
+    """``Date`` header text, recomputed at most once per second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def get(self) -> str:
+        now = int(time.time())
+        if now != self._second:
+            self._second, self._text = now, formatdate(now, usegmt=True)
+        return self._text
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int, faults: Faults, log: RequestLog) -> None:
+        self.app: App | None = None
+        self.faults = faults
+        self.log = log
+        self.dates = _DateCache()
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        self.stats_lock = threading.Lock()
+        self.handled = 0
+        self.handler_seconds = 0.0
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    def close_connections(self) -> None:
+        """Wake idle keep-alive threads so that stop() leaves nothing behind."""
+        with self.connections_lock:
+            for conn in list(self.connections):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+    timeout = 120  # idle keep-alive connections are closed after this
+    _started = 0.0
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the request log is ``emu.requests``; never print (headers may hold secrets)
+
+    def parse_request(self) -> bool:
+        # Starts the server-side clock once the request line has arrived (not while idle).
+        self._started = time.perf_counter()
+        return super().parse_request()
+
+    def _serve(self) -> None:
+        server = self.server
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        path, _, query = self.path.partition("?")
+        method = self.command
+        route = path[len("/auth/v1") :] if path.startswith("/auth/v1/") else path
+        decision = server.faults.decide(method, path, route)
+        if decision.delay_s:
+            time.sleep(decision.delay_s)  # outside every lock
+        if decision.drop == "before":
+            return self._drop(method, path, headers)
+        body = self._read_body(headers)
+        if body is None:
+            response = Response(413)
+        elif decision.fail_status is not None:
+            status = decision.fail_status
+            error = _FAULT_ERRORS.get(status, "Internal")
+            response = ApiError(status, error, "emulated fault").response()
+        else:
+            assert server.app is not None
+            response = server.app.dispatch(Request(method, path, query, headers, body))
+        if decision.drop == "after":
+            return self._drop(method, path, headers)
+        self._write(response)
+        server.log.append(RequestRecord(method, path, redact_headers(headers), response.status))
+        elapsed = time.perf_counter() - self._started
+        with server.stats_lock:
+            server.handled += 1
+            server.handler_seconds += elapsed
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+    def _read_body(self, headers: dict[str, str]) -> bytes | None:
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            return self._read_chunked()
+        length = int(headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes | None:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            total += size
+            if total > MAX_BODY:
+                self.close_connection = True
+                return None
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _drop(self, method: str, path: str, headers: dict[str, str]) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+        self.server.log.append(RequestRecord(method, path, redact_headers(headers), None))
+
+    def _write(self, response: Response) -> None:
+        status = response.status
+        head = [
+            f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n",
+            f"date: {self.server.dates.get()}\r\n",
+            f"content-length: {len(response.body)}\r\n",
+        ]
+        if response.content_type:
+            head.append(f"content-type: {response.content_type}\r\n")
+        head.extend(f"{name}: {value}\r\n" for name, value in response.headers)
+        if self.close_connection:
+            head.append("connection: close\r\n")
+        body = b"" if self.command == "HEAD" else response.body
+        self.wfile.write("".join(head).encode("latin-1") + _DEFAULT_HEADERS + b"\r\n" + body)
