@@ -1,0 +1,90 @@
+"""The ``crypto`` global: ``hash``, ``hmac`` and ``random``.
+
+``crypto.hash(s, alg?)`` and ``crypto.hmac(key, data, alg?, raw?)`` give lowercase hex (or raw
+bytes for ``hmac`` with ``raw == true``); algorithms are the SHA-2 and SHA-3 families, named
+case-insensitively, ``sha256`` by default. ``crypto.random(len?)`` is ``len`` (default 32)
+characters of ``[A-Za-z0-9]`` from the OS's secure source.
+
+``hashlib`` (OpenSSL) and ``secrets`` are imported on first use: together they cost several
+milliseconds of start-up that most scripts never need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assay_py.host.builtins.log import lua_text, lua_type_name
+from assay_py.host.vm import LuaVM
+
+SUPPORTED = ("sha224", "sha256", "sha384", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512")
+
+_ALPHANUMERIC = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+# Bytes below 248 (= 4 * 62) map onto the alphabet evenly; the rest are dropped, so every
+# character is equally likely.
+_UNBIASED_LIMIT = 4 * len(_ALPHANUMERIC)
+_TO_ALPHANUMERIC = bytes(_ALPHANUMERIC[i % len(_ALPHANUMERIC)] for i in range(256))
+_BIASED_BYTES = bytes(range(_UNBIASED_LIMIT, 256))
+# The original VM has a 64 MiB memory limit; a larger string could never be made there.
+MAX_RANDOM_LENGTH = 64 * 1024 * 1024
+
+
+def _algorithm(raw: Any, where: str) -> str:
+    if raw is None:
+        return "sha256"
+    name = lua_text(raw, f"{where}: algorithm").decode("utf-8", "replace")
+    if name.lower() not in SUPPORTED:
+        raise ValueError(
+            f"{where}: unsupported algorithm: {name} (supported: {', '.join(SUPPORTED)})"
+        )
+    return name.lower().replace("-", "_")  # hashlib spells SHA-3 "sha3_256"
+
+
+def hash_hex(data: Any = None, algorithm: Any = None) -> str:
+    import hashlib
+
+    text = lua_text(data, "crypto.hash: first argument")
+    return hashlib.new(_algorithm(algorithm, "crypto.hash"), text).hexdigest()
+
+
+def hmac_digest(key: Any = None, data: Any = None, algorithm: Any = None, raw: Any = None) -> Any:
+    import hmac
+
+    mac = hmac.new(
+        lua_text(key, "crypto.hmac: key"),
+        lua_text(data, "crypto.hmac: data"),
+        _algorithm(algorithm, "crypto.hmac"),
+    )
+    return mac.digest() if raw is True else mac.hexdigest()
+
+
+def random_alphanumeric(length: Any = 32) -> bytes:
+    if length is None:
+        length = 32
+    if isinstance(length, bool) or not isinstance(length, (int, float)):
+        raise TypeError(f"crypto.random: length must be a number, got {lua_type_name(length)}")
+    if not float(length).is_integer() or length <= 0 or length > MAX_RANDOM_LENGTH:
+        raise ValueError(
+            f"crypto.random: length must be a whole number from 1 to {MAX_RANDOM_LENGTH}, "
+            f"got {length}"
+        )
+    import secrets
+
+    wanted = int(length)
+    out = b""
+    while len(out) < wanted:
+        chunk = secrets.token_bytes(wanted - len(out) + 16)
+        out += chunk.translate(_TO_ALPHANUMERIC, _BIASED_BYTES)
+    return out[:wanted]
+
+
+def install(vm: LuaVM) -> None:
+    vm.set_global(
+        "crypto",
+        vm.table(
+            {
+                "hash": vm.function(hash_hex),
+                "hmac": vm.function(hmac_digest),
+                "random": vm.function(random_alphanumeric),
+            }
+        ),
+    )

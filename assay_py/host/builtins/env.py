@@ -1,0 +1,57 @@
+"""The ``env`` global: ``env.get(name)``, ``env.set(name, value)``, ``env.list()``.
+
+``env.get`` looks in the table ``env._check_env`` first (YAML check mode injects a check's
+``env`` there), then in the process environment. Names and values are Lua strings; they map
+to the OS environment through UTF-8 with ``surrogateescape``, so no byte is lost.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from assay_py.host._engine import lupa_engine
+from assay_py.host.builtins.log import lua_text
+from assay_py.host.vm import LuaVM
+
+
+def _name(raw: Any, where: str) -> str:
+    return lua_text(raw, f"{where}: name").decode("utf-8", "surrogateescape")
+
+
+def _process_get(raw_name: Any = None) -> str | None:
+    return os.environ.get(_name(raw_name, "env.get"))
+
+
+def _set(raw_name: Any = None, raw_value: Any = None) -> None:
+    name = _name(raw_name, "env.set")
+    if raw_value is None:
+        os.environ.pop(name, None)
+        return
+    value = lua_text(raw_value, "env.set: value").decode("utf-8", "surrogateescape")
+    try:
+        os.environ[name] = value
+    except ValueError as exc:  # '=' or NUL in the name, NUL in the value
+        raise ValueError(f"env.set: cannot set {name!r}: {exc}") from None
+
+
+def _list() -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in sorted(os.environ.items())]
+
+
+def install(vm: LuaVM) -> None:
+    env = vm.table()
+
+    def get(raw_name: Any = None) -> Any:
+        check_env = env[b"_check_env"]
+        if lupa_engine().lua_type(check_env) == "table":
+            injected = check_env[lua_text(raw_name, "env.get: name")]
+            if injected is not None:
+                return injected
+        return _process_get(raw_name)
+
+    env[b"get"] = vm.function(get)
+    env[b"set"] = vm.function(_set)
+    env[b"list"] = vm.function(_list)
+    env[b"_process_get"] = vm.function(_process_get)
+    vm.set_global("env", env)

@@ -1,0 +1,75 @@
+"""The ``log`` global: ``log.info/warn/error(msg)`` (and ``log.debug``) as lines on stderr.
+
+Each line reads ``2026-05-11T12:00:00.123456Z  INFO message``: a UTC timestamp with
+microseconds, the level right-aligned in five columns, then the message, as the original
+runtime's tracing output (without its colours). ``ASSAY_LOG_LEVEL`` (``debug``, ``info``,
+``warn``, ``error``; default ``info``) sets the lowest level shown; ``assay-py -v`` sets it
+to ``debug``.
+
+This module also holds :func:`lua_text`, the string-argument rule every builtin shares.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from assay_py.host._engine import lupa_engine
+from assay_py.host.vm import LuaVM
+
+_LEVELS = {"debug": 10, "info": 20, "warn": 30, "error": 40}
+
+
+def lua_text(value: Any, what: str) -> bytes:
+    """A string argument as bytes, coercing numbers as Lua does; anything else raises.
+
+    ``what`` names the argument in the error, e.g. ``"fs.read: path"``.
+    """
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a string, got {lua_type_name(value)}")
+    # Integers print in full (as Lua 5.5 does); other numbers with Lua's "%.14g".
+    return (str(value) if isinstance(value, int) else f"{value:.14g}").encode()
+
+
+def lua_type_name(value: Any) -> str:
+    """The Lua type name of a raw Lua value, for error messages."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, bytes):
+        return "string"
+    return str(lupa_engine().lua_type(value) or type(value).__name__)
+
+
+def _threshold() -> int:
+    # Read per call: the CLI (or a script through env.set) may change it after install.
+    return _LEVELS.get(os.environ.get("ASSAY_LOG_LEVEL", "").lower(), _LEVELS["info"])
+
+
+def emit(level: str, message: str) -> None:
+    """Write one log line to stderr if ``level`` passes ``ASSAY_LOG_LEVEL``."""
+    if _LEVELS[level] < _threshold():
+        return
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stream = sys.stderr  # looked up per call so redirections (and test capture) apply
+    stream.write(f"{stamp} {level.upper():>5} {message}\n")
+    stream.flush()
+
+
+def _logger(level: str) -> Any:
+    def log(message: Any = None) -> None:
+        text = lua_text(message, f"log.{level}: message")
+        emit(level, text.decode("utf-8", "replace"))
+
+    return log
+
+
+def install(vm: LuaVM) -> None:
+    vm.set_global("log", vm.table({level: vm.function(_logger(level)) for level in _LEVELS}))

@@ -1,0 +1,64 @@
+"""The ``os`` global: LuaJIT's own ``os`` table plus ``hostname()``, ``arch()``, ``platform()``.
+
+The original runtime replaced ``os`` with a reduced table (no ``getenv``); assay-py keeps the
+whole LuaJIT table, so scripts written against the documented ``os.getenv`` also run.
+``arch`` and ``platform`` use the names the original reports (Rust's target names).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from assay_py.host.vm import LuaVM
+
+_ARCH_ALIASES = {
+    "amd64": "x86_64",
+    "x64": "x86_64",
+    "arm64": "aarch64",
+    "i386": "x86",
+    "i486": "x86",
+    "i586": "x86",
+    "i686": "x86",
+    "ppc64le": "powerpc64",
+    "ppc64": "powerpc64",
+}
+
+_PLATFORM_PREFIXES = (("darwin", "macos"), ("win32", "windows"), ("cygwin", "windows"))
+
+
+def _uname() -> tuple[str, str]:
+    """(hostname, machine). ``platform`` costs ~10 ms to import, so only where ``os.uname``
+    is missing (Windows)."""
+    if hasattr(os, "uname"):
+        info = os.uname()
+        return info.nodename, info.machine
+    import platform
+
+    return platform.node(), platform.machine()
+
+
+def arch() -> str:
+    machine = _uname()[1].lower()
+    if machine.startswith("armv"):
+        return "arm"
+    return _ARCH_ALIASES.get(machine, machine)
+
+
+def platform_name() -> str:
+    for prefix, name in _PLATFORM_PREFIXES:
+        if sys.platform.startswith(prefix):
+            return name
+    # "linux", "freebsd13" -> "freebsd", ...: Rust names carry no version digits.
+    return sys.platform.rstrip("0123456789")
+
+
+def hostname() -> str:
+    return _uname()[0]
+
+
+def install(vm: LuaVM) -> None:
+    lua_os = vm.globals.os
+    lua_os[b"hostname"] = vm.function(hostname)
+    lua_os[b"arch"] = vm.function(arch)
+    lua_os[b"platform"] = vm.function(platform_name)

@@ -1,0 +1,211 @@
+"""The ``yaml`` global: ``yaml.parse(s)``, ``yaml.parse_all(s)``, ``yaml.encode(v)``.
+
+Plain scalars follow YAML 1.2's core schema, as the original runtime's parser does: only
+``true``/``false`` are booleans (``yes``, ``no``, ``on`` stay strings), ``017`` is 17,
+``0o17`` is 15, and dates stay strings. PyYAML alone reads YAML 1.1, so the loader swaps
+those rules in. Parsed values follow the JSON rules: ``null`` (and NaN/infinity) become
+``nil``, keys become strings. ``yaml.encode`` quotes any string a 1.1 *or* 1.2 reader would
+take for something else, sorts keys, and writes an empty table as ``{}``.
+
+PyYAML is imported on first use (it costs start-up time most scripts never need).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from typing import Any
+
+from assay_py.host._convert import ConversionError
+from assay_py.host.builtins.log import lua_text, lua_type_name
+from assay_py.host.vm import LuaVM
+
+# Bounds what one document may expand to through aliases ("billion laughs"), and nesting.
+MAX_VALUES = 5_000_000
+MAX_DEPTH = 200
+
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_YAML11_ONLY = {_BOOL, _INT, _FLOAT, "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
+
+# (tag, pattern, first characters) of the YAML 1.2 core schema.
+_CORE_RESOLVERS = (
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+)
+
+
+def _add_core_resolvers(cls: Any) -> None:
+    for tag, pattern, first in _CORE_RESOLVERS:
+        cls.add_implicit_resolver(tag, re.compile(pattern), list(first))
+
+
+def _core_int(loader: Any, node: Any) -> int:
+    text = loader.construct_scalar(node)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)  # leading zeros are decimal in 1.2
+
+
+@functools.cache
+def _classes() -> tuple[Any, Any]:
+    """(loader, dumper) classes, built on first use."""
+    import yaml
+
+    loader_base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    dumper_base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class CoreLoader(loader_base):  # type: ignore[misc, valid-type]
+        """Safe loading with YAML 1.2 core-schema scalars."""
+
+    CoreLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in entries if tag not in _YAML11_ONLY]
+        for first, entries in loader_base.yaml_implicit_resolvers.items()
+    }
+
+    _add_core_resolvers(CoreLoader)
+    CoreLoader.add_constructor(_INT, _core_int)
+
+    class QuotingDumper(dumper_base):  # type: ignore[misc, valid-type]
+        """Keeps 1.1 resolvers and adds 1.2 ones: a string either would misread is quoted."""
+
+    _add_core_resolvers(QuotingDumper)
+    return CoreLoader, QuotingDumper
+
+
+# -- parse -------------------------------------------------------------------------------
+
+
+def parse(raw: Any = None) -> Any:
+    return _load("yaml.parse", raw, all_documents=False)
+
+
+def parse_all(raw: Any = None) -> Any:
+    return _load("yaml.parse_all", raw, all_documents=True)
+
+
+def _load(where: str, raw: Any, *, all_documents: bool) -> Any:
+    text = lua_text(raw, f"{where}: argument")
+    import yaml
+
+    loader = _classes()[0]
+    try:
+        if not all_documents:
+            document = yaml.load(text, Loader=loader)
+        else:
+            documents = list(yaml.load_all(text, Loader=loader))
+    # ValueError: an explicit tag on a bad scalar (`!!int x`); RecursionError: deep nesting.
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    plain = _Plain(where)
+    if not all_documents:
+        return plain.value(document, 0)
+    return [value for value in (plain.value(doc, 0) for doc in documents) if value is not None]
+
+
+class _Plain:
+    """Turns a loaded document into JSON-shaped data, within MAX_VALUES and MAX_DEPTH."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.count = 0
+
+    def value(self, node: Any, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise ValueError(f"{self.where}: document expands to more than {MAX_VALUES} values")
+        if depth > MAX_DEPTH:
+            raise ValueError(f"{self.where}: nested deeper than {MAX_DEPTH} levels (or cyclic)")
+        if isinstance(node, float) and not math.isfinite(node):
+            return None  # JSON has no NaN or infinity
+        if node is None or isinstance(node, (str, bytes, bool, int, float)):
+            return node
+        if isinstance(node, dict):
+            return {_key_text(k): self.value(v, depth + 1) for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            return [self.value(item, depth + 1) for item in node]
+        if isinstance(node, (set, frozenset)):  # !!set: a mapping to nulls
+            return {_key_text(k): None for k in node}
+        if hasattr(node, "isoformat"):  # explicit !!timestamp
+            return node.isoformat()
+        return str(node)
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    return str(key)
+
+
+# -- encode ------------------------------------------------------------------------------
+
+
+def _encoder(vm: LuaVM) -> Any:
+    def encode(value: Any = None) -> str:
+        import yaml
+
+        try:
+            lua_data = vm.from_lua(value)
+        except ConversionError as exc:
+            raise ValueError(f"yaml.encode: {exc}") from None
+        data = _json_shaped(lua_data, 0)
+        text: str = yaml.dump(
+            data,
+            Dumper=_classes()[1],
+            default_flow_style=False,
+            allow_unicode=True,
+            sort_keys=True,
+        )
+        # A bare top-level scalar gets an explicit document end; JSON-like output has none.
+        return text.removesuffix("...\n") if text.endswith("\n...\n") else text
+
+    return encode
+
+
+def _json_shaped(value: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"yaml.encode: table nested deeper than {MAX_DEPTH} levels (or cyclic)")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"yaml.encode: cannot encode {value} as a YAML number")
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, bytes):
+        raise ValueError("yaml.encode: strings must be UTF-8")
+    if isinstance(value, list):
+        return [_json_shaped(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {_encode_key(k): _json_shaped(v, depth + 1) for k, v in value.items()}
+    raise TypeError(f"yaml.encode: unsupported Lua type: {lua_type_name(value)}")
+
+
+def _encode_key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, (int, float)) and not isinstance(key, bool):
+        return str(key)
+    raise TypeError(f"yaml.encode: unsupported table key type: {lua_type_name(key)}")
+
+
+def install(vm: LuaVM) -> None:
+    vm.set_global(
+        "yaml",
+        vm.table(
+            {
+                "parse": vm.function(parse),
+                "parse_all": vm.function(parse_all),
+                "encode": vm.function(_encoder(vm)),
+            }
+        ),
+    )
