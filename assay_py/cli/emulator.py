@@ -1,0 +1,53 @@
+"""``assay-py emulator``: serve the Rauthy emulator until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+
+@click.command()
+@click.option("--port", type=int, default=8080, show_default=True, help="0 picks a free port.")
+@click.option("--api-key", "api_key", metavar="NAME$SECRET", help="Use this API key (all rights).")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False),
+    help="Persist clients, secrets and keys in this JSON file.",
+)
+@click.option(
+    "--version",
+    "version",
+    type=click.Choice(["0.35.2", "0.36"]),
+    default="0.35.2",
+    show_default=True,
+    help="Rauthy behaviour: the 0.35.2 release or the 0.36 nightly.",
+)
+def emulator(port: int, api_key: str | None, state_file: str | None, version: str) -> None:
+    """Run a Rauthy emulator on 127.0.0.1, printing its URL and API key."""
+    from assay_py.emulator import RauthyEmulator
+
+    try:
+        emu = RauthyEmulator(port=port, api_key=api_key, version=version, state_file=state_file)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with emu:
+            click.echo(f"RAUTHY_URL={emu.url}")
+            click.echo(f"RAUTHY_API_KEY={emu.api_key}")
+            click.echo(f"Rauthy {version} emulator serving; Ctrl-C stops it.", err=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("emulator stopped", err=True)
