@@ -38,27 +38,25 @@ def _uname() -> tuple[str, str]:
     return platform.node(), platform.machine()
 
 
-def arch() -> str:
-    machine = _uname()[1].lower()
+def arch_name(machine: str) -> str:
+    """Rust's name for a machine as ``uname -m`` (or Windows) spells it."""
+    machine = machine.lower()
     if machine.startswith("armv"):
         return "arm"
     return _ARCH_ALIASES.get(machine, machine)
 
 
-def platform_name() -> str:
+def platform_name(system: str) -> str:
+    """Rust's name for a platform as ``sys.platform`` spells it."""
     for prefix, name in _PLATFORM_PREFIXES:
-        if sys.platform.startswith(prefix):
+        if system.startswith(prefix):
             return name
     # "linux", "freebsd13" -> "freebsd", ...: Rust names carry no version digits.
-    return sys.platform.rstrip("0123456789")
-
-
-def hostname() -> str:
-    return _uname()[0]
+    return system.rstrip("0123456789")
 
 
 def install(vm: LuaVM) -> None:
     lua_os = vm.globals.os
-    lua_os[b"hostname"] = vm.function(hostname)
-    lua_os[b"arch"] = vm.function(arch)
-    lua_os[b"platform"] = vm.function(platform_name)
+    lua_os[b"hostname"] = vm.function(lambda: _uname()[0])
+    lua_os[b"arch"] = vm.function(lambda: arch_name(_uname()[1]))
+    lua_os[b"platform"] = vm.function(lambda: platform_name(sys.platform))

@@ -1,0 +1,46 @@
+"""A real LuaVM with the builtins under test installed, and helpers to run Lua in it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from assay_py.host.builtins import base64, clock, crypto, env, fs, log, os, yaml
+from assay_py.host.vm import LuaVM
+
+INSTALLERS = (log, env, clock, os, base64, crypto, yaml, fs)
+CHUNK = "=test"
+# Builtin errors carry the calling line, like any Lua error: "test:1: fs.read: ...".
+_POSITION = re.compile(r"^test:\d+: ")
+
+
+@pytest.fixture
+def vm() -> LuaVM:
+    machine = LuaVM()
+    for module in INSTALLERS:
+        module.install(machine)
+    return machine
+
+
+class Lua:
+    def __init__(self, vm: LuaVM) -> None:
+        self.vm = vm
+
+    def __call__(self, code: str) -> Any:
+        """Run a chunk and return its values (several values come back as a tuple)."""
+        return self.vm.lua.execute(code.encode(), name=CHUNK)
+
+    def error(self, code: str) -> str:
+        """Run a chunk that must fail; return the error text without its position prefix."""
+        wrapped = b"return pcall(function() " + code.encode() + b" end)"
+        ok, err = self.vm.lua.execute(wrapped, name=CHUNK)
+        assert ok is False, f"expected an error from: {code}"
+        assert isinstance(err, bytes), f"error value is not a string: {err!r}"
+        return _POSITION.sub("", err.decode("utf-8", "replace"), count=1)
+
+
+@pytest.fixture
+def lua(vm: LuaVM) -> Lua:
+    return Lua(vm)

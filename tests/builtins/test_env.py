@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.builtins.conftest import Lua
+
+NAME = "ASSAY_PY_TEST_ENV_VAR"
+
+
+@pytest.fixture(autouse=True)
+def restore_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(NAME, raising=False)  # monkeypatch puts the variable back afterwards
+
+
+def test_get_reads_the_process_environment(lua: Lua) -> None:
+    os.environ[NAME] = "from-process"
+    assert lua(f'return env.get("{NAME}")') == b"from-process"
+
+
+def test_get_missing_is_nil(lua: Lua) -> None:
+    assert lua(f'return env.get("{NAME}")') is None
+
+
+def test_set_reaches_the_process_and_nil_unsets(lua: Lua) -> None:
+    assert lua(f'env.set("{NAME}", "v1"); return env.get("{NAME}")') == b"v1"
+    assert os.environ[NAME] == "v1"
+    assert lua(f'env.set("{NAME}", nil); return env.get("{NAME}")') is None
+    assert NAME not in os.environ
+
+
+def test_set_coerces_numbers(lua: Lua) -> None:
+    lua(f'env.set("{NAME}", 8080)')
+    assert os.environ[NAME] == "8080"
+
+
+def test_check_env_wins_over_the_process(lua: Lua) -> None:
+    os.environ[NAME] = "from-process"
+    assert lua(f'env._check_env = {{ {NAME} = "injected" }}; return env.get("{NAME}")') == (
+        b"injected"
+    )
+    # Names the check does not define still come from the process.
+    assert lua(f'env._check_env = {{ OTHER = "x" }}; return env.get("{NAME}")') == (b"from-process")
+
+
+def test_process_get_skips_check_env(lua: Lua) -> None:
+    os.environ[NAME] = "from-process"
+    code = f'env._check_env = {{ {NAME} = "injected" }}; return env._process_get("{NAME}")'
+    assert lua(code) == b"from-process"
+
+
+def test_list_is_an_array_of_key_value_pairs(lua: Lua) -> None:
+    os.environ[NAME] = "listed"
+    found = lua(
+        f"""
+        local hits, count = {{}}, 0
+        for i, pair in ipairs(env.list()) do
+          count = i
+          if pair.key == "{NAME}" then hits[#hits + 1] = pair.value end
+        end
+        return hits[1], #hits, count
+        """
+    )
+    assert found == (b"listed", 1, len(os.environ))
+
+
+def test_non_utf8_values_survive(lua: Lua) -> None:
+    assert lua(rf'env.set("{NAME}", "a\255"); return env.get("{NAME}")') == b"a\xff"
+
+
+def test_bad_arguments(lua: Lua) -> None:
+    assert lua.error("env.get({})") == "env.get: name must be a string, got table"
+    assert lua.error("env.set(nil, 'x')") == "env.set: name must be a string, got nil"
+    assert lua.error(f'env.set("{NAME}", true)') == "env.set: value must be a string, got boolean"
+    assert lua.error('env.set("A=B", "x")').startswith("env.set: cannot set 'A=B': ")
