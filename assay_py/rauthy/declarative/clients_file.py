@@ -1,0 +1,359 @@
+"""The clients file: a YAML or JSON list of client payloads and preset entries.
+
+The whole file is checked before anything is sent: every entry is expanded (presets with their
+options and ``overrides``) and validated with Rauthy's own rules, ids must be unique, and every
+problem is reported at once with its entry number, client id, field and, when known, line.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assay_py.rauthy.errors import RauthyError, RauthyValidationError
+
+__all__ = ["ClientsFileError", "Entry", "Problem", "load_clients_file", "parse_entries"]
+
+#: Keys of a preset entry that are not passed to the preset as options.
+_PRESET_KEY = "preset"
+_OVERRIDES_KEY = "overrides"
+_FIELD_ROOT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One client of the file, expanded and validated: ``payload`` is what Rauthy should hold."""
+
+    id: str
+    payload: dict[str, Any]
+    index: int  # 1-based position in the list
+    line: int | None = None  # 1-based line of the entry, when the source has lines
+    preset: str | None = None
+    source: str | None = None
+
+    def where(self) -> str:
+        """``clients.yaml:12: entry 3 (id 'grafana')``, for messages."""
+        return _where(self.source, self.line, self.index, self.id)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the file. ``entry`` is 1-based; None for file-level problems."""
+
+    rule: str
+    entry: int | None = None
+    client_id: str | None = None
+    field: str | None = None
+    line: int | None = None
+    source: str | None = None
+
+    def __str__(self) -> str:
+        head = _where(self.source, self.line, self.entry, self.client_id)
+        subject = f"{self.field}: " if self.field else ""
+        return f"{head}: {subject}{self.rule}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry,
+            "id": self.client_id,
+            "field": self.field,
+            "line": self.line,
+            "rule": self.rule,
+        }
+
+
+class ClientsFileError(RauthyValidationError):
+    """The clients file is unusable; ``problems`` lists every problem found, in file order."""
+
+    def __init__(self, problems: Sequence[Problem], source: str | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        count = len(self.problems)
+        what = source or "clients"
+        listed = "\n".join(f"  {p}" for p in self.problems)
+        message = f"{what}: {count} problem{'s' if count != 1 else ''}:\n{listed}"
+        violations = [(_violation_field(p), p.rule) for p in self.problems]
+        super().__init__(violations, message)
+
+
+def load_clients_file(path: str | Path) -> list[Entry]:
+    """Read, expand and validate a clients file (``.json``, or YAML for any other suffix).
+
+    Raises ``ClientsFileError`` listing every problem; nothing is returned unless the whole
+    file is valid.
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClientsFileError(
+            [Problem(f"cannot read file: {exc}", source=source)], source
+        ) from None
+    data, marks = _parse_text(text, source, is_json=Path(path).suffix.lower() == ".json")
+    return parse_entries(data, source=source, _marks=marks)
+
+
+def parse_entries(
+    items: Any,
+    *,
+    source: str | None = None,
+    _marks: Sequence[_EntryMarks] | None = None,
+) -> list[Entry]:
+    """Expand and validate already-parsed entries (a list of mappings, or Entry objects).
+
+    This is what ``load_clients_file`` does after parsing, and what ``plan_clients`` does with
+    entries handed in from code.
+    """
+    if isinstance(items, Mapping) and set(items) == {"clients"}:
+        items = items["clients"]
+    if items is None:
+        raise ClientsFileError(
+            [Problem("empty; expected a list of clients", source=source)], source
+        )
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        problem = Problem(f"expected a list of clients, got {_kind(items)}", source=source)
+        raise ClientsFileError([problem], source)
+
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    first_index: dict[str, int] = {}
+    for position, raw in enumerate(items, start=1):
+        marks = _marks[position - 1] if _marks and position <= len(_marks) else _EntryMarks()
+        if isinstance(raw, Entry):
+            entry: Entry | None = raw
+            found: list[Problem] = []
+        else:
+            entry, found = _parse_entry(raw, position, marks, source)
+        problems.extend(found)
+        if entry is None:
+            continue
+        if entry.id in first_index:
+            problems.append(
+                Problem(
+                    f"duplicate id, first used by entry {first_index[entry.id]}",
+                    entry=position,
+                    client_id=entry.id,
+                    field="id",
+                    line=marks.key_line("id"),
+                    source=source,
+                )
+            )
+            continue
+        first_index[entry.id] = position
+        entries.append(entry)
+    if problems:
+        raise ClientsFileError(problems, source)
+    return entries
+
+
+# --- one entry ---------------------------------------------------------------------------
+
+
+def _parse_entry(
+    raw: Any, position: int, marks: _EntryMarks, source: str | None
+) -> tuple[Entry | None, list[Problem]]:
+    def problem(rule: str, field_name: str | None = None, client_id: str | None = None) -> Problem:
+        return Problem(
+            rule,
+            entry=position,
+            client_id=client_id,
+            field=field_name,
+            line=marks.field_line(field_name) if field_name else marks.line,
+            source=source,
+        )
+
+    if not isinstance(raw, Mapping):
+        return None, [problem(f"expected a mapping (a client), got {_kind(raw)}")]
+    raw_id = raw.get("id")
+    label = raw_id if isinstance(raw_id, str) else None
+
+    preset_name = raw.get(_PRESET_KEY)
+    if _PRESET_KEY in raw:
+        payload, found = _expand_preset(raw, label, problem)
+        if payload is None:
+            return None, found
+    else:
+        if _OVERRIDES_KEY in raw:
+            return None, [problem("only allowed together with 'preset'", _OVERRIDES_KEY, label)]
+        payload = copy.deepcopy(dict(raw))
+
+    client_id = payload.get("id")
+    if not isinstance(client_id, str) or not client_id:
+        return None, [problem("required: a non-empty string", "id", label)]
+
+    found = [problem(rule, field_name, client_id) for field_name, rule in _violations(payload)]
+    if found:
+        return None, sorted(found, key=lambda p: p.line or 0)
+    entry = Entry(
+        id=client_id,
+        payload=payload,
+        index=position,
+        line=marks.line,
+        preset=preset_name if isinstance(preset_name, str) else None,
+        source=source,
+    )
+    return entry, []
+
+
+def _expand_preset(
+    raw: Mapping[str, Any], label: str | None, problem: Any
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    from assay_py.rauthy import client_presets
+
+    name = raw[_PRESET_KEY]
+    names = list(client_presets.names())
+    if not isinstance(name, str) or name not in names:
+        rule = f"unknown preset {name!r}; known: {', '.join(names)}"
+        return None, [problem(rule, _PRESET_KEY, label)]
+    overrides = raw.get(_OVERRIDES_KEY) or {}
+    if not isinstance(overrides, Mapping):
+        return None, [problem(f"expected a mapping, got {_kind(overrides)}", _OVERRIDES_KEY, label)]
+    if "id" in overrides:
+        return None, [problem("set 'id' on the entry, not in overrides", "overrides.id", label)]
+    options = {
+        k: copy.deepcopy(v) for k, v in raw.items() if k not in {_PRESET_KEY, _OVERRIDES_KEY}
+    }
+    try:
+        payload = dict(client_presets.get(name)(options))
+    except RauthyValidationError as exc:
+        # The preset names the option at fault ("host", an unknown option): point at it.
+        return None, [problem(rule, field_name, label) for field_name, rule in exc.violations]
+    except (RauthyError, ValueError, TypeError) as exc:
+        return None, [problem(str(exc), _PRESET_KEY, label)]
+    payload.update(copy.deepcopy(dict(overrides)))
+    return payload, []
+
+
+def _violations(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    # Every entry must be creatable: apply creates whatever is missing, and POST /clients
+    # needs these fields even where a PUT could inherit them.
+    from assay_py.rauthy.validate import require_create_fields, violations
+
+    found = violations(payload)
+    try:
+        require_create_fields(payload)
+    except RauthyValidationError as exc:
+        found.extend(v for v in exc.violations if v not in found)
+    return found
+
+
+# --- parsing with line numbers -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _EntryMarks:
+    """Where an entry and its keys start (1-based lines); empty when the source has no lines."""
+
+    line: int | None = None
+    keys: dict[str, int] = field(default_factory=dict)
+    overrides: dict[str, int] = field(default_factory=dict)
+
+    def key_line(self, key: str) -> int | None:
+        return self.keys.get(key, self.line)
+
+    def field_line(self, field_name: str) -> int | None:
+        # "redirect_uris[1]" and "scim.base_uri" belong to the line of their top-level key.
+        if field_name.startswith(f"{_OVERRIDES_KEY}."):
+            field_name = field_name[len(_OVERRIDES_KEY) + 1 :]
+        match = _FIELD_ROOT.match(field_name)
+        root = match[0] if match else field_name
+        return self.overrides.get(root) or self.keys.get(root) or self.line
+
+
+def _parse_text(text: str, source: str, *, is_json: bool) -> tuple[Any, list[_EntryMarks]]:
+    import yaml
+
+    if is_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problem = Problem(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
+            raise ClientsFileError([_with_source(problem, source)], source) from None
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            reason = getattr(exc, "problem", None) or str(exc)
+            problem = Problem(f"invalid YAML: {reason}", line=line, source=source)
+            raise ClientsFileError([problem], source) from None
+    # Marks come from a second, node-level pass; JSON is valid YAML for these purposes, and
+    # where it is not, messages simply go without line numbers.
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return data, []
+    return data, _entry_marks(root)
+
+
+def _entry_marks(root: Any) -> list[_EntryMarks]:
+    import yaml
+
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "clients":
+                root = value
+    if not isinstance(root, yaml.SequenceNode):
+        return []
+    marks = []
+    for item in root.value:
+        keys: dict[str, int] = {}
+        overrides: dict[str, int] = {}
+        if isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                keys[key.value] = key.start_mark.line + 1
+                if key.value == _OVERRIDES_KEY and isinstance(value, yaml.MappingNode):
+                    overrides = {
+                        k.value: k.start_mark.line + 1
+                        for k, _ in value.value
+                        if isinstance(k, yaml.ScalarNode)
+                    }
+        marks.append(_EntryMarks(item.start_mark.line + 1, keys, overrides))
+    return marks
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _where(source: str | None, line: int | None, entry: int | None, client_id: str | None) -> str:
+    place = source or "clients"
+    if line is not None:
+        place = f"{place}:{line}"
+    if entry is None:
+        return place
+    who = f" (id {client_id!r})" if client_id else ""
+    return f"{place}: entry {entry}{who}"
+
+
+def _violation_field(problem: Problem) -> str:
+    if problem.entry is None:
+        return problem.field or "<file>"
+    prefix = f"[{problem.entry}]"
+    return f"{prefix}.{problem.field}" if problem.field else prefix
+
+
+def _with_source(problem: Problem, source: str) -> Problem:
+    return Problem(
+        problem.rule,
+        entry=problem.entry,
+        client_id=problem.client_id,
+        field=problem.field,
+        line=problem.line,
+        source=source,
+    )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
