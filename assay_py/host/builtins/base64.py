@@ -58,7 +58,7 @@ def _decode_canonical(data: bytes) -> bytes:
 
 
 def _symbol(byte: int) -> str:
-    return repr(chr(byte)) if 0x20 <= byte < 0x7F else f"byte 0x{byte:02x}"
+    return repr(chr(byte)) if byte < 0x80 else f"byte 0x{byte:02x}"
 
 
 def install(vm: LuaVM) -> None:
