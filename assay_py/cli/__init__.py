@@ -10,13 +10,14 @@ import importlib
 
 import click
 
-# name -> "module:attribute" of a click command; imported on first use.
-_LAZY_COMMANDS: dict[str, str] = {
-    "run": "assay_py.cli.scripts:run",
-    "exec": "assay_py.cli.scripts:exec_",
-    "modules": "assay_py.cli.scripts:modules",
-    "emulator": "assay_py.cli.emulator:emulator",
-    "rauthy": "assay_py.cli.rauthy:rauthy",
+# name -> ("module:attribute" of a click command, one-line summary). Commands are imported on
+# first use; `--help` shows the summaries without importing anything.
+_LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("assay_py.cli.scripts:run", "Run a Lua script FILE with arguments."),
+    "exec": ("assay_py.cli.scripts:exec_", "Run inline Lua code (-e) or a file as Lua."),
+    "modules": ("assay_py.cli.scripts:modules", "List globals, built-in modules, module files."),
+    "emulator": ("assay_py.cli.emulator:emulator", "Run a local Rauthy emulator."),
+    "rauthy": ("assay_py.cli.rauthy:rauthy", "Manage Rauthy OAuth2 clients."),
 }
 
 
@@ -27,13 +28,18 @@ class AssayGroup(click.Group):
         return sorted(_LAZY_COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = _LAZY_COMMANDS.get(cmd_name)
-        if target is None:
+        entry = _LAZY_COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        module_name, attr = target.split(":")
+        module_name, attr = entry[0].split(":")
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, summary) for name, (_, summary) in sorted(_LAZY_COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         first = next((a for a in args if not a.startswith("-")), None)
@@ -43,6 +49,37 @@ class AssayGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=AssayGroup)
-def main() -> None:
-    """Run assay Lua scripts, and manage Rauthy clients."""
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from assay_py import __version__
+    from assay_py.host._engine import describe_engine
+
+    click.echo(f"assay-py {__version__} ({describe_engine()})")
+    ctx.exit()
+
+
+@click.group(cls=AssayGroup, invoke_without_command=True)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the Lua engine, then exit.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Say more on stderr (e.g. the start line).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Run assay Lua scripts, and manage Rauthy clients.
+
+    \b
+    Examples:
+      assay-py reconcile.lua                 run a script (same as `assay-py run FILE`)
+      assay-py run deploy.lua -- prod        pass arguments: arg[1] == "prod"
+      assay-py exec -e 'print(json.encode({a = 1}))'
+      assay-py modules                       what scripts can use and require
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(1)

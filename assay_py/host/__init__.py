@@ -1,1 +1,31 @@
-"""The Lua host: a LuaJIT VM with the assay globals and ``require`` for Python-backed modules."""
+"""The Lua host: a LuaJIT VM with the assay globals and ``require`` for Python-backed modules.
+
+``from assay_py.host import LuaHost, LuaScriptError``. Names load on first use, so importing
+a submodule (e.g. the module registry) does not start Lua.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assay_py.host._host import LuaHost
+    from assay_py.host.errors import LuaScriptError
+    from assay_py.host.vm import LuaVM
+
+__all__ = ["LuaHost", "LuaScriptError", "LuaVM"]
+
+_EXPORTS = {
+    "LuaHost": "assay_py.host._host",
+    "LuaScriptError": "assay_py.host.errors",
+    "LuaVM": "assay_py.host.vm",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay_py.host' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

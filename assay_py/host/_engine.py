@@ -27,3 +27,13 @@ def lupa_engine() -> ModuleType:
             )
         _engine = engine
     return _engine
+
+
+def describe_engine() -> str:
+    """E.g. ``LuaJIT 2.1.1774896198 via lupa 2.8``, for ``assay-py --version``."""
+    import lupa
+
+    engine = lupa_engine()
+    runtime = engine.LuaRuntime()
+    name = runtime.eval("jit and jit.version or _VERSION")
+    return f"{name} via lupa {getattr(lupa, '__version__', '?')}"

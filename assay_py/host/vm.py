@@ -7,31 +7,52 @@ original runtime) and converts return values with :func:`to_lua`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from assay_py.host._convert import from_lua, to_lua
 from assay_py.host._engine import lupa_engine
+from assay_py.host._prelude import PRELUDE, PRELUDE_CHUNKNAME
+from assay_py.host.errors import LuaScriptError
 
-# Lua side of the bridge. The Python wrapper returns (true, results...) or (false, message);
-# `finish` is reached by a tail call, so error level 2 points at the script line that called
-# the builtin, like an error raised by any Lua function.
-_BRIDGE = b"""
-local error, select = error, select
-local function finish(ok, ...)
-  if ok then return ... end
-  error((...), 2)
-end
-return function(pyfn)
-  return function(...) return finish(pyfn(...)) end
-end
-"""
+# The assay globals, installed in this order by `assay_py.host.builtins.<name>.install(vm)`.
+BUILTINS: tuple[str, ...] = (
+    "http",
+    "json",
+    "assert_",
+    "log",
+    "env",
+    "clock",
+    "os",
+    "base64",
+    "crypto",
+    "yaml",
+    "fs",
+)
+
+_DEFAULT_PATH = "./?.lua;./?/init.lua"
+
+
+def module_dirs() -> list[str]:
+    """Folders searched for ``assay.*`` module files: the project's, then the global one."""
+    global_dir = os.environ.get("ASSAY_MODULES_PATH") or os.path.join(
+        os.path.expanduser("~"), ".assay", "modules"
+    )
+    return ["./modules", global_dir]
+
+
+def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
+    # Lua must not walk from a Python object to its attributes (and from there to anything).
+    raise AttributeError("Python attributes are not reachable from Lua")
 
 
 class LuaVM:
     """A LuaJIT state. Builtins install themselves with ``install(vm)`` (see host/builtins)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, builtins: Sequence[str] = BUILTINS) -> None:
         engine = lupa_engine()
         # encoding=None keeps Lua strings as bytes, so non-UTF-8 data is never mangled.
         self.lua: Any = engine.LuaRuntime(
@@ -39,11 +60,47 @@ class LuaVM:
             unpack_returned_tuples=True,
             register_eval=False,
             register_builtins=False,
+            attribute_filter=_deny_attributes,
         )
         self.globals: Any = self.lua.globals()
-        self.globals.python = None  # scripts must not reach Python through lupa
-        self._wrap = self.lua.execute(_BRIDGE, name="=[assay bridge]")
+        self._closers: list[Callable[[], None]] = []
+        self._private: Any = self.lua.execute(PRELUDE, self._hooks(), name=PRELUDE_CHUNKNAME)
+        self._wrap = self._private.wrap
+        self._run = self._private.run
         self._getmetatable = self.globals.getmetatable
+        for name in builtins:
+            self._install(name)
+        blocked = os.environ.get("ASSAY_BLOCK_GLOBALS")
+        if blocked:
+            self._private.block(blocked.encode())
+
+    def _hooks(self) -> Any:
+        return self.lua.table_from(
+            {
+                b"write": _write_stdout,
+                b"builtin_loader": self._builtin_loader,
+                b"module_dirs": self.lua.table_from([d.encode() for d in module_dirs()]),
+                b"path": None if "LUA_PATH" in os.environ else _DEFAULT_PATH.encode(),
+            }
+        )
+
+    def _install(self, name: str) -> None:
+        module_name = f"assay_py.host.builtins.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return  # not written yet: run without that global
+            raise
+        module.install(self)
+
+    def _builtin_loader(self, name: bytes) -> Any:
+        from assay_py.host import registry
+
+        entry = registry.find(name.decode("utf-8", "replace"))
+        if entry is None:
+            return None
+        return self.function(lambda *_: registry.load(entry, self))
 
     # -- values -------------------------------------------------------------------------
     def to_lua(self, value: Any) -> Any:
@@ -73,7 +130,9 @@ class LuaVM:
             try:
                 result = fn(*args)
             except Exception as exc:  # every failure must reach Lua as text
-                return False, error_text(exc).encode("utf-8", "replace")
+                # A Lua error passing back through Python already names its position.
+                level = 0 if _is_lua_error(exc) else 2
+                return False, error_text(exc).encode("utf-8", "replace"), level
             if isinstance(result, tuple):
                 return (True, *(convert(item) for item in result))
             return True, convert(result)
@@ -83,8 +142,81 @@ class LuaVM:
     def set_global(self, name: str, value: Any) -> None:
         self.globals[name.encode()] = value
 
+    # -- running code -------------------------------------------------------------------
+    def execute(self, source: bytes | str, chunkname: str, *args: Any) -> tuple[Any, ...]:
+        """Compile and run a chunk; return its raw Lua results.
+
+        ``chunkname`` follows Lua: ``@path`` makes errors read ``path:LINE: msg``. Raises
+        :class:`LuaScriptError` with the message and the Lua traceback.
+        """
+        if isinstance(source, str):
+            source = source.encode("utf-8")
+        outcome = self._run(source, chunkname.encode("utf-8"), *args)
+        if outcome[0]:
+            results = outcome[1]
+            return tuple(results[i] for i in range(1, int(results[b"n"]) + 1))
+        message, traceback = outcome[1], outcome[2]
+        if traceback is None:
+            raise LuaScriptError(_text(message), syntax=True)
+        raise LuaScriptError(_text(message), _clean_traceback(_text(traceback)))
+
+    def run_module_file(self, source: bytes, chunkname: str, *args: Any) -> Any:
+        """Run a Lua module's source (e.g. ``lua/assay/rauthy.lua``) and return its value.
+
+        Used by Python-backed module loaders: ``args`` reach the chunk as ``...`` (e.g. a
+        table of native functions), and the chunk's first result is the module.
+        """
+        results = self.execute(source, chunkname, *args)
+        return results[0] if results else None
+
+    load_module_file = run_module_file
+
+    def close(self) -> None:
+        """Release what builtins hold (e.g. the pooled HTTP client)."""
+        closers, self._closers = self._closers, []
+        for closer in reversed(closers):
+            closer()
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Register a cleanup run by :meth:`close` (for resources a builtin opens lazily)."""
+        self._closers.append(closer)
+
+
+def _write_stdout(data: bytes) -> None:
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(data.decode("utf-8", "replace"))
+        return
+    stream.flush()
+    buffer.write(data)
+    if stream.line_buffering:
+        buffer.flush()
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _clean_traceback(traceback: str) -> str:
+    # Drop the host's own frames (the runner and xpcall) from the bottom of the stack.
+    lines = traceback.strip("\n").split("\n")
+    kept = [
+        line
+        for line in lines
+        if PRELUDE_CHUNKNAME[1:] not in line and "in function 'xpcall'" not in line
+    ]
+    return "\n".join(kept)
+
+
+def _is_lua_error(exc: BaseException) -> bool:
+    return isinstance(exc, (LuaScriptError, lupa_engine().LuaError))
+
 
 def error_text(exc: BaseException) -> str:
     """The text a Lua script sees for a Python exception."""
     text = str(exc)
+    if isinstance(exc, lupa_engine().LuaError):
+        # lupa appends a traceback to errors of Lua functions called from Python.
+        text = text.split("\nstack traceback:", 1)[0]
     return text if text else type(exc).__name__
