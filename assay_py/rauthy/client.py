@@ -274,7 +274,7 @@ class ClientsApi:
 
     # -- reconcile -----------------------------------------------------------------------------
 
-    def plan(self, payload: Mapping[str, Any]) -> Plan:
+    def plan_one(self, payload: Mapping[str, Any]) -> Plan:
         """Read the live client and decide what reconcile would do (no mutating request)."""
         validate_payload(payload)
         require_create_fields(payload)
@@ -288,7 +288,7 @@ class ClientsApi:
 
     def reconcile(self, payload: Mapping[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
         """Converge one client on ``payload``; see the README for the result shape."""
-        decided = self.plan(payload)
+        decided = self.plan_one(payload)
         if dry_run:
             return {**decided.to_dict(), "planned": True}
         return self.execute(decided)
