@@ -215,13 +215,15 @@ def read_struct(raw: bytes, content_type: str | None, fields: Sequence[Field]) -
         members, end = _members(text)
         trailing = _skip_ws(text, end)
         if trailing < len(text):
-            raise json.JSONDecodeError("Extra data", text, trailing + 1)
+            raise json.JSONDecodeError("Extra data", text, trailing)
     except json.JSONDecodeError as exc:
         message = _SYNTAX.get(exc.msg, exc.msg)
         if exc.pos >= len(text) and message in ("expected value", "expected `,` or `}`"):
             message = "EOF while parsing an object"
+        # serde points at the offending character (1-based), or at the last one on EOF.
+        column_end = min(max(exc.pos, 0) + 1, len(text))
         raise BodyError(
-            f"Json deserialize error: {message} {_position(text, max(exc.pos, 0))}"
+            f"Json deserialize error: {message} {_position(text, column_end)}"
         ) from None
     positioned = [(k, v, _position(text, e)) for k, v, e in members]
     return _struct(positioned, fields, _position(text, end), _position(text, end))

@@ -73,8 +73,8 @@ def make_api_key(
     """Validate like Rauthy (name regex, known groups and rights) and build a key."""
     if not 2 <= len(name) <= 24 or not set(name) <= _KEY_NAME_CHARS:
         raise ValueError("api key name: must match ^[a-zA-Z0-9_/-]{2,24}$")
-    if secret is not None and (len(secret) < 64 or "$" in secret):
-        raise ValueError("api key secret: must be >= 64 characters without '$'")
+    if secret is not None and len(secret) < 64:
+        raise ValueError("api key secret: must be >= 64 characters")
     rights: dict[str, frozenset[str]] = {}
     for group, group_rights in access.items():
         if group not in GROUPS:

@@ -1,0 +1,142 @@
+"""Spec section 0: base path, redirects, unknown routes, default headers, body errors."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from assay_py.emulator import RauthyEmulator
+
+from .helpers import new_client
+
+DEFAULT_HEADERS = {
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "strict-transport-security": "max-age=31536000;includeSubDomains",
+    "referrer-policy": "no-referrer",
+    "x-robots-tag": "noindex, nofollow",
+    "content-security-policy": "frame-ancestors 'none'; object-src 'none';",
+    "cache-control": "no-store",
+}
+
+
+def _root(emu: RauthyEmulator) -> str:
+    return emu.url.removesuffix("/auth/v1")
+
+
+def test_base_path_without_slash_redirects(rauthy_emulator: RauthyEmulator) -> None:
+    r = httpx.get(rauthy_emulator.url)
+    assert r.status_code == 301
+    assert r.headers["location"] == "/auth/v1/"
+
+
+def test_get_outside_auth_redirects(rauthy_emulator: RauthyEmulator) -> None:
+    r = httpx.get(_root(rauthy_emulator) + "/some/page")
+    assert (r.status_code, r.headers["location"]) == (301, "/auth/v1/")
+
+
+def test_unknown_get_inside_base_is_404_empty(anon: httpx.Client) -> None:
+    r = anon.get("/no/such/thing")
+    assert (r.status_code, r.content) == (404, b"")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/nothing"), ("PATCH", "/clients/rauthy"), ("POST", "/health"), ("GET", "/clients/x/y")],
+)
+def test_unknown_route_or_wrong_method_is_404_not_405(
+    api: httpx.Client, method: str, path: str
+) -> None:
+    r = api.request(method, path)
+    assert (r.status_code, r.content) == (404, b"")
+
+
+@pytest.mark.parametrize(
+    "path", ["/health", "/clients", "/nothing", "/.well-known/openid-configuration"]
+)
+def test_default_headers_on_every_response(api: httpx.Client, path: str) -> None:
+    r = api.get(path)
+    for name, value in DEFAULT_HEADERS.items():
+        assert r.headers[name] == value, name
+
+
+def test_default_headers_on_errors_too(anon: httpx.Client) -> None:
+    r = anon.get("/clients")
+    assert r.status_code == 401
+    assert all(r.headers[n] == v for n, v in DEFAULT_HEADERS.items())
+
+
+def test_unknown_json_fields_are_ignored(api: httpx.Client) -> None:
+    r = api.post("/clients", json=new_client(surprise=1, secret="ignored"))
+    assert r.status_code == 200
+    assert "surprise" not in r.json()
+
+
+def test_body_not_json_is_text_plain_deserialize_error(api: httpx.Client) -> None:
+    r = api.post("/clients", content=b"{nope", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.text.startswith("Json deserialize error: key must be a string at line 1 column 2")
+
+
+def test_missing_field_names_it_with_position(api: httpx.Client) -> None:
+    body = b'{"id":"app1","confidential":true}'
+    r = api.post("/clients", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.text == (
+        f"Json deserialize error: missing field `redirect_uris` at line 1 column {len(body)}"
+    )
+
+
+def test_wrong_typed_field_is_deserialize_error(api: httpx.Client) -> None:
+    r = api.post("/clients", json=new_client(confidential="yes"))
+    assert r.status_code == 400
+    assert 'invalid type: string "yes", expected a boolean' in r.text
+
+
+def test_missing_content_type_is_content_type_error(api: httpx.Client) -> None:
+    r = api.post("/clients", content=b'{"id":"x"}')
+    assert (r.status_code, r.text) == (400, "Content type error")
+
+
+def test_non_json_content_type_is_content_type_error(api: httpx.Client) -> None:
+    r = api.post("/clients", content=b"{}", headers={"content-type": "text/plain"})
+    assert (r.status_code, r.text) == (400, "Content type error")
+
+
+def test_body_over_2_mib_is_413(api: httpx.Client) -> None:
+    big = b'{"id":"' + b"a" * (2 * 1024 * 1024 + 10) + b'"}'
+    r = api.post("/clients", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_body_errors_come_before_auth(anon: httpx.Client) -> None:
+    r = anon.post("/clients", content=b"[", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.text.startswith("Json deserialize error")
+
+
+def test_auth_comes_before_validation(rauthy_emulator: RauthyEmulator) -> None:
+    token = rauthy_emulator.add_api_key("reader", {"Clients": ["read"]})
+    r = httpx.post(
+        rauthy_emulator.url + "/clients",
+        json=new_client("bad id!"),
+        headers={"Authorization": f"API-Key {token}"},
+    )
+    assert r.status_code == 403
+
+
+def test_validation_comes_before_database(api: httpx.Client) -> None:
+    body = api.get("/clients/rauthy").json()
+    body["auth_code_lifetime"] = 1
+    r = api.put("/clients/does-not-exist", json={**body, "id": "does-not-exist"})
+    assert r.status_code == 400
+    assert "auth_code_lifetime" in r.json()["message"]
+
+
+def test_keep_alive_reuses_one_connection(api: httpx.Client) -> None:
+    first = api.get("/health")
+    second = api.get("/health")
+    assert first.status_code == second.status_code == 200
+    assert first.headers.get("connection") != "close"
+    assert first.extensions["network_stream"] is second.extensions["network_stream"]
