@@ -66,7 +66,19 @@ def _classes() -> tuple[Any, Any]:
     dumper_base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
     class CoreLoader(loader_base):  # type: ignore[misc, valid-type]
-        """Safe loading with YAML 1.2 core-schema scalars."""
+        """Safe loading with YAML 1.2 core-schema scalars and string keys."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[str, Any]:
+            # Keys turn into text *before* they meet in a dict: as Python keys 1 and true
+            # would collide (1 == True); as JSON keys "1" and "true" do not.
+            if isinstance(node, yaml.MappingNode):
+                self.flatten_mapping(node)  # merge keys (<<)
+            return {
+                _key_text(self.construct_object(key, deep=True)): self.construct_object(
+                    value, deep=deep
+                )
+                for key, value in node.value
+            }
 
     CoreLoader.yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in entries if tag not in _YAML11_ONLY]
