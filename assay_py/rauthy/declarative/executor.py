@@ -33,7 +33,14 @@ from assay_py.rauthy.errors import (
 from assay_py.rauthy.reconcile import Plan
 
 from .clients_file import Entry
-from .planner import ClientAction, ClientPlan, PlanReport, plan_clients, replan
+from .planner import (
+    ClientAction,
+    ClientPlan,
+    PlanReport,
+    ends_confidential,
+    plan_clients,
+    replan,
+)
 from .publish import write_secret_file
 
 __all__ = ["ApplyReport", "ClientResult", "apply_clients"]
@@ -196,9 +203,9 @@ class _Worker:
                     decided = replan(planned.entry, self._api.get(planned.client_id))
 
         source: SecretSource | None = None
-        if decided.confidential and may_have_minted:
+        if ends_confidential(decided) and may_have_minted:
             source = "minted"
-        elif decided.confidential and self._publish_existing:
+        elif ends_confidential(decided) and self._publish_existing:
             source = "existing"
         if source is None:
             return ClientResult(
@@ -260,7 +267,7 @@ class _Worker:
 
 def _mints_secret(decided: Plan) -> bool:
     """Whether executing ``decided`` gives the client a new secret."""
-    if not decided.confidential:
+    if not ends_confidential(decided):
         return False
     if decided.action in ("create", "rebuild"):
         return True

@@ -27,7 +27,15 @@ from .clients_file import Entry, parse_entries
 if TYPE_CHECKING:
     from assay_py.rauthy.client import RauthyClient
 
-__all__ = ["ClientPlan", "FieldChange", "PlanReport", "plan_clients", "plan_entries", "replan"]
+__all__ = [
+    "ClientPlan",
+    "FieldChange",
+    "PlanReport",
+    "ends_confidential",
+    "plan_clients",
+    "plan_entries",
+    "replan",
+]
 
 ClientAction = Literal["create", "rebuild", "put", "noop", "delete"]
 ACTIONS: tuple[ClientAction, ...] = ("create", "rebuild", "put", "delete", "noop")
@@ -77,7 +85,7 @@ class ClientPlan:
     @property
     def confidential(self) -> bool:
         """Whether the client ends up confidential, i.e. has a secret to publish."""
-        return self.plan is not None and self.plan.confidential
+        return self.plan is not None and ends_confidential(self.plan)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.client_id, "action": self.action}
@@ -187,6 +195,14 @@ def plan_entries(
                 )
             )
     return PlanReport(tuple(planned), prune=prune, reads=1 + len(needs_get))
+
+
+def ends_confidential(decided: Plan) -> bool:
+    """Whether the client is confidential once ``decided`` is carried out (noop included:
+    ``Plan.confidential`` reads the PUT body, which a noop does not have)."""
+    if decided.put_body:
+        return decided.confidential
+    return bool(decided.desired.get("confidential"))
 
 
 def replan(entry: Entry, live: Mapping[str, Any] | None) -> Plan:

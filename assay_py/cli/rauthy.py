@@ -1,0 +1,546 @@
+"""``assay-py rauthy``: plan and apply a clients file, and everyday admin commands.
+
+Exit codes follow Terraform's ``-detailed-exitcode``: 0 nothing to change (or success), 2 changes
+pending (``plan`` only), 1 any error, including bad usage. Secrets leave only through
+``--secrets-dir`` files and Kubernetes Secret manifests; the API key is never echoed.
+
+Only click is imported here; httpx, PyYAML and the Rauthy client load inside the commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from assay_py.rauthy.client import RauthyClient
+    from assay_py.rauthy.declarative import ApplyReport, ClientResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+_NO_URL = (
+    "no Rauthy URL: pass --url or set RAUTHY_URL, e.g. RAUTHY_URL=https://iam.example.com/auth/v1\n"
+    "No Rauthy at hand? Start the emulator with `assay-py emulator` and export the RAUTHY_URL"
+    " and RAUTHY_API_KEY it prints."
+)
+_NO_KEY = (
+    "no API key: set RAUTHY_API_KEY='<name>$<secret>' or pass --api-key-file FILE"
+    " (a key given with --api-key is visible to other users in the process list)"
+)
+
+
+class _UsageError(click.UsageError):
+    exit_code = EXIT_ERROR
+
+
+class _RauthyGroup(click.Group):
+    """Bad usage exits 1 here, not click's 2: 2 means "changes pending" for ``plan``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _UsageError(exc.message, exc.ctx) from None
+
+
+@click.group(cls=_RauthyGroup)
+def rauthy() -> None:
+    """Manage Rauthy clients: plan/apply a clients file, health, list, get, rotate, presets.
+
+    Connection: --url / RAUTHY_URL and RAUTHY_API_KEY / --api-key-file on every command.
+    """
+
+
+# --- connection ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str | None
+    api_key: str | None
+    api_key_file: str | None
+    ca_bundle: str | None
+    insecure: bool
+    timeout: float
+
+    def open(self, *, need_key: bool = True) -> RauthyClient:
+        from assay_py import rauthy as rauthy_api
+
+        if not self.url:
+            _fail(_NO_URL)
+        key = self._key()
+        if key is None and need_key:
+            _fail(_NO_KEY)
+        return rauthy_api.client(
+            _base_url(self.url),
+            # /health is probed without the key, so `health` works with none.
+            key or "health$probe",
+            read_timeout=self.timeout,
+            verify=not self.insecure,
+            ca_bundle=self.ca_bundle,
+        )
+
+    def _key(self) -> str | None:
+        if self.api_key_file:
+            try:
+                with open(self.api_key_file, encoding="utf-8") as handle:
+                    key = handle.read().strip()
+            except OSError as exc:
+                _fail(f"cannot read --api-key-file: {exc.strerror or exc}")
+            if not key:
+                _fail("--api-key-file is empty")
+            return key
+        return self.api_key or None
+
+
+def _base_url(url: str) -> str:
+    """Accept ``https://iam.example.com`` as well as ``.../auth/v1``: Rauthy lives there."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        _fail(f"--url / RAUTHY_URL must be an http(s) URL, got {url!r}")
+    if parts.path in ("", "/"):
+        return url.rstrip("/") + "/auth/v1"
+    return url
+
+
+def connection_options(command: F) -> F:
+    """Adds the connection options and passes one ``conn: Connection`` instead."""
+
+    @click.option("--url", envvar="RAUTHY_URL", metavar="URL", help="Rauthy base URL [RAUTHY_URL].")
+    @click.option(
+        "--api-key",
+        envvar="RAUTHY_API_KEY",
+        metavar="NAME$SECRET",
+        help="API key [RAUTHY_API_KEY]; prefer the variable or --api-key-file.",
+    )
+    @click.option(
+        "--api-key-file",
+        envvar="RAUTHY_API_KEY_FILE",
+        type=click.Path(dir_okay=False),
+        help="Read the API key from this file [RAUTHY_API_KEY_FILE].",
+    )
+    @click.option("--ca-bundle", type=click.Path(dir_okay=False, exists=True), help="CA file.")
+    @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+    @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        url: str | None,
+        api_key: str | None,
+        api_key_file: str | None,
+        ca_bundle: str | None,
+        insecure: bool,
+        timeout: float,
+        **kwargs: Any,
+    ) -> Any:
+        if insecure and ca_bundle:
+            raise click.UsageError("--insecure and --ca-bundle exclude each other")
+        ctx = click.get_current_context()
+        if (
+            api_key_file
+            and ctx.get_parameter_source("api_key") is click.core.ParameterSource.COMMANDLINE
+        ):
+            raise click.UsageError("give the API key with --api-key or --api-key-file, not both")
+        conn = Connection(url, api_key, api_key_file, ca_bundle, insecure, timeout)
+        return command(*args, conn=conn, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def handle_errors(command: F) -> F:
+    """Known failures become one clean line on stderr and exit 1 (no traceback to leak from)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from assay_py.rauthy.errors import RauthyError
+
+        try:
+            return command(*args, **kwargs)
+        except RauthyError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename or 'I/O'}: {exc.strerror or exc}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+_output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Human text or JSON for machines.",
+)
+
+
+# --- plan / apply ----------------------------------------------------------------------------
+
+
+@rauthy.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--prune", is_flag=True, help="Also plan deleting clients absent from FILE.")
+@click.option("--verbose", "-v", is_flag=True, help="List unchanged clients too.")
+@_output_option
+@connection_options
+@handle_errors
+def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -> None:
+    """Show what apply would change. Exit 0: in sync, 2: changes pending, 1: error."""
+    from assay_py.rauthy.declarative import plan_clients
+    from assay_py.rauthy.declarative.render import render_plan_json, render_plan_text
+
+    entries = _load(file, output)
+    with conn.open() as client:
+        report = plan_clients(client, entries, prune=prune)
+    click.echo(
+        render_plan_json(report) if output == "json" else render_plan_text(report, verbose=verbose),
+        nl=False,
+    )
+    sys.exit(EXIT_CHANGES if report.has_changes else EXIT_OK)
+
+
+@rauthy.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--parallel", "-p", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--prune", is_flag=True, help="Delete clients absent from FILE (never 'rauthy').")
+@click.option(
+    "--secrets-dir",
+    type=click.Path(file_okay=False),
+    help="Write each obtained secret to DIR/<id> (mode 0600).",
+)
+@click.option("--k8s-secret-namespace", metavar="NS", help="Emit Kubernetes Secret manifests.")
+@click.option(
+    "--k8s-out",
+    type=click.Path(dir_okay=False),
+    help="Write the manifests to this file (0600) instead of stdout.",
+)
+@click.option("--k8s-name-prefix", default="", help="Prefix of the Secret names.")
+@click.option(
+    "--publish-existing",
+    is_flag=True,
+    help="Also read and publish the current secret of confidential clients not minted now.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="List unchanged clients too.")
+@_output_option
+@connection_options
+@handle_errors
+def apply(
+    file: str,
+    parallel: int,
+    prune: bool,
+    secrets_dir: str | None,
+    k8s_secret_namespace: str | None,
+    k8s_out: str | None,
+    k8s_name_prefix: str,
+    publish_existing: bool,
+    verbose: bool,
+    output: str,
+    conn: Connection,
+) -> None:
+    """Create, update (and with --prune delete) clients to match FILE; publish new secrets.
+
+    One client's failure does not stop the others; exit 1 if any failed.
+    """
+    from assay_py.rauthy.declarative import apply_clients, plan_clients
+    from assay_py.rauthy.declarative.render import (
+        render_apply_json,
+        render_apply_text,
+        render_plan_text,
+    )
+
+    if k8s_out and not k8s_secret_namespace:
+        raise click.UsageError("--k8s-out needs --k8s-secret-namespace")
+    manifests_to_stdout = bool(k8s_secret_namespace) and not k8s_out
+    if manifests_to_stdout and output == "json":
+        raise click.UsageError("--output json and manifests both want stdout: add --k8s-out FILE")
+    # With manifests on stdout, everything for people goes to stderr.
+    human_err = manifests_to_stdout
+    entries = _load(file, output)
+    if secrets_dir is not None:
+        _prepare_secrets_dir(secrets_dir)  # before any change, so a typo costs nothing
+
+    with conn.open() as client:
+        report = plan_clients(client, entries, prune=prune, parallel=parallel)
+        if output == "text":
+            click.echo(render_plan_text(report, verbose=verbose), nl=False, err=human_err)
+            click.echo(err=human_err)
+        result = apply_clients(
+            client,
+            report,
+            parallel=parallel,
+            secrets_dir=secrets_dir,
+            on_progress=_progress_printer(),
+            publish_existing=publish_existing,
+        )
+    if output == "json":
+        click.echo(render_apply_json(result), nl=False)
+    else:
+        click.echo(render_apply_text(result, verbose=verbose), nl=False, err=human_err)
+    if k8s_secret_namespace:
+        _publish_manifests(result, k8s_secret_namespace, k8s_out, k8s_name_prefix)
+    sys.exit(EXIT_OK if result.ok else EXIT_ERROR)
+
+
+def _load(file: str, output: str) -> Any:
+    from assay_py.rauthy.declarative import ClientsFileError, load_clients_file
+
+    try:
+        return load_clients_file(file)
+    except ClientsFileError as exc:
+        if output == "json":
+            import json
+
+            body = {
+                "error": "invalid clients file",
+                "problems": [p.to_dict() for p in exc.problems],
+            }
+            click.echo(json.dumps(body, indent=2))
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _prepare_secrets_dir(path: str) -> None:
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        _fail(f"--secrets-dir {path}: {exc.strerror or exc}")
+    if not os.access(path, os.W_OK | os.X_OK):
+        _fail(f"--secrets-dir {path}: not writable")
+
+
+def _progress_printer() -> Callable[[ClientResult, int, int], None] | None:
+    """One overwritten status line on stderr, failures kept; None when stderr is no terminal."""
+    stream = sys.stderr
+    if not stream.isatty():
+        return None
+    from assay_py.rauthy.declarative.render import progress_line
+
+    lock = threading.Lock()
+
+    def show(result: ClientResult, done: int, total: int) -> None:
+        line = progress_line(result, done, total)
+        with lock:
+            end = "\n" if not result.ok or done == total else ""
+            stream.write(f"\r\x1b[K{line}{end}")
+            stream.flush()
+
+    return show
+
+
+def _publish_manifests(
+    result: ApplyReport, namespace: str, out: str | None, name_prefix: str
+) -> None:
+    from pathlib import Path
+
+    from assay_py.rauthy.declarative.publish import render_k8s_manifests, write_private_file
+
+    secrets = result.secrets()
+    try:
+        text = render_k8s_manifests(secrets, namespace, name_prefix=name_prefix)
+    except ValueError as exc:
+        _fail(f"{exc}; re-run with --publish-existing and another --k8s-name-prefix")
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if not secrets:
+        click.echo(f"no secrets to publish; {out} left as it is", err=True)
+        return
+    try:
+        write_private_file(Path(out), text)
+    except OSError as exc:
+        _fail(f"--k8s-out {out}: {exc.strerror or exc}; re-run apply with --publish-existing")
+    click.echo(f"wrote {len(secrets)} Secret manifest(s) to {out}", err=True)
+
+
+# --- everyday commands -----------------------------------------------------------------------
+
+
+@rauthy.command()
+@connection_options
+@handle_errors
+def health(conn: Connection) -> None:
+    """Probe /health (no API key needed). Exit 0 when healthy."""
+    with conn.open(need_key=False) as client:
+        healthy = client.sys.health()
+    click.echo("healthy" if healthy else f"unhealthy: {client.url}")
+    sys.exit(EXIT_OK if healthy else EXIT_ERROR)
+
+
+@rauthy.command(name="list")
+@_output_option
+@connection_options
+@handle_errors
+def list_(output: str, conn: Connection) -> None:
+    """List clients (one GET /clients)."""
+    with conn.open() as client:
+        clients = client.clients.list()
+    if output == "json":
+        _echo_json(clients)
+        return
+    rows = [("ID", "NAME", "TYPE", "ENABLED")]
+    for item in clients:
+        kind = "confidential" if item.get("confidential") else "public"
+        enabled = "yes" if item.get("enabled", True) else "no"
+        rows.append((str(item.get("id")), str(item.get("name", "")), kind, enabled))
+    _echo_table(rows)
+
+
+@rauthy.command()
+@click.argument("client_id", metavar="ID")
+@click.option(
+    "--output", "-o", type=click.Choice(["json", "yaml"]), default="json", show_default=True
+)
+@connection_options
+@handle_errors
+def get(client_id: str, output: str, conn: Connection) -> None:
+    """Show one client (its secret is never shown). Exit 1 when it does not exist."""
+    with conn.open() as client:
+        found = client.clients.get(client_id)
+    if found is None:
+        _fail(f"client {client_id!r} not found")
+    _echo_data(found, output)
+
+
+@rauthy.command()
+@click.argument("client_id", metavar="ID")
+@click.option(
+    "--grace-hours",
+    type=click.IntRange(1, 24),
+    help="Keep the old secret valid this many hours (1-24).",
+)
+@click.option("--secrets-dir", type=click.Path(file_okay=False), help="Write it to DIR/<id>.")
+@click.option("--k8s-secret-namespace", metavar="NS", help="Emit a Kubernetes Secret manifest.")
+@click.option("--k8s-out", type=click.Path(dir_okay=False), help="Manifest file instead of stdout.")
+@click.option("--k8s-name-prefix", default="", help="Prefix of the Secret name.")
+@connection_options
+@handle_errors
+def rotate(
+    client_id: str,
+    grace_hours: int | None,
+    secrets_dir: str | None,
+    k8s_secret_namespace: str | None,
+    k8s_out: str | None,
+    k8s_name_prefix: str,
+    conn: Connection,
+) -> None:
+    """Mint a new secret for ID, publishing it to --secrets-dir and/or a manifest."""
+    from pathlib import Path
+
+    from assay_py.rauthy.declarative.publish import (
+        render_k8s_manifests,
+        write_private_file,
+        write_secret_file,
+    )
+
+    if k8s_out and not k8s_secret_namespace:
+        raise click.UsageError("--k8s-out needs --k8s-secret-namespace")
+    if secrets_dir is not None:
+        _prepare_secrets_dir(secrets_dir)
+    with conn.open() as client:
+        secret = client.clients.rotate_secret(client_id, cache_current_hours=grace_hours)
+    grace = f"; the old one stays valid {grace_hours} h" if grace_hours else ""
+    human_err = bool(k8s_secret_namespace) and not k8s_out
+    click.echo(f"rotated the secret of {client_id!r}{grace}", err=human_err)
+    if secrets_dir is not None:
+        path = write_secret_file(secrets_dir, client_id, secret)
+        click.echo(f"wrote {path}", err=human_err)
+    if k8s_secret_namespace:
+        text = render_k8s_manifests(
+            {client_id: secret}, k8s_secret_namespace, name_prefix=k8s_name_prefix
+        )
+        if k8s_out:
+            write_private_file(Path(k8s_out), text)
+            click.echo(f"wrote {k8s_out}", err=True)
+        else:
+            click.echo(text, nl=False)
+    if secrets_dir is None and not k8s_secret_namespace:
+        click.echo(
+            "the new secret was not published (no --secrets-dir or --k8s-secret-namespace);"
+            " read it with `apply --publish-existing` or the admin UI",
+            err=True,
+        )
+
+
+@rauthy.command()
+@click.argument("name", required=False)
+@click.option("--host", default="app.example.com", show_default=True, help="The app's host.")
+@click.option("--id", "client_id", help="Client id instead of the preset's.")
+@click.option("--name", "display_name", help="Display name instead of the preset's.")
+@click.option("--opt", "options", multiple=True, metavar="KEY=VALUE", help="Extra preset option.")
+@click.option(
+    "--output", "-o", type=click.Choice(["json", "yaml"]), default="json", show_default=True
+)
+def presets(
+    name: str | None,
+    host: str,
+    client_id: str | None,
+    display_name: str | None,
+    options: tuple[str, ...],
+    output: str,
+) -> None:
+    """List presets, or print preset NAME's payload (needs no connection)."""
+    from assay_py.rauthy import client_presets
+    from assay_py.rauthy.errors import RauthyError
+
+    if name is None:
+        _echo_table(
+            [("PRESET", "DESCRIPTION")]
+            + [(d["name"], d["description"]) for d in client_presets.describe()]
+        )
+        return
+    opts: dict[str, Any] = {"host": host}
+    if client_id:
+        opts["id"] = client_id
+    if display_name:
+        opts["name"] = display_name
+    for option in options:
+        key, eq, value = option.partition("=")
+        if not eq or not key:
+            raise click.UsageError(f"--opt expects KEY=VALUE, got {option!r}")
+        opts[key] = value
+    try:
+        payload = client_presets.get(name)(opts)
+    except RauthyError as exc:
+        _fail(str(exc))
+    _echo_data(payload, output)
+
+
+# --- output helpers --------------------------------------------------------------------------
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _echo_data(data: Any, output: str) -> None:
+    if output == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+    else:
+        _echo_json(data)
+
+
+def _echo_table(rows: Sequence[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
