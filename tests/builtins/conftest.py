@@ -18,7 +18,7 @@ _POSITION = re.compile(r"^test:\d+: ")
 
 @pytest.fixture
 def vm() -> LuaVM:
-    machine = LuaVM()
+    machine = LuaVM(builtins=())  # only the globals under test, installed below
     for module in INSTALLERS:
         module.install(machine)
     return machine

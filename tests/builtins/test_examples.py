@@ -40,7 +40,7 @@ def _install_assert(vm: LuaVM) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_example_runs(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    vm = LuaVM()
+    vm = LuaVM(builtins=())
     for module in INSTALLERS:
         module.install(vm)
     _install_assert(vm)
