@@ -49,8 +49,14 @@ def test_timestamp_is_utc_whatever_the_local_zone(
 
 
 def test_numbers_are_coerced_like_lua(lua: Lua, capsys: pytest.CaptureFixture[str]) -> None:
-    lua("log.info(42); log.info(1.5); log.info(2^40)")
-    assert [msg for _, _, msg in lines(capsys.readouterr().err)] == ["42", "1.5", "1099511627776"]
+    lua("log.info(42); log.info(1.5); log.info(2^40); log.info(1e20); log.info(-0.1)")
+    assert [msg for _, _, msg in lines(capsys.readouterr().err)] == [
+        "42",
+        "1.5",
+        "1099511627776",
+        "1e+20",
+        "-0.1",
+    ]
 
 
 @pytest.mark.parametrize(("arg", "kind"), [("nil", "nil"), ("{}", "table"), ("true", "boolean")])

@@ -31,8 +31,11 @@ def lua_text(value: Any, what: str) -> bytes:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{what} must be a string, got {lua_type_name(value)}")
-    # Integers print in full (as Lua 5.5 does); other numbers with Lua's "%.14g".
-    return (str(value) if isinstance(value, int) else f"{value:.14g}").encode()
+    # Whole numbers a double holds exactly print in full (as Lua 5.5 integers do); the rest
+    # with Lua's "%.14g" (1e+20, 0.1).
+    if isinstance(value, int) and abs(value) <= 2**53:
+        return str(value).encode()
+    return f"{float(value):.14g}".encode()
 
 
 def lua_type_name(value: Any) -> str:
