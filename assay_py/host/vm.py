@@ -64,6 +64,7 @@ class LuaVM:
         )
         self.globals: Any = self.lua.globals()
         self._closers: list[Callable[[], None]] = []
+        self._json: Any = None
         self._private: Any = self.lua.execute(PRELUDE, self._hooks(), name=PRELUDE_CHUNKNAME)
         self._wrap = self._private.wrap
         self._run = self._private.run
@@ -115,6 +116,26 @@ class LuaVM:
         for key, value in (entries or {}).items():
             table[key.encode()] = value
         return table
+
+    def json_codec(self) -> Any:
+        """The Lua JSON codec: ``(global_table, raw)``, compiled once per VM.
+
+        ``global_table`` is what scripts see as ``json``; ``raw.encode``/``raw.decode`` raise
+        plain messages, for Python builtins (e.g. http table bodies).
+        """
+        if self._json is None:
+            from assay_py.host._json_codec import CHUNKNAME, LUA_JSON
+
+            self._json = self.lua.execute(LUA_JSON, name=CHUNKNAME)
+        return self._json
+
+    def json_encode(self, value: Any) -> bytes:
+        """Compact JSON of a Lua value with assay's rules; ValueError on unencodable values."""
+        try:
+            encoded: bytes = self.json_codec()[1].encode(value)
+        except lupa_engine().LuaError as exc:
+            raise ValueError(error_text(exc)) from None
+        return encoded
 
     # -- functions ----------------------------------------------------------------------
     def function(self, fn: Callable[..., Any]) -> Any:
