@@ -50,7 +50,7 @@ SecretSource = Literal["minted", "existing"]
 ProgressCallback = Callable[["ClientResult", int, int], None]
 
 #: Attempts per client; each after the first starts from a fresh read of the live client.
-DEFAULT_ATTEMPTS = 3
+DEFAULT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
