@@ -24,3 +24,13 @@ def anon(rauthy_emulator: RauthyEmulator) -> Iterator[httpx.Client]:
         yield client
 
 
+
+
+@pytest.fixture
+def rauthy_emulator_401s(rauthy_emulator: RauthyEmulator) -> list[httpx.Response]:
+    """One response for each way of getting a 401."""
+    rauthy_emulator.add_api_key("old", {"Clients": ["read"]}, expires=1.0)
+    url = rauthy_emulator.url + "/clients"
+    headers = [{}, {"Authorization": "Bearer x"}, {"Authorization": "API-Key old$x"}]
+    headers.append({"Authorization": "API-Key ansible$wrong"})
+    return [httpx.get(url, headers=h) for h in headers]
