@@ -1,0 +1,263 @@
+"""The ``http`` global: get/post/put/patch/delete and ``http.client`` (spec §3.1).
+
+Every HTTP status comes back as ``{status, headers, body}`` (lowercase header names, raw body
+bytes); only transport failures raise (``http.<m> failed: ...``). A table body is sent as
+compact JSON with sorted keys and one ``Content-Type: application/json``; a caller's header
+of the same name replaces it. Unlike the original, ``opts.timeout`` (seconds) is honoured.
+
+httpx is imported on the first request, so scripts that never call ``http`` start fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from assay_py.host._engine import lupa_engine
+from assay_py.host.vm import LuaVM
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_TIMEOUT = 30.0
+MAX_REDIRECTS = 10
+_METHODS = ("get", "post", "put", "patch", "delete")
+_BODY_METHODS = frozenset({"post", "put", "patch"})
+_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_VISIBLE = re.compile(rb"^[\t\x20-\x7e]*$")
+
+
+class _Options:
+    """Client-wide settings, from ``http.client(opts)`` (defaults for the module functions)."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = True) -> None:
+        self.timeout = timeout
+        self.follow_redirects = follow_redirects
+        self.verify: Any = True
+
+
+class _Client:
+    """One pooled httpx.Client, created on first use and closed with the VM."""
+
+    def __init__(self, vm: LuaVM, options: _Options) -> None:
+        self.vm = vm
+        self.options = options
+        self._client: httpx.Client | None = None
+
+    def httpx_client(self) -> httpx.Client:
+        if self._client is None:
+            import httpx
+
+            client = httpx.Client(
+                timeout=self.options.timeout,
+                follow_redirects=self.options.follow_redirects,
+                max_redirects=MAX_REDIRECTS,
+                verify=self.options.verify,
+            )
+            # Like the original (reqwest defaults): no User-Agent, no Accept-Encoding.
+            for name in ("user-agent", "accept-encoding"):
+                if name in client.headers:
+                    del client.headers[name]
+            self._client = client
+            self.vm.on_close(client.close)
+        return self._client
+
+    def request(self, method: str, url: Any, body: Any, opts: Any) -> dict[str, Any]:
+        lua_type = lupa_engine().lua_type
+        name = f"http.{method}"
+        if not isinstance(url, bytes):
+            raise ValueError(f"{name}: first argument must be a URL string")
+        if method in _BODY_METHODS:
+            if not (body is None or isinstance(body, bytes) or lua_type(body) == "table"):
+                raise ValueError(f"{name}: second argument must be a string, table, or nil")
+            if opts is not None and lua_type(opts) != "table":
+                raise ValueError(f"{name}: third argument must be a table or nil")
+        else:
+            if opts is not None and lua_type(opts) != "table":
+                raise ValueError(f"{name}: second argument must be a table or nil")
+            body = None if opts is None else opts[b"body"]
+            if not (body is None or isinstance(body, bytes) or lua_type(body) == "table"):
+                raise ValueError(f"{name}: opts.body must be a string, table, or nil")
+
+        headers: dict[str, tuple[str, str]] = {}
+        content: bytes | None = None
+        if isinstance(body, bytes):
+            content = body or None
+        elif body is not None:
+            try:
+                content = self.vm.json_encode(body)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+            headers["content-type"] = ("Content-Type", "application/json")
+        timeout: float | None = None
+        if opts is not None:
+            headers.update(_caller_headers(name, opts[b"headers"]))
+            timeout = _timeout(name, opts[b"timeout"])
+        return self._send(
+            name, method.upper(), url.decode("utf-8", "replace"), content, headers, timeout
+        )
+
+    def _send(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        content: bytes | None,
+        headers: dict[str, tuple[str, str]],
+        timeout: float | None,
+    ) -> dict[str, Any]:
+        import httpx
+
+        client = self.httpx_client()
+        try:
+            request = client.build_request(
+                method,
+                url,
+                content=content,
+                headers=list(headers.values()),
+                timeout=client.timeout if timeout is None else timeout,
+            )
+            response = client.send(request, stream=True)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise ConnectionError(f"{name} failed: {_describe(exc, url)}") from None
+        try:
+            raw = b"".join(response.iter_raw())
+        except httpx.HTTPError as exc:
+            raise ConnectionError(f"{name}: reading body failed: {_describe(exc, url)}") from None
+        finally:
+            response.close()
+        return {
+            "status": response.status_code,
+            "headers": _response_headers(response.headers.raw),
+            "body": raw,
+        }
+
+
+def _caller_headers(name: str, table: Any) -> dict[str, tuple[str, str]]:
+    if table is None:
+        return {}
+    if lupa_engine().lua_type(table) != "table":
+        raise ValueError(f"{name}: opts.headers must be a table")
+    headers: dict[str, tuple[str, str]] = {}
+    for key, value in table.items():
+        header = _scalar_text(key)
+        if header is None or not _TOKEN.match(header):
+            shown = header.decode("utf-8", "replace") if header is not None else str(key)
+            raise ValueError(f'{name}: invalid header name "{shown}": not a valid HTTP token')
+        label = header.decode("ascii")
+        text = _scalar_text(value)
+        if text is None:
+            raise ValueError(f'{name}: invalid value for header "{label}": must be a string')
+        if _BAD_VALUE.search(text):
+            raise ValueError(
+                f'{name}: invalid value for header "{label}": control characters are not allowed'
+            )
+        headers[label.lower()] = (label, text.decode("latin-1"))
+    return headers
+
+
+def _scalar_text(value: Any) -> bytes | None:
+    """Strings as they are, numbers as Lua 5.5 would print them (whole numbers as integers)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer():
+            return str(int(value)).encode()
+        return repr(float(value)).encode()
+    return None
+
+
+def _timeout(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name}: opts.timeout must be a positive number of seconds")
+    return float(value)
+
+
+def _response_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    # Lowercase names; a repeated header keeps its last value; non-visible values are dropped.
+    return {key.lower(): value for key, value in raw if _VISIBLE.match(value)}
+
+
+def _describe(exc: Exception, url: str) -> str:
+    reason = str(exc) or type(exc).__name__
+    return f"error sending request for url ({_redact(url)}): {reason}"
+
+
+def _redact(url: str) -> str:
+    """The URL without a password, so credentials never reach an error message."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    if "@" not in authority:
+        return url
+    host = authority.rsplit("@", 1)[1]
+    return f"{scheme}://***@{host}{slash}{path}"
+
+
+def _client_options(opts: Any) -> _Options:
+    options = _Options()
+    if opts is None:
+        return options
+    if lupa_engine().lua_type(opts) != "table":
+        raise ValueError("http.client: argument must be a table or nil")
+    timeout = _timeout("http.client", opts[b"timeout"])
+    if timeout is not None:
+        options.timeout = timeout
+    follow = opts[b"follow_redirects"]
+    if follow is not None:
+        if not isinstance(follow, bool):
+            raise ValueError("http.client: opts.follow_redirects must be a boolean")
+        options.follow_redirects = follow
+    ca_file, ca_pem = opts[b"ca_cert_file"], opts[b"ca_cert"]
+    if ca_file is not None or ca_pem is not None:
+        import ssl
+
+        for label, value in (("ca_cert_file", ca_file), ("ca_cert", ca_pem)):
+            if value is not None and not isinstance(value, bytes):
+                raise ValueError(f"http.client: opts.{label} must be a string")
+        try:
+            options.verify = ssl.create_default_context(
+                cafile=ca_file.decode() if ca_file else None,
+                cadata=ca_pem.decode("ascii") if ca_pem else None,
+            )
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise ValueError(f"http.client: cannot load CA certificate: {exc}") from None
+    return options
+
+
+def _methods(vm: LuaVM, client: _Client, *, bound: bool) -> Any:
+    """The five verbs as Lua functions; ``bound`` ones take the object first (``c:get``)."""
+
+    def verb(method: str) -> Callable[..., Any]:
+        if method in _BODY_METHODS:
+
+            def send_body(url: Any = None, body: Any = None, opts: Any = None) -> Any:
+                return client.request(method, url, body, opts)
+
+            call = send_body
+        else:
+
+            def send(url: Any = None, opts: Any = None) -> Any:
+                return client.request(method, url, None, opts)
+
+            call = send
+        if bound:
+            return lambda _self=None, *args: call(*args)
+        return call
+
+    return vm.table({method: vm.function(verb(method)) for method in _METHODS})
+
+
+def install(vm: LuaVM) -> None:
+    http = _methods(vm, _Client(vm, _Options()), bound=False)
+
+    def new_client(opts: Any = None) -> Any:
+        return _methods(vm, _Client(vm, _client_options(opts)), bound=True)
+
+    http[b"client"] = vm.function(new_client)
+    vm.set_global("http", http)
