@@ -234,6 +234,7 @@ def _methods(vm: LuaVM, client: _Client, *, bound: bool) -> Any:
     """The five verbs as Lua functions; ``bound`` ones take the object first (``c:get``)."""
 
     def verb(method: str) -> Callable[..., Any]:
+        call: Callable[..., Any]
         if method in _BODY_METHODS:
 
             def send_body(url: Any = None, body: Any = None, opts: Any = None) -> Any:
