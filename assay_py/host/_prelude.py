@@ -112,6 +112,63 @@ function private.block(names)
       key = part
     end
     if type(holder) == "table" and key ~= nil then holder[key] = nil end
+    if holder == _G then private.forget(key) end
+  end
+end
+
+-- Lazy globals: each builtin module (http, json, ...) is imported and installed the first
+-- time a script reads one of its globals, so a script pays only for what it uses. Stock
+-- values a builtin extends or replaces (os, assert) are set aside until then.
+local lazy, saved, install_module = {}, {}, nil
+local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
+private.getmetatable = raw_getmetatable
+
+local function install(module)
+  for name, owner in pairs(lazy) do
+    if owner == module then
+      lazy[name] = nil
+      rawset(_G, name, saved[name])
+      saved[name] = nil
+    end
+  end
+  install_module(module)
+end
+
+function private.forget(name)
+  lazy[name], saved[name] = nil, nil
+end
+
+function private.install_all(order)
+  for _, module in ipairs(order) do
+    for _, owner in pairs(lazy) do
+      if owner == module then
+        install(module)
+        break
+      end
+    end
+  end
+end
+
+function private.lazy_globals(map, order, installer)
+  install_module = installer
+  for name, module in pairs(map) do
+    lazy[name], saved[name] = module, rawget(_G, name)
+    rawset(_G, name, nil)
+  end
+  raw_setmetatable(_G, { __index = function(t, name)
+    local module = lazy[name]
+    if module == nil then return nil end
+    install(module)
+    return rawget(t, name)
+  end })
+  -- A script taking over _G's metatable (e.g. a strict mode) gets every builtin first.
+  setmetatable = function(t, mt)
+    if t == _G then private.install_all(order) end
+    return raw_setmetatable(t, mt)
+  end
+  getmetatable = function(t)
+    if t == _G then private.install_all(order) end
+    return raw_getmetatable(t)
   end
 end
 

@@ -33,6 +33,23 @@ BUILTINS: tuple[str, ...] = (
     "fs",
 )
 
+# Global name -> the builtin module that defines it. A module's import and install wait until
+# a script first reads one of its globals; a module in BUILTINS missing here installs eagerly.
+GLOBAL_MODULES: dict[str, str] = {
+    "http": "http",
+    "json": "json",
+    "assert": "assert_",
+    "log": "log",
+    "env": "env",
+    "sleep": "clock",
+    "time": "clock",
+    "os": "os",
+    "base64": "base64",
+    "crypto": "crypto",
+    "yaml": "yaml",
+    "fs": "fs",
+}
+
 _DEFAULT_PATH = "./?.lua;./?/init.lua"
 
 
@@ -68,9 +85,17 @@ class LuaVM:
         self._private: Any = self.lua.execute(PRELUDE, self._hooks(), name=PRELUDE_CHUNKNAME)
         self._wrap = self._private.wrap
         self._run = self._private.run
-        self._getmetatable = self.globals.getmetatable
-        for name in builtins:
-            self._install(name)
+        self._getmetatable = self._private.getmetatable
+        self._builtins = tuple(builtins)
+        lazy = {g: m for g, m in GLOBAL_MODULES.items() if m in self._builtins}
+        self._private.lazy_globals(
+            self.lua.table_from({g.encode(): m.encode() for g, m in lazy.items()}),
+            self.lua.table_from([m.encode() for m in self._builtins]),
+            self.function(lambda module: self._install(module.decode())),
+        )
+        for name in self._builtins:
+            if name not in lazy.values():
+                self._install(name)
         blocked = os.environ.get("ASSAY_BLOCK_GLOBALS")
         if blocked:
             self._private.block(blocked.encode())
@@ -94,6 +119,10 @@ class LuaVM:
                 return  # not written yet: run without that global
             raise
         module.install(self)
+
+    def install_all(self) -> None:
+        """Install every builtin now, in BUILTINS order (normally each waits for first use)."""
+        self._private.install_all(self.lua.table_from([m.encode() for m in self._builtins]))
 
     def _builtin_loader(self, name: bytes) -> Any:
         from assay_py.host import registry
