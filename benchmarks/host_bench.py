@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/host_bench.py [--runs 30]
 
 Targets (issue 2):
-- start-up: ``assay-py exec -e 'print(1)'`` within 1.3x of ``python -c 'import lupa.luajit21, click'``
+- start-up: ``assay-py exec -e 'print(1)'`` within 1.3x of
+  ``python -c 'import lupa.luajit21, click'``
 - JSON: ``json.encode`` of a ~1 MB nested table and ``json.parse`` of ~1 MB JSON, each within
   3x of Python's ``json.dumps``/``json.loads`` on the same data.
 """
