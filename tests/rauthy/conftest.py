@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -20,3 +21,16 @@ def rec() -> Iterator[Recorder]:
 def api(rec: Recorder) -> Iterator[rauthy.RauthyClient]:
     with rauthy.client(rec.url, API_KEY, backoff_base=0.001) as c:
         yield c
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: connecting fails at once (ConnectError)."""
+    return f"http://127.0.0.1:{free_port()}"
