@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -22,8 +23,6 @@ def anon(rauthy_emulator: RauthyEmulator) -> Iterator[httpx.Client]:
     """Client without credentials."""
     with httpx.Client(base_url=rauthy_emulator.url) as client:
         yield client
-
-
 
 
 @pytest.fixture

@@ -88,13 +88,21 @@ def test_key_missing_right_is_403_naming_group_and_right(rauthy_emulator: Rauthy
         json=new_client(),
         headers={"Authorization": f"API-Key {token}"},
     )
-    assert error(r) == (403, "Forbidden", "Bad permissions for given ApiKey. Needed: Clients / Create")
+    assert error(r) == (
+        403,
+        "Forbidden",
+        "Bad permissions for given ApiKey. Needed: Clients / Create",
+    )
 
 
 def test_key_missing_group_is_403(rauthy_emulator: RauthyEmulator) -> None:
     token = rauthy_emulator.add_api_key("roles", {"Roles": ["read"]})
     r = _get(rauthy_emulator, "/clients", f"API-Key {token}")
-    assert error(r) == (403, "Forbidden", "Bad permissions for given ApiKey. Needed: Clients / Read")
+    assert error(r) == (
+        403,
+        "Forbidden",
+        "Bad permissions for given ApiKey. Needed: Clients / Read",
+    )
 
 
 # --- 1.3: rights per client route, one test per row -------------------------------------------
@@ -141,7 +149,10 @@ def test_route_needs_exactly_its_group_and_right(
             headers={"Authorization": f"API-Key {rauthy_emulator.api_key}"},
         ).json()
     denied = httpx.request(
-        method, rauthy_emulator.url + path, json=body, headers={"Authorization": f"API-Key {lacking}"}
+        method,
+        rauthy_emulator.url + path,
+        json=body,
+        headers={"Authorization": f"API-Key {lacking}"},
     )
     assert error(denied) == (
         403,
@@ -149,7 +160,10 @@ def test_route_needs_exactly_its_group_and_right(
         f"Bad permissions for given ApiKey. Needed: {group} / {right.capitalize()}",
     )
     allowed = httpx.request(
-        method, rauthy_emulator.url + path, json=body, headers={"Authorization": f"API-Key {having}"}
+        method,
+        rauthy_emulator.url + path,
+        json=body,
+        headers={"Authorization": f"API-Key {having}"},
     )
     assert allowed.status_code == 200
 

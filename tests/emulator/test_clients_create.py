@@ -35,9 +35,10 @@ def test_id_url_like_accepted_in_0_35_2(api: httpx.Client, client_id: str) -> No
 
 
 def test_id_strict_in_nightly() -> None:
-    with RauthyEmulator(version="0.36") as emu, httpx.Client(
-        base_url=emu.url, headers={"Authorization": f"API-Key {emu.api_key}"}
-    ) as api:
+    with (
+        RauthyEmulator(version="0.36") as emu,
+        httpx.Client(base_url=emu.url, headers={"Authorization": f"API-Key {emu.api_key}"}) as api,
+    ):
         assert api.post("/clients", json=new_client("My.App-1_x")).status_code == 200
         message = _validation(api.post("/clients", json=new_client("https://x.io")), "id")
         assert "^[a-zA-Z0-9._\\\\-]{2,256}$" in message
@@ -130,7 +131,9 @@ def test_post_logout_uris_empty_becomes_omitted(api: httpx.Client) -> None:
 # --- secret / other fields ---
 
 
-def test_secret_and_other_fields_ignored(api: httpx.Client, rauthy_emulator: RauthyEmulator) -> None:
+def test_secret_and_other_fields_ignored(
+    api: httpx.Client, rauthy_emulator: RauthyEmulator
+) -> None:
     body = new_client(secret="s" * 64, enabled=False, auth_code_lifetime=5)
     r = api.post("/clients", json=body).json()
     assert rauthy_emulator.client_secret("app1") != "s" * 64

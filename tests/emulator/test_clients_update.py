@@ -68,9 +68,10 @@ def test_id_regex_on_put(api: httpx.Client, client: dict[str, Any]) -> None:
 
 
 def test_id_removed_in_nightly() -> None:
-    with RauthyEmulator(version="0.36") as emu, httpx.Client(
-        base_url=emu.url, headers={"Authorization": f"API-Key {emu.api_key}"}
-    ) as api:
+    with (
+        RauthyEmulator(version="0.36") as emu,
+        httpx.Client(base_url=emu.url, headers={"Authorization": f"API-Key {emu.api_key}"}) as api,
+    ):
         api.post("/clients", json=new_client("app1"))
         body = _without(api.get("/clients/app1").json(), "id")
         assert api.put("/clients/app1", json=body).status_code == 200
@@ -112,7 +113,9 @@ def test_confidential_transitions(
 # --- uris ---
 
 
-def test_redirect_uris_validated_and_may_be_empty(api: httpx.Client, client: dict[str, Any]) -> None:
+def test_redirect_uris_validated_and_may_be_empty(
+    api: httpx.Client, client: dict[str, Any]
+) -> None:
     _invalid(_put(api, client, redirect_uris=["no spaces allowed"]), "redirect_uris")
     assert _put(api, client, redirect_uris=[]).json()["redirect_uris"] == []
 
@@ -128,7 +131,11 @@ def test_post_logout_redirect_uris(api: httpx.Client, client: dict[str, Any]) ->
     "origin", ["https://App.example.com", "https://a.example.com/", "ftp://a.example.com"]
 )
 def test_allowed_origins_rejected(api: httpx.Client, client: dict[str, Any], origin: str) -> None:
-    _invalid(_put(api, client, allowed_origins=[origin]), "allowed_origins", r"^(http|https)://[a-z0-9.:-]+$")
+    _invalid(
+        _put(api, client, allowed_origins=[origin]),
+        "allowed_origins",
+        r"^(http|https)://[a-z0-9.:-]+$",
+    )
 
 
 def test_allowed_origins_kept_and_empty_omitted(api: httpx.Client, client: dict[str, Any]) -> None:
@@ -161,7 +168,8 @@ def test_alg_enum_exact_case(api: httpx.Client, client: dict[str, Any], field: s
 
 
 @pytest.mark.parametrize(
-    ("field", "low", "high"), [("auth_code_lifetime", 10, 300), ("access_token_lifetime", 10, 86400)]
+    ("field", "low", "high"),
+    [("auth_code_lifetime", 10, 300), ("access_token_lifetime", 10, 86400)],
 )
 def test_lifetime_bounds(
     api: httpx.Client, client: dict[str, Any], field: str, low: int, high: int
@@ -205,7 +213,9 @@ def test_challenges(api: httpx.Client, client: dict[str, Any]) -> None:
     assert _put(api, client, challenges=["plain", "S256"]).json()["challenges"] == ["plain", "S256"]
     assert "challenges" not in _put(api, client, challenges=None).json()
     assert "challenges" not in _put(api, _without(client, "challenges")).json()
-    _invalid(_put(api, client, challenges=[]), "challenges", "'challenges' cannot be empty when provided")
+    _invalid(
+        _put(api, client, challenges=[]), "challenges", "'challenges' cannot be empty when provided"
+    )
     _invalid(_put(api, client, challenges=["s256"]), "challenges")
 
 
@@ -250,33 +260,44 @@ def test_scim(api: httpx.Client, client: dict[str, Any]) -> None:
     r = _put(api, client, scim={**scim, "base_uri": "bad uri"})
     status, _, message = error(r)
     assert status == 400 and '"scim": Struct(ValidationErrors({"base_uri"' in message
-    assert "missing field `sync_groups`" in _put(api, client, scim={"bearer_token": "t", "base_uri": "u"}).text
+    assert (
+        "missing field `sync_groups`"
+        in _put(api, client, scim={"bearer_token": "t", "base_uri": "u"}).text
+    )
 
 
 @pytest.fixture
 def nightly() -> Iterator[httpx.Client]:
-    with RauthyEmulator(version="0.36") as emu, httpx.Client(
-        base_url=emu.url, headers={"Authorization": f"API-Key {emu.api_key}"}
-    ) as api:
+    with (
+        RauthyEmulator(version="0.36") as emu,
+        httpx.Client(base_url=emu.url, headers={"Authorization": f"API-Key {emu.api_key}"}) as api,
+    ):
         api.post("/clients", json=new_client("app1"))
         yield api
 
 
-def test_claims_nightly_only(api: httpx.Client, client: dict[str, Any], nightly: httpx.Client) -> None:
+def test_claims_nightly_only(
+    api: httpx.Client, client: dict[str, Any], nightly: httpx.Client
+) -> None:
     assert "claims" not in _put(api, client, claims={"a": 1}).json()  # unknown in 0.35.2
     body = nightly.get("/clients/app1").json()
-    assert nightly.put("/clients/app1", json={**body, "claims": {"team": "x"}}).json()["claims"] == {
-        "team": "x"
-    }
+    assert nightly.put("/clients/app1", json={**body, "claims": {"team": "x"}}).json()[
+        "claims"
+    ] == {"team": "x"}
     _invalid(nightly.put("/clients/app1", json={**body, "claims": [1]}), "claims")
     _invalid(nightly.put("/clients/app1", json={**body, "claims": {"k": "v" * 1100}}), "claims")
 
 
-def test_claims_at_root_nightly_always_present(nightly: httpx.Client, client: dict[str, Any]) -> None:
+def test_claims_at_root_nightly_always_present(
+    nightly: httpx.Client, client: dict[str, Any]
+) -> None:
     assert "claims_at_root" not in client
     body = nightly.get("/clients/app1").json()
     assert body["claims_at_root"] is False
-    assert nightly.put("/clients/app1", json={**body, "claims_at_root": True}).json()["claims_at_root"] is True
+    assert (
+        nightly.put("/clients/app1", json={**body, "claims_at_root": True}).json()["claims_at_root"]
+        is True
+    )
 
 
 @pytest.mark.parametrize("field", ["allowed_resources", "default_aud"])

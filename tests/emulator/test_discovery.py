@@ -127,7 +127,17 @@ def test_discovery_served_at_root_base_and_alias(
 def test_nightly_locales_include_nl() -> None:
     with RauthyEmulator(version="0.36") as emu:
         body = httpx.get(emu.url + "/.well-known/openid-configuration").json()
-    assert body["ui_locales_supported"] == ["de", "en", "fr", "ko", "nb", "nl", "ru", "uk", "zhhans"]
+    assert body["ui_locales_supported"] == [
+        "de",
+        "en",
+        "fr",
+        "ko",
+        "nb",
+        "nl",
+        "ru",
+        "uk",
+        "zhhans",
+    ]
 
 
 # --- 3.2 JWKS (keys are generated once per process; the first call takes seconds) ----------

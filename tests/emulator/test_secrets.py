@@ -50,16 +50,22 @@ def test_rotate_with_cache_keeps_old_secret_valid(
 def test_rotate_cache_hours_out_of_range_is_validation_error(
     api: httpx.Client, app1: str, hours: int
 ) -> None:
-    status, kind, message = error(api.put("/clients/app1/secret", json={"cache_current_hours": hours}))
+    status, kind, message = error(
+        api.put("/clients/app1/secret", json={"cache_current_hours": hours})
+    )
     assert (status, kind) == (400, "BadRequest")
     assert '"cache_current_hours": Field([ValidationError { code: "range"' in message
 
 
 @pytest.mark.parametrize(
     ("content", "content_type"),
-    [(b"not json", "application/json"), (b'{"cache_current_hours":2}', "text/plain"),
-     (b'{"cache_current_hours":256}', "application/json"), (b'{"cache_current_hours":-1}', "application/json")],
-)  # fmt: skip
+    [
+        (b"not json", "application/json"),
+        (b'{"cache_current_hours":2}', "text/plain"),
+        (b'{"cache_current_hours":256}', "application/json"),
+        (b'{"cache_current_hours":-1}', "application/json"),
+    ],
+)
 def test_rotate_with_unreadable_body_rotates_without_cache(
     api: httpx.Client,
     app1: str,

@@ -42,7 +42,12 @@ def test_unknown_get_inside_base_is_404_empty(anon: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", "/nothing"), ("PATCH", "/clients/rauthy"), ("POST", "/health"), ("GET", "/clients/x/y")],
+    [
+        ("POST", "/nothing"),
+        ("PATCH", "/clients/rauthy"),
+        ("POST", "/health"),
+        ("GET", "/clients/x/y"),
+    ],
 )
 def test_unknown_route_or_wrong_method_is_404_not_405(
     api: httpx.Client, method: str, path: str
