@@ -29,7 +29,14 @@ def _to_lua(lua: Any, value: Any, depth: int, path: set[int]) -> Any:
     if value is None or isinstance(value, (bool, float, bytes)):
         return value
     if isinstance(value, int):
-        return value if -_EXACT_INT <= value <= _EXACT_INT else float(value)
+        if -_EXACT_INT <= value <= _EXACT_INT:
+            return value
+        try:
+            return float(value)
+        except OverflowError:
+            raise ConversionError(
+                f"integer too large for a Lua number ({value.bit_length()} bits)"
+            ) from None
     if isinstance(value, str):
         return value.encode("utf-8", "surrogateescape")
     if isinstance(value, (Mapping, list, tuple)):

@@ -1,0 +1,179 @@
+"""The VM: engine, sandbox, polyfills, print, errors, lazily installed globals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assay_py.host import LuaHost, LuaScriptError
+from assay_py.host.vm import BUILTINS, GLOBAL_MODULES, LuaVM
+from tests.host.conftest import Lua
+
+
+def test_engine_is_luajit(lua: Lua) -> None:
+    assert lua("return jit and jit.version or 'none'").startswith("LuaJIT 2.1")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["python", "debug", "package.loaded.python", "package.loaded.debug", "string.dump"],
+)
+def test_ways_back_to_python_or_c_are_closed(lua: Lua, expression: str) -> None:
+    assert lua(f"return {expression} == nil") is True
+
+
+def test_ffi_cannot_be_required(lua: Lua) -> None:
+    assert "module 'ffi' not found" in lua.error("require('ffi')")
+
+
+def test_c_modules_cannot_be_loaded(lua: Lua) -> None:
+    assert "disabled" in lua.error("package.loadlib('x', 'y')")
+    assert lua("return package.cpath") == ""
+
+
+def test_python_objects_expose_no_attributes() -> None:
+    vm = LuaVM(builtins=())
+    vm.set_global("obj", object())  # a raw Python object, as a careless builtin might leak
+    ok, err = vm.execute("return pcall(function() return obj.__class__ end)", "=t")
+    assert ok is False
+    assert "not reachable" in str(err)
+
+
+def test_table_unpack_and_pack(lua: Lua) -> None:
+    assert lua("return table.unpack({1, 2, 3})") == [1, 2, 3]
+    assert lua("local t = table.pack(1, nil, 3) return t.n, t[1], t[3]") == [3, 1, 3]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("string.split('a,b,,c', ',')", ["a", "b", "", "c"]),
+        ("string.split('  a b\\t\\nc  ')", ["a", "b", "c"]),
+        ("string.split('a b', '')", ["a", "b"]),
+        ("string.split('a.b', '.')", ["a", "b"]),  # literal, not a pattern
+        ("string.split('a--b--', '--')", ["a", "b", ""]),
+        ("('x=1'):split('=')", ["x", "1"]),
+    ],
+)
+def test_string_split(lua: Lua, call: str, expected: list[str]) -> None:
+    assert lua(f"return {call}") == expected
+
+
+def test_string_split_of_nothing_is_empty(lua: Lua) -> None:
+    assert lua("return #string.split('   ')") == 0
+
+
+def test_print_writes_tab_separated_line_to_stdout(
+    lua: Lua, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lua("print('a', 1, nil, true, 2.5)")
+    assert capsys.readouterr().out == "a\t1\tnil\ttrue\t2.5\n"
+
+
+def test_print_keeps_non_utf8_bytes(lua: Lua, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    lua("print('\\255\\254')")
+    assert capfdbinary.readouterr().out == b"\xff\xfe\n"
+
+
+def test_python_exception_reaches_lua_as_string(lua: Lua) -> None:
+    ok, err, found = lua(
+        "local ok, err = pcall(http.get, 42) return ok, err, (string.find(err, 'URL string'))"
+    )
+    assert ok is False
+    assert err == "http.get: first argument must be a URL string"
+    assert found == len("http.get: first argument must be a ") + 1
+
+
+def test_builtin_error_names_calling_line(lua: Lua) -> None:
+    ok, err = lua("local ok, err = pcall(function()\n\n  http.get(1)\nend) return ok, err")
+    assert (ok, err) == (False, "<string>:3: http.get: first argument must be a URL string")
+
+
+def test_uncaught_error_raises_with_message_and_traceback(host: LuaHost) -> None:
+    with pytest.raises(LuaScriptError) as caught:
+        host.run_string("local function f()\n  error('boom')\nend\nf()", "job.lua")
+    assert str(caught.value) == "job.lua:2: boom"
+    assert caught.value.traceback.startswith("stack traceback:")
+    assert "job.lua:2: in function 'f'" in caught.value.traceback
+    assert "job.lua:4: in main chunk" in caught.value.traceback
+    assert "assay prelude" not in caught.value.traceback
+    assert not caught.value.syntax
+
+
+def test_syntax_error_is_flagged(host: LuaHost) -> None:
+    with pytest.raises(LuaScriptError) as caught:
+        host.run_string("local x = = 1", "bad.lua")
+    assert caught.value.syntax
+    assert caught.value.render() == "syntax error: bad.lua:1: unexpected symbol near '='"
+
+
+def test_non_string_error_value_is_rendered(host: LuaHost) -> None:
+    with pytest.raises(LuaScriptError, match=r"^table: 0x"):
+        host.run_string("error({code = 1})")
+
+
+def test_globals_install_on_first_use() -> None:
+    vm = LuaVM()
+    assert vm.execute("return rawget(_G, 'http'), rawget(_G, 'json')", "=t") == (None, None)
+    assert vm.execute("return type(json.encode), rawget(_G, 'json') ~= nil", "=t") == (
+        b"function",
+        True,
+    )
+    assert vm.execute("return rawget(_G, 'http')", "=t") == (None,)
+
+
+def test_assert_replaces_lua_assert(lua: Lua) -> None:
+    assert lua("return type(assert)") == "table"
+    assert "attempt to call" in lua.error("assert(true)")
+
+
+def test_install_all_installs_every_module_in_order() -> None:
+    vm = LuaVM()
+    vm.install_all()
+    names = [name for name, module in GLOBAL_MODULES.items() if module in BUILTINS]
+    present = vm.execute(
+        "local out = {} for _, n in ipairs(...) do out[#out + 1] = rawget(_G, n) ~= nil end "
+        "return unpack(out)",
+        "=t",
+        vm.to_lua(names),
+    )
+    assert all(present)
+
+
+def test_script_taking_over_globals_metatable_gets_all_builtins(lua: Lua) -> None:
+    assert lua("setmetatable(_G, {}) return rawget(_G, 'json') ~= nil") is True
+
+
+def test_blocked_globals_stay_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSAY_BLOCK_GLOBALS", "http, dofile,string.rep")
+    with LuaHost() as host:
+        assert host.run_string("return http == nil, dofile == nil, string.rep == nil") == [
+            True,
+            True,
+            True,
+        ]
+        assert host.run_string("return type(json)") == ["table"]
+
+
+def test_run_string_returns_python_values(lua: Lua) -> None:
+    assert lua("return 1, 'two', {a = {1, 2}}, nil, 2.5") == [1, "two", {"a": [1, 2]}, None, 2.5]
+
+
+def test_arg_global(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("s.lua").write_text("return arg[0], arg[1], arg[2], #arg")
+    with LuaHost(args=["x", "y"]) as host:
+        assert host.run_file("s.lua") == ["s.lua", "x", "y", 2]
+    with LuaHost() as host:
+        assert host.run_string("return arg") == [None]
+
+
+def test_run_file_blanks_shebang_keeping_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("s.lua").write_text("#!/usr/bin/env assay-py\n\nerror('line three')\n")
+    with LuaHost() as host, pytest.raises(LuaScriptError) as caught:
+        host.run_file("s.lua")
+    assert str(caught.value) == "s.lua:3: line three"
