@@ -281,7 +281,7 @@ def _worth_retrying(exc: RauthyError) -> bool:
 
 
 def _pause(attempt: int) -> None:
-    time.sleep(min(2.0, 0.1 * 2**attempt))
+    time.sleep(min(1.0, 0.05 * 2**attempt))
 
 
 def _failed(
