@@ -31,10 +31,12 @@ _ORIGIN: Final = re.compile(r"^(http|https)://[a-z0-9.:\-]+$")
 _SCOPE: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*.]{2,64}$")
 _CONTACT: Final = re.compile(r"^[a-zA-Z0-9+.@/:\-]{0,48}$")
 _GROUP_PREFIX: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*\s]{2,64}$")
-# Latin letters with diacritics (U+00C0-U+024F), '-', whitespace and CJK (kana, ideographs,
-# hangul). No '.', '_', '(' or '/': "Immich (mobile)" is rejected by a real Rauthy.
+_GROUPS: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*]{2,64}$")
+# Latin letters with diacritics (U+00C0-U+024F), '-', whitespace and CJK (jamo, kana, bopomofo,
+# ideographs, hangul). No '.', '_', '(' or '/': "Immich (mobile)" is rejected by a real Rauthy.
 _NAME: Final = re.compile(
-    r"^[a-zA-Z0-9\u00C0-\u024F\-\s\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF]{2,128}$"
+    r"^[a-zA-Z0-9\u00C0-\u024F\-\s"
+    r"\u1100-\u11FF\u3040-\u30FF\u3100-\u312F\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF]{2,128}$"
 )
 _CLAIMS_MAX_BYTES: Final = 1024
 
@@ -120,20 +122,20 @@ def _check_field(field: str, value: Any, id_rule: IdRule) -> _Violations:
     if not isinstance(value, str):
         return [(field, "must be a string")]
     if field == "name":
-        return [] if _NAME.match(value) else [(field, _rule_name())]
+        return [] if _NAME.fullmatch(value) else [(field, _rule_name())]
     if field in ("access_token_alg", "id_token_alg"):
         return [] if value in s.ALGORITHMS else [(field, f"must be one of {_alts(s.ALGORITHMS)}")]
     if field == "restrict_group_prefix":
-        ok = _GROUP_PREFIX.match(value)
+        ok = _GROUP_PREFIX.fullmatch(value)
         return [] if ok else [(field, f"must match {_GROUP_PREFIX.pattern}")]
-    return [] if _URI.match(value) else [(field, f"must be a URI matching {_URI.pattern}")]
+    return [] if _URI.fullmatch(value) else [(field, f"must be a URI matching {_URI.pattern}")]
 
 
 def _check_id(value: Any, id_rule: IdRule) -> _Violations:
     if not isinstance(value, str):
         return [("id", "must be a string")]
     pattern = _ID_RULES[id_rule]
-    return [] if pattern.match(value) else [("id", f"must match {pattern.pattern}")]
+    return [] if pattern.fullmatch(value) else [("id", f"must match {pattern.pattern}")]
 
 
 def _check_lifetime(field: str, value: Any) -> _Violations:
@@ -173,7 +175,7 @@ def _check_list(field: str, value: Any) -> _Violations:
                 out.append((where, f"unknown challenge {entry!r}; one of {_alts(s.CHALLENGES)}"))
         else:
             pattern, what = _ENTRY_RULES[field]
-            if not pattern.match(entry):
+            if not pattern.fullmatch(entry):
                 out.append((where, f"{_shown(entry)} is not {what} matching {pattern.pattern}"))
     return out
 
@@ -197,13 +199,13 @@ def _check_scim(value: Any) -> _Violations:
     out: _Violations = []
     for key in ("bearer_token", "base_uri"):
         entry = value.get(key)
-        if not isinstance(entry, str) or not _URI.match(entry):
+        if not isinstance(entry, str) or not _URI.fullmatch(entry):
             out.append((f"scim.{key}", f"required; must match {_URI.pattern}"))
     if not isinstance(value.get("sync_groups"), bool):
         out.append(("scim.sync_groups", "required; must be a boolean"))
     prefix = value.get("group_sync_prefix")
-    if prefix is not None and not (isinstance(prefix, str) and _GROUP_PREFIX.match(prefix)):
-        out.append(("scim.group_sync_prefix", f"must match {_GROUP_PREFIX.pattern}"))
+    if prefix is not None and not (isinstance(prefix, str) and _GROUPS.fullmatch(prefix)):
+        out.append(("scim.group_sync_prefix", f"must match {_GROUPS.pattern}"))
     for key in value:
         if key not in ("bearer_token", "base_uri", "sync_groups", "group_sync_prefix"):
             out.append((f"scim.{key}", "unknown field"))

@@ -102,6 +102,7 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
     ("id", "a", "must match"),
     ("id", "has space", "must match"),
     ("id", "x" * 257, "must match"),
+    ("id", "app\n", "must match"),  # Python's `$` would accept a trailing newline; Rust's not
     ("name", "Immich (mobile)", "no '.', '_', '(' or '/'"),
     ("name", "my_app", "no '.', '_'"),
     ("name", "A", "2-128"),
@@ -115,6 +116,7 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
     ("redirect_uris", ["https://a.example.com/a b"], "is not a URI"),
     ("redirect_uris", [""], "is not a URI"),
     ("redirect_uris", [7], "must be a string"),
+    ("redirect_uris", ["https://a.example.com/cb\n"], "is not a URI"),
     ("post_logout_redirect_uris", ["https://x.example.com/<"], "is not a URI"),
     ("allowed_origins", ["https://App.example.com"], "is not an origin"),
     ("allowed_origins", ["https://app.example.com/"], "is not an origin"),
