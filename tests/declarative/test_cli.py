@@ -247,3 +247,58 @@ def test_importing_the_command_module_stays_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_key_file_beats_the_environment(
+    run: Callable[..., Result], rauthy_emulator: RauthyEmulator, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(rauthy_emulator.api_key)
+    stale = "ansible$" + "s" * 64
+    result = run(
+        "list", env_overrides={"RAUTHY_API_KEY": stale, "RAUTHY_API_KEY_FILE": str(key_file)}
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_progress_goes_to_stderr_when_it_is_a_terminal(
+    rauthy_emulator: RauthyEmulator, write: Write
+) -> None:
+    import os
+    import pty
+
+    path = str(write("clients.yaml", CLIENTS))
+    env = {
+        **os.environ,
+        "RAUTHY_URL": rauthy_emulator.url,
+        "RAUTHY_API_KEY": rauthy_emulator.api_key,
+    }
+    env.pop("RAUTHY_API_KEY_FILE", None)
+    command = [sys.executable, "-c", "from assay_py.cli import main; main()"]
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*command, "rauthy", "apply", path, "--parallel", "2"],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert done.returncode == 0
+    terminal = seen.decode()
+    assert "[3/3]" in terminal and "create ok" in terminal
+    assert b"[3/3]" not in done.stdout  # progress stays off stdout
+    assert b"Apply: 3 created." in done.stdout

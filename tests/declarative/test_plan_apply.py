@@ -105,7 +105,10 @@ def test_secrets_stay_out_of_reports_and_reprs(
         json.dumps(applied.plan.to_dict()),
     ]
     assert all(secret not in text for text in shown)
-    assert applied.to_dict(include_secrets=True)["clients"][0]["client_secret"] == secret
+    (shown_with_secret,) = applied.to_dict(include_secrets=True)["clients"]
+    assert shown_with_secret["secret"] == secret
+    assert shown_with_secret["secret_source"] == "minted"
+    assert applied.to_dict()["clients"][0]["secret_source"] == "minted"
 
 
 def test_diff_shows_live_and_desired_values(
@@ -275,6 +278,14 @@ def test_invalid_entries_send_nothing(
         apply_clients(client, [{"preset": "openbao"}])
     assert settled_count(rauthy_emulator) == before
     assert [(p.entry, p.field) for p in caught.value.problems][:1] == [(2, "confidential")]
+
+
+def test_the_clients_api_alone_is_enough(client: rauthy.RauthyClient) -> None:
+    # What c.clients.plan(entries) / c.clients.apply(entries) hand over.
+    entries = [public("cli")]
+    assert _actions(plan_clients(client.clients, entries)) == {"cli": "create"}
+    assert apply_clients(client.clients, entries).ok
+    assert _actions(plan_clients(client.clients, entries)) == {"cli": "noop"}
 
 
 def test_progress_is_reported_for_every_client(client: rauthy.RauthyClient) -> None:

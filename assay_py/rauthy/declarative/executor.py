@@ -76,11 +76,11 @@ class ClientResult:
         if self.error is not None:
             out["error"] = self.error
         if self.secret_source is not None:
-            out["secret"] = self.secret_source  # "minted" / "existing": which, never the value
+            out["secret_source"] = self.secret_source  # "minted" / "existing", not the value
         if self.secret_file is not None:
             out["secret_file"] = self.secret_file
         if include_secrets and self.secret is not None:
-            out["client_secret"] = self.secret
+            out["secret"] = self.secret  # the key reconcile() uses for it
         if self.warnings:
             out["warnings"] = list(self.warnings)
         if self.attempts > 1:
@@ -140,6 +140,7 @@ def apply_clients(
     clients (and, with ``publish_existing``, of every confidential client in the plan) are read,
     written to ``secrets_dir/<id>`` when given, and kept in memory on the results.
     ``on_progress(result, done, total)`` is called from worker threads as clients finish.
+    ``client`` is a ``RauthyClient`` or its ``.clients`` API.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
@@ -150,7 +151,8 @@ def apply_clients(
     else:
         report = plan_clients(client, entries_or_report, prune=prune, parallel=parallel)
 
-    worker = _Worker(client.clients, secrets_dir, publish_existing, max(1, attempts))
+    api = getattr(client, "clients", client)  # a RauthyClient or its ClientsApi
+    worker = _Worker(api, secrets_dir, publish_existing, max(1, attempts))
     total = len(report.clients)
     results: list[ClientResult | None] = [None] * total
     with ThreadPoolExecutor(max_workers=min(parallel, max(1, total))) as pool:

@@ -142,7 +142,7 @@ def plan_clients(
     built-in ``rauthy`` client, which is never touched.
     """
     checked = parse_entries(list(entries))
-    api: _ClientsApi = client.clients
+    api: _ClientsApi = getattr(client, "clients", client)  # a RauthyClient or its ClientsApi
     listed = api.list()
     return plan_entries(checked, listed, api.get, prune=prune, parallel=parallel)
 
