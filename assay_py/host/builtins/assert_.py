@@ -147,7 +147,17 @@ class _Assertions:
             raise AssertionError(f"assert.matches failed: {shown}{self.suffix(extra)}")
 
 
+def _no_results(check: Callable[..., None]) -> Callable[..., tuple[()]]:
+    # An empty tuple is zero Lua results: a passing check returns nothing, not nil.
+    def run(*args: Any) -> tuple[()]:
+        check(*args)
+        return ()
+
+    return run
+
+
 def install(vm: LuaVM) -> None:
     checks = _Assertions(vm)
     names = ("eq", "ne", "gt", "lt", "contains", "not_nil", "matches")
-    vm.set_global("assert", vm.table({name: vm.function(getattr(checks, name)) for name in names}))
+    functions = {name: vm.function(_no_results(getattr(checks, name))) for name in names}
+    vm.set_global("assert", vm.table(functions))

@@ -1,0 +1,165 @@
+"""The json global (spec §3.2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.host.conftest import Lua
+
+
+@pytest.mark.parametrize(
+    ("lua_value", "expected"),
+    [
+        ("{}", "{}"),
+        ("json.array()", "[]"),
+        ("json.array({})", "[]"),
+        ("json.object({1, 2})", '{"1":1,"2":2}'),
+        ("json.array({[2] = 'x'})", "[null]"),
+        ("{1, 2, 3}", "[1,2,3]"),
+        ("{1, 2, nil, 4}", '{"1":1,"2":2,"4":4}'),
+        ("{[1] = 'a', [3] = 'c'}", '{"1":"a","3":"c"}'),
+        ("{b = 1, a = 2, C = 3, [10] = 4, [2] = 5}", '{"10":4,"2":5,"C":3,"a":2,"b":1}'),
+        ("{x = {y = {z = {}}}}", '{"x":{"y":{"z":{}}}}'),
+        ("nil", "null"),
+        ("true", "true"),
+        ("60", "60"),
+        ("10 / 2", "5"),
+        ("-0.25", "-0.25"),
+        ("1 / 3", "0.3333333333333333"),
+        ("0.1", "0.1"),
+        ("1e21", "1e21"),
+        ("1.5e-7", "1.5e-7"),
+        ("2 ^ 53", "9007199254740992"),
+        ("2 ^ 62", "4611686018427387904"),
+        ("'plain'", '"plain"'),
+        ("'q\"b\\\\s/\\n\\t\\1\\127é'", '"q\\"b\\\\s/\\n\\t\\u0001\x7fé"'),
+        ("{[1.5] = true}", '{"1.5":true}'),
+    ],
+)
+def test_encode(lua: Lua, lua_value: str, expected: str) -> None:
+    assert lua(f"return json.encode({lua_value})") == expected
+
+
+def test_encode_keys_are_byte_sorted(lua: Lua) -> None:
+    encoded = lua("return json.encode({['é'] = 1, z = 2, Z = 3, ['a b'] = 4, ['_'] = 5})")
+    keys = list(json.loads(encoded))
+    assert keys == sorted(keys, key=lambda key: key.encode())
+
+
+def test_encode_preserves_existing_metatable(lua: Lua) -> None:
+    assert lua(
+        "local mt = {__index = {hello = 'hi'}} local t = setmetatable({}, mt) "
+        "json.array(t) return getmetatable(t) == mt, t.hello, json.encode(t)"
+    ) == [True, "hi", "[]"]
+
+
+@pytest.mark.parametrize(
+    ("lua_value", "message"),
+    [
+        ("0/0", "json.encode: cannot encode NaN as JSON number"),
+        ("math.huge", "json.encode: cannot encode infinity as JSON number"),
+        ("{[true] = 1}", "json.encode: unsupported table key type: boolean"),
+        ("{f = print}", "json.encode: unsupported Lua type for JSON: function"),
+        ("'\\255'", "json.encode: string is not valid UTF-8"),
+        (
+            "(function() local t = {} t.t = t return t end)()",
+            "json.encode: cannot encode a cyclic table",
+        ),
+    ],
+)
+def test_encode_errors(lua: Lua, lua_value: str, message: str) -> None:
+    assert lua.error(f"json.encode({lua_value})") == message
+
+
+def test_encode_depth_limit(lua: Lua) -> None:
+    deep = "local t = 1 for i = 1, {n} do t = {{t}} end return json.encode(t)"
+    assert lua(deep.format(n=200)).startswith("[" * 200)
+    message = lua.error(deep.format(n=201))
+    assert message == "json.encode: value nested deeper than 200 levels"
+
+
+def test_parse_values(lua: Lua) -> None:
+    parsed = lua(
+        'local t = json.parse(\'{"a": [1, 2.5, "x", true, false], "b": {"c": null}, "d": -3e2}\') '
+        "return t.a[1], t.a[2], t.a[3], t.a[4], t.a[5], next(t.b), t.d, #t.a"
+    )
+    assert parsed == [1, 2.5, "x", True, False, None, -300, 5]
+
+
+def test_parse_null_is_nil_and_array_nulls_leave_holes(lua: Lua) -> None:
+    assert lua("local t = json.parse('[1, null, 3]') return t[1], t[2], t[3]") == [1, None, 3]
+    assert lua("return json.parse('null')") is None
+
+
+def test_parse_object_keys_stay_strings(lua: Lua) -> None:
+    assert lua("local t = json.parse('{\"1\": \"x\"}') return t['1'], t[1]") == ["x", None]
+
+
+def test_parse_escapes_and_unicode(lua: Lua) -> None:
+    text = r'"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00 ü"'
+    assert lua(f"return json.parse([[{text}]])") == '"\\/\b\f\n\r\té😀 ü'
+
+
+def test_parse_whole_numbers_are_integers(lua: Lua) -> None:
+    assert lua("return json.encode(json.parse('[60, 1.0, 2.50]'))") == "[60,1,2.5]"
+
+
+def test_parse_coerces_numbers(lua: Lua) -> None:
+    assert lua("return json.parse(42)") == 42
+
+
+def test_roundtrip_of_nested_document(lua: Lua) -> None:
+    document = {"z": [1, {"y": "é", "x": [True, False]}], "a": {"b": {"c": "d"}}, "n": 1.5}
+    encoded = lua(f"return json.encode(json.parse([[{json.dumps(document)}]]))")
+    assert encoded == json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "EOF while parsing a value at line 1 column 0"),
+        ("   ", "EOF while parsing a value at line 1 column 3"),
+        ("x", "expected value at line 1 column 1"),
+        ("[1, 2", "EOF while parsing a list at line 1 column 5"),
+        ("[1 2]", "expected `,` or `]` at line 1 column 4"),
+        ("[1,]", "trailing comma at line 1 column 4"),
+        ('{"a" 1}', "expected `:` at line 1 column 6"),
+        ("{1: 2}", "key must be a string at line 1 column 2"),
+        ('"abc', "EOF while parsing a string at line 1 column 4"),
+        ('"\\x"', "invalid escape at line 1 column 3"),
+        ("1 2", "trailing characters at line 1 column 3"),
+        ("\n\n  @", "expected value at line 3 column 3"),
+        ("1e999", "number out of range at line 1 column 1"),
+        ("NaN", "expected value at line 1 column 1"),
+        ('"a\\ud800"', "unexpected end of hex escape at line 1 column 9"),
+    ],
+)
+def test_parse_errors(lua: Lua, text: str, message: str) -> None:
+    lua.host.globals.TEXT = text.encode()
+    assert lua.error("json.parse(TEXT)") == f"json.parse: {message}"
+
+
+def test_parse_rejects_invalid_utf8(lua: Lua) -> None:
+    assert lua.error("json.parse('\"a\\255\"')") == (
+        "json.parse: invalid UTF-8 in string at line 1 column 3"
+    )
+
+
+def test_parse_rejects_non_strings(lua: Lua) -> None:
+    assert lua.error("json.parse({})") == "json.parse: argument must be a string, got table"
+
+
+def test_parse_depth_limit(lua: Lua) -> None:
+    assert lua("return type(json.parse(string.rep('[', 200) .. string.rep(']', 200)))") == "table"
+    message = lua.error("json.parse(string.rep('[', 201) .. string.rep(']', 201))")
+    assert message == "json.parse: nested deeper than 200 levels at line 1 column 201"
+
+
+def test_errors_name_the_calling_line(lua: Lua) -> None:
+    assert lua("return select(2, pcall(function()\n  json.parse('x')\nend))") == (
+        "<string>:2: json.parse: expected value at line 1 column 1"
+    )
