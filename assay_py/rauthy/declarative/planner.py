@@ -17,15 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from assay_py.rauthy import _schema as schema
 from assay_py.rauthy.reconcile import Plan, plan
 
 from .clients_file import Entry, parse_entries
-
-if TYPE_CHECKING:
-    from assay_py.rauthy.client import RauthyClient
 
 __all__ = [
     "ClientPlan",
@@ -129,7 +126,7 @@ class PlanReport:
 
 
 def plan_clients(
-    client: RauthyClient | Any,
+    client: Any,
     entries: Iterable[Entry | Mapping[str, Any]],
     *,
     prune: bool = False,
@@ -139,10 +136,11 @@ def plan_clients(
 
     Everything is validated before the first request (raises ``ClientsFileError``). With
     ``prune``, live clients absent from ``entries`` are planned for deletion, except the
-    built-in ``rauthy`` client, which is never touched.
+    built-in ``rauthy`` client, which is never touched. ``client`` is a ``RauthyClient`` or
+    its ``.clients`` API.
     """
     checked = parse_entries(list(entries))
-    api: _ClientsApi = getattr(client, "clients", client)  # a RauthyClient or its ClientsApi
+    api: _ClientsApi = getattr(client, "clients", client)
     listed = api.list()
     return plan_entries(checked, listed, api.get, prune=prune, parallel=parallel)
 
