@@ -127,8 +127,9 @@ class _Handler(BaseHTTPRequestHandler):
             response = server.app.dispatch(Request(method, path, query, headers, body))
         if decision.drop == "after":
             return self._drop(method, path, headers)
-        self._write(response)
+        # Logged before the answer leaves, so a client that has its response sees it logged.
         server.log.append(RequestRecord(method, path, redact_headers(headers), response.status))
+        self._write(response)
         elapsed = time.perf_counter() - self._started
         with server.stats_lock:
             server.handled += 1
