@@ -7,6 +7,24 @@ it sets on purpose.
 """
 
 PRELUDE_CHUNKNAME = "=[assay prelude]"
+BRIDGE_CHUNKNAME = "=[assay bridge]"
+# Frames of these chunks are the host's, not the script's: tracebacks leave them out.
+HOST_CHUNK_MARK = "[assay "
+
+# Wraps a Python callable (returning true, values... or false, message, level) as a Lua
+# function. `finish` is reached by a tail call, so level 2 names the script line that called
+# the builtin, like an error raised by any Lua function.
+BRIDGE = rb"""
+local error = error
+local function finish(ok, ...)
+  if ok then return ... end
+  local message, level = ...
+  error(message, level)
+end
+return function(pyfn)
+  return function(...) return finish(pyfn(...)) end
+end
+"""
 
 PRELUDE = rb"""
 local hooks = ...
@@ -170,18 +188,6 @@ function private.lazy_globals(map, order, installer)
     if t == _G then private.install_all(order) end
     return raw_getmetatable(t)
   end
-end
-
--- Wrap a Python callable (returning ok, values... or false, message, level) as a Lua
--- function. `finish` is reached by a tail call, so level 2 names the script line that
--- called the builtin, like an error raised by any Lua function.
-local function finish(ok, ...)
-  if ok then return ... end
-  local message, level = ...
-  error(message, level)
-end
-function private.wrap(pyfn)
-  return function(...) return finish(pyfn(...)) end
 end
 
 local function on_error(e)

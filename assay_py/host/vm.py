@@ -15,7 +15,13 @@ from typing import Any
 
 from assay_py.host._convert import from_lua, to_lua
 from assay_py.host._engine import lupa_engine
-from assay_py.host._prelude import PRELUDE, PRELUDE_CHUNKNAME
+from assay_py.host._prelude import (
+    BRIDGE,
+    BRIDGE_CHUNKNAME,
+    HOST_CHUNK_MARK,
+    PRELUDE,
+    PRELUDE_CHUNKNAME,
+)
 from assay_py.host.errors import LuaScriptError
 
 # The assay globals, installed in this order by `assay_py.host.builtins.<name>.install(vm)`.
@@ -82,8 +88,8 @@ class LuaVM:
         self.globals: Any = self.lua.globals()
         self._closers: list[Callable[[], None]] = []
         self._json: Any = None
+        self._wrap = self.lua.execute(BRIDGE, name=BRIDGE_CHUNKNAME)
         self._private: Any = self.lua.execute(PRELUDE, self._hooks(), name=PRELUDE_CHUNKNAME)
-        self._wrap = self._private.wrap
         self._run = self._private.run
         self._getmetatable = self._private.getmetatable
         self._builtins = tuple(builtins)
@@ -103,8 +109,8 @@ class LuaVM:
     def _hooks(self) -> Any:
         return self.lua.table_from(
             {
-                b"write": _write_stdout,
-                b"builtin_loader": self._builtin_loader,
+                b"write": self.function(_write_stdout),
+                b"builtin_loader": self.function(self._builtin_loader),
                 b"module_dirs": self.lua.table_from([d.encode() for d in module_dirs()]),
                 b"path": None if "LUA_PATH" in os.environ else _DEFAULT_PATH.encode(),
             }
@@ -252,9 +258,7 @@ def _clean_traceback(traceback: str) -> str:
     # Drop the host's own frames (the runner and xpcall) from the bottom of the stack.
     lines = traceback.strip("\n").split("\n")
     kept = [
-        line
-        for line in lines
-        if PRELUDE_CHUNKNAME[1:] not in line and "in function 'xpcall'" not in line
+        line for line in lines if HOST_CHUNK_MARK not in line and "in function 'xpcall'" not in line
     ]
     return "\n".join(kept)
 
