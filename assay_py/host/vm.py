@@ -24,7 +24,8 @@ from assay_py.host._prelude import (
 )
 from assay_py.host.errors import LuaScriptError
 
-# The assay globals, installed in this order by `assay_py.host.builtins.<name>.install(vm)`.
+# The builtin modules, `assay_py.host.builtins.<name>` (each has `install(vm)`), in the order
+# `install_all` installs them.
 BUILTINS: tuple[str, ...] = (
     "http",
     "json",
@@ -225,8 +226,6 @@ class LuaVM:
         results = self.execute(source, chunkname, *args)
         return results[0] if results else None
 
-    load_module_file = run_module_file
-
     def close(self) -> None:
         """Release what builtins hold (e.g. the pooled HTTP client)."""
         closers, self._closers = self._closers, []
@@ -244,7 +243,7 @@ def _write_stdout(data: bytes) -> None:
     if buffer is None:
         stream.write(data.decode("utf-8", "replace"))
         return
-    stream.flush()
+    # Straight to the byte buffer: print must keep non-UTF-8 bytes as they are.
     buffer.write(data)
     if stream.line_buffering:
         buffer.flush()
