@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +159,26 @@ def test_run_module_file_passes_arguments_and_names_chunk(host: LuaHost) -> None
     vm.set_global("demo", module)
     assert host.run_string("return demo.four()") == [4]
     assert host.run_string("return pcall(demo.fail)") == [False, "assay/demo.lua:4: nope"]
+
+
+def test_lua_source_reads_shipped_files() -> None:
+    from assay_py.host.lua_files import lua_root, lua_source
+
+    assert lua_source("assay/rauthy.lua") == (lua_root() / "assay" / "rauthy.lua").read_bytes()
+    with pytest.raises(FileNotFoundError):
+        lua_source("assay/not-shipped.lua")
+
+
+def test_registry_lists_rauthy_without_importing_it() -> None:
+    from assay_py.host import registry
+
+    entry = registry.find("assay.rauthy")
+    assert entry is not None
+    assert entry.loader == "assay_py.host.modules.rauthy:load"
+    assert registry.find("assay.nope") is None
+    probe = (
+        "import sys; from assay_py.host import registry; registry.find('assay.rauthy'); "
+        "print('assay_py.host.modules.rauthy' in sys.modules, 'lupa' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout == "False False\n"
