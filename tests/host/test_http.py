@@ -13,10 +13,18 @@ from tests.host.conftest import Lua
 from tests.support.recorder import Recorded, Recorder, Reply
 
 
-@pytest.fixture
-def rec() -> Iterator[Recorder]:
+@pytest.fixture(scope="module")
+def server() -> Iterator[Recorder]:
+    # One server for the module: stopping one takes half a second (its poll interval).
     with Recorder() as recorder:
         yield recorder
+
+
+@pytest.fixture
+def rec(server: Recorder) -> Recorder:
+    server.requests.clear()
+    server._routes.clear()
+    return server
 
 
 @pytest.fixture
@@ -256,7 +264,7 @@ def test_client_option_errors(lua: Lua) -> None:
     )
 
 
-def test_requests_after_host_close_reopen_nothing(rec: Recorder) -> None:
+def test_host_close_closes_the_pooled_client(rec: Recorder) -> None:
     rec.on("GET", "/p", Reply(200))
     with LuaHost() as host:
         host.globals.URL = rec.url.encode()
