@@ -30,7 +30,7 @@ PRELUDE = rb"""
 local hooks = ...
 local type, tostring, error, select, xpcall, load, loadfile, pairs, ipairs =
       type, tostring, error, select, xpcall, load, loadfile, pairs, ipairs
-local concat, sort = table.concat, table.sort
+local concat = table.concat
 local find, sub, gsub, gmatch = string.find, string.sub, string.gsub, string.gmatch
 local io_open = io.open
 local traceback = debug.traceback

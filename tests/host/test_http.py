@@ -175,10 +175,12 @@ def test_transport_failure_raises_string_error(lua: Lua, method: str) -> None:
     assert "refused" in message.lower()
 
 
-def test_transport_error_hides_url_password(lua: Lua) -> None:
-    message = lua.error(f"http.get('http://admin:hunter2@127.0.0.1:{closed_port()}/x')")
+def test_transport_error_hides_url_password_and_query(lua: Lua) -> None:
+    port = closed_port()
+    message = lua.error(f"http.get('http://admin:hunter2@127.0.0.1:{port}/x?token=s3cr3t')")
     assert "hunter2" not in message
-    assert "***@127.0.0.1" in message
+    assert "s3cr3t" not in message
+    assert f"(http://***@127.0.0.1:{port}/x?...)" in message
 
 
 def test_invalid_url_raises(lua: Lua) -> None:

@@ -188,15 +188,14 @@ def _describe(exc: Exception, url: str) -> str:
 
 
 def _redact(url: str) -> str:
-    """The URL without a password, so credentials never reach an error message."""
+    """The URL without a password or a query, so credentials never reach an error message."""
+    url, query_mark, _ = url.partition("?")
+    suffix = "?..." if query_mark else ""
     scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
     authority, slash, path = rest.partition("/")
-    if "@" not in authority:
-        return url
-    host = authority.rsplit("@", 1)[1]
-    return f"{scheme}://***@{host}{slash}{path}"
+    if sep and "@" in authority:
+        url = f"{scheme}://***@{authority.rsplit('@', 1)[1]}{slash}{path}"
+    return url + suffix
 
 
 def _client_options(opts: Any) -> _Options:
