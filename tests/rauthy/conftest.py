@@ -11,10 +11,20 @@ from tests.support.recorder import Recorder
 API_KEY = "test-name$test-secret-0123456789"
 
 
-@pytest.fixture
-def rec() -> Iterator[Recorder]:
+@pytest.fixture(scope="session")
+def _shared_recorder() -> Iterator[Recorder]:
+    # One server for the session: stopping one takes up to half a second (its poll interval).
     with Recorder() as recorder:
         yield recorder
+
+
+@pytest.fixture
+def rec(_shared_recorder: Recorder) -> Recorder:
+    """The recording server, with no routes and no requests recorded yet."""
+    with _shared_recorder._lock:
+        _shared_recorder.requests.clear()
+        _shared_recorder._routes.clear()
+    return _shared_recorder
 
 
 @pytest.fixture
