@@ -8,6 +8,7 @@ import json
 import random
 import re
 import ssl
+import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ class Transport:
     def __init__(
         self,
         base_url: str,
-        api_key: str,
+        api_key: ApiKey,
         *,
         connect_timeout: float,
         read_timeout: float,
@@ -87,10 +88,11 @@ class Transport:
         sleep: Callable[[float], None],
     ) -> None:
         self.base_url = base_url
-        self._auth = ApiKey(api_key)
+        self._auth = api_key
         self._retry = retry
         self._sleep = sleep
         self._secrets: set[str] = set()
+        self._secrets_lock = threading.Lock()
         self.http = httpx.Client(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             verify=verify,
@@ -104,11 +106,14 @@ class Transport:
 
     def remember_secret(self, secret: str) -> None:
         """Secrets seen in answers are scrubbed from any later error text."""
-        self._secrets.add(secret)
+        with self._secrets_lock:
+            self._secrets.add(secret)
 
     def scrub(self, text: str) -> str:
         text = self._auth.scrub(text)
-        for secret in self._secrets:
+        with self._secrets_lock:
+            secrets = tuple(self._secrets)
+        for secret in secrets:
             text = text.replace(secret, "<redacted>")
         return text
 

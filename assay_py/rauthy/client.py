@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from . import _schema as s
-from ._transport import Retry, RetrySettings, Transport
+from ._transport import ApiKey, Retry, RetrySettings, Transport
 from .errors import (
     RauthyError,
     RauthyNotFound,
@@ -58,9 +58,11 @@ def client(
     ``retries`` is the most attempts one request gets (1 = never retried); ``backoff_base`` is
     the first backoff in seconds (doubling, with jitter); ``sleep`` waits between attempts.
     """
+    key = _wrap_key(api_key)
+    del api_key  # from here on only the redacting wrapper shows up in tracebacks
     return RauthyClient(
         url,
-        api_key,
+        key,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         verify=verify,
@@ -77,7 +79,7 @@ class RauthyClient:
     def __init__(
         self,
         url: str,
-        api_key: str,
+        api_key: str | ApiKey,
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
@@ -89,17 +91,17 @@ class RauthyClient:
     ) -> None:
         from .. import __version__
 
-        if not isinstance(api_key, str) or not api_key:
-            raise RauthyValidationError([("api_key", "required: '<name>$<secret>'")])
+        self.url = url.rstrip("/")
+        key = _wrap_key(api_key)
+        del api_key  # from here on only the redacting wrapper shows up in tracebacks
         if ca_bundle is not None and not verify:
             raise RauthyValidationError([("ca_bundle", "cannot be combined with verify=False")])
         tls: bool | ssl.SSLContext = (
             ssl.create_default_context(cafile=ca_bundle) if ca_bundle else verify
         )
-        self.url = url.rstrip("/")
         self._transport = Transport(
             self.url,
-            api_key,
+            key,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             verify=tls,
@@ -126,7 +128,7 @@ class RauthyClient:
         self.close()
 
     def __repr__(self) -> str:
-        return f"RauthyClient(url={self.url!r})"
+        return f"RauthyClient(url={getattr(self, 'url', None)!r})"
 
 
 class SysApi:
@@ -373,6 +375,14 @@ class ClientsApi:
         if isinstance(supported, list) and all(isinstance(x, str) for x in supported):
             return frozenset(supported)
         return None
+
+
+def _wrap_key(api_key: object) -> ApiKey:
+    if isinstance(api_key, ApiKey):
+        return api_key
+    if not isinstance(api_key, str) or not api_key:
+        raise RauthyValidationError([("api_key", "required: '<name>$<secret>'")])
+    return ApiKey(api_key)
 
 
 def _scopes_may_be_dropped(decided: Plan) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,23 @@ def test_nothing_secret_is_logged(
     assert caplog.records  # httpx logs each request at DEBUG/INFO
     assert KEY_SECRET not in caplog.text
     assert secret not in caplog.text
+
+
+def test_a_failing_constructor_does_not_show_the_key_in_traceback_locals(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-ca.pem")
+    try:
+        rauthy.client("https://iam.example.com", API_KEY, ca_bundle=missing)
+    except OSError as exc:
+        rendered = "".join(
+            traceback.TracebackException.from_exception(exc, capture_locals=True).format()
+        )
+    else:  # pragma: no cover
+        pytest.fail("no error")
+    assert "no-such-ca.pem" in rendered
+    assert "ApiKey(<redacted>)" in rendered
+    assert KEY_SECRET not in rendered
+
+
+def test_the_api_key_is_required() -> None:
+    with pytest.raises(rauthy.RauthyValidationError, match="api_key"):
+        rauthy.client("https://iam.example.com", "")
