@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -318,6 +318,20 @@ class ClientsApi:
         if decided.action in ("create", "rebuild") and read_secret and decided.confidential:
             result["secret"] = self.get_secret(decided.client_id)
         return result
+
+    # -- many clients (assay_py.rauthy.declarative) -------------------------------------------
+
+    def plan(self, entries: Iterable[Mapping[str, Any]], **options: Any) -> Any:
+        """Plan many clients at once: ``declarative.plan_clients(self, entries, **options)``."""
+        from .declarative import plan_clients
+
+        return plan_clients(self, entries, **options)
+
+    def apply(self, entries_or_plan: Any, **options: Any) -> Any:
+        """Converge many clients: ``declarative.apply_clients(self, entries_or_plan, ...)``."""
+        from .declarative import apply_clients
+
+        return apply_clients(self, entries_or_plan, **options)
 
     # -- internals -----------------------------------------------------------------------------
 

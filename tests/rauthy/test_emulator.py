@@ -181,3 +181,10 @@ def test_the_nightly_converges_too() -> None:
             payload = client_presets.get(name)({"host": HOST})
             assert c.clients.reconcile(payload)["action"] == "create"
             assert c.clients.reconcile(payload) == {"action": "noop"}, name
+
+
+def test_many_clients_through_the_clients_api(emu: RauthyEmulator, c: rauthy.RauthyClient) -> None:
+    entries = [client_presets.openbao(host=HOST), client_presets.argocd(host=HOST)]
+    assert c.clients.plan(entries).to_dict()["summary"]["create"] == 2
+    assert c.clients.apply(entries, parallel=2).ok
+    assert c.clients.plan(entries).to_dict()["changes"] is False
