@@ -203,7 +203,7 @@ class ClientsApi:
 
     def list(self) -> builtins.list[Client]:
         response = self._t.request("GET", "/clients")
-        data = _json(response)
+        data = _json_or_none(response)
         if not isinstance(data, list):
             raise _bad_answer("GET", "/clients", "expected a JSON array")
         return data
@@ -422,14 +422,6 @@ def _json_or_none(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
-
-
-def _json(response: httpx.Response) -> Any:
-    data = _json_or_none(response)
-    if data is None:
-        method = response.request.method
-        raise _bad_answer(method, urlsplit(str(response.request.url)).path, "expected JSON")
-    return data
 
 
 def _json_object(response: httpx.Response, method: str, path: str) -> dict[str, Any]:
