@@ -15,6 +15,7 @@ from .errors import (
     RauthyUnreachable,
     RauthyValidationError,
     RebuildIncomplete,
+    SecretUnread,
 )
 from .reconcile import Plan, plan
 from .validate import validate_payload
@@ -29,6 +30,7 @@ __all__ = [
     "RauthyUnreachable",
     "RauthyValidationError",
     "RebuildIncomplete",
+    "SecretUnread",
     "client",
     "client_presets",
     "plan",

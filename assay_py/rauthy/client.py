@@ -25,6 +25,7 @@ from .errors import (
     RauthyUnreachable,
     RauthyValidationError,
     RebuildIncomplete,
+    SecretUnread,
 )
 from .reconcile import (
     Plan,
@@ -316,7 +317,11 @@ class ClientsApi:
         if warnings:
             result["warnings"] = warnings
         if decided.action in ("create", "rebuild") and read_secret and decided.confidential:
-            result["secret"] = self.get_secret(decided.client_id)
+            try:
+                result["secret"] = self.get_secret(decided.client_id)
+            except RauthyError as exc:
+                # A reconcile run again would be a noop and never hand this secret back.
+                raise SecretUnread(decided.client_id, decided.action, exc) from exc
         return result
 
     # -- many clients (assay_py.rauthy.declarative) -------------------------------------------

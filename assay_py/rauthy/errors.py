@@ -19,6 +19,7 @@ __all__ = [
     "RauthyUnreachable",
     "RauthyValidationError",
     "RebuildIncomplete",
+    "SecretUnread",
 ]
 
 #: Rauthy's 403 text for API keys: "Bad permissions for given ApiKey. Needed: Secrets / Read".
@@ -112,3 +113,19 @@ class RebuildIncomplete(RauthyError):
         )
         self.client_id = client_id
         self.snapshot = snapshot
+
+
+class SecretUnread(RauthyError):
+    """A confidential client was created (or rebuilt), but reading its new secret failed.
+
+    The client exists; only the secret was not handed back. ``__cause__`` is the read's error.
+    """
+
+    def __init__(self, client_id: str, action: str, cause: RauthyError) -> None:
+        done = "created" if action == "create" else "rebuilt"
+        super().__init__(
+            f"rauthy: client '{client_id}' was {done} but its secret could not be read ({cause});"
+            f" read it with get_secret('{client_id}') once the API key has Secrets / read,"
+            " or rotate it with rotate_secret"
+        )
+        self.client_id = client_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -48,18 +47,3 @@ def public(client_id: str) -> dict[str, object]:
         "redirect_uris": [f"https://{client_id}.example.com/callback"],
         "challenges": ["S256"],
     }
-
-
-def settled_count(emulator: RauthyEmulator, **filters: str) -> int:
-    """``request_count`` once the log has caught up.
-
-    The emulator logs a request just after writing its answer, so the last request a client
-    saw may not be logged yet when the call returns. Reads until two reads agree.
-    """
-    last = emulator.request_count(**filters)
-    while True:
-        time.sleep(0.02)
-        now = emulator.request_count(**filters)
-        if now == last:
-            return now
-        last = now

@@ -17,8 +17,6 @@ from click.testing import CliRunner, Result
 from assay_py.cli import main
 from assay_py.emulator import RauthyEmulator
 
-from .conftest import settled_count
-
 Write = Callable[[str, str], Path]
 
 CLIENTS = """\
@@ -94,7 +92,7 @@ def test_validation_errors_send_no_request(
         assert result.exit_code == 1
         assert "bad.yaml:1: entry 1: host: required" in result.output
         assert "bad.yaml:3: entry 2 (id 'a1'): confidentail: unknown field" in result.output
-    assert settled_count(rauthy_emulator) == 0
+    assert rauthy_emulator.request_count() == 0
 
 
 def test_apply_writes_secret_files_and_manifests(

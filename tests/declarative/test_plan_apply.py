@@ -18,7 +18,7 @@ from assay_py.rauthy.declarative import (
 )
 from assay_py.rauthy.declarative.render import render_apply_text, render_plan_text
 
-from .conftest import confidential, public, settled_count
+from .conftest import confidential, public
 
 SCIM = {
     "bearer_token": "scim-token-that-must-stay-hidden",
@@ -50,11 +50,11 @@ def test_plan_apply_plan_again_is_all_noop(
     applied = apply_clients(client, first, secrets_dir=tmp_path)
     assert applied.ok, render_apply_text(applied)
 
-    before = settled_count(rauthy_emulator)
+    before = rauthy_emulator.request_count()
     again = plan_clients(client, entries)
     assert set(_actions(again).values()) == {"noop"}
     assert not again.has_changes
-    assert settled_count(rauthy_emulator) - before == 1  # one GET /clients, nothing else
+    assert rauthy_emulator.request_count() - before == 1  # one GET /clients, nothing else
     assert again.reads == 1
     assert rauthy_emulator.get_client("argocd")["force_mfa"] is True  # type: ignore[index]
 
@@ -148,10 +148,10 @@ def test_scim_costs_a_get_only_where_needed_and_its_token_is_hidden(
     with_scim = {**confidential("scimmed"), "scim": SCIM}
     apply_clients(client, parse_entries([with_scim, confidential("plain"), confidential("other")]))
 
-    before = settled_count(rauthy_emulator)
+    before = rauthy_emulator.request_count()
     report = plan_clients(client, [with_scim, confidential("plain"), confidential("other")])
     assert set(_actions(report).values()) == {"noop"}  # the list lacks scim; the GET has it
-    assert settled_count(rauthy_emulator) - before == 2  # GET /clients + GET /clients/scimmed
+    assert rauthy_emulator.request_count() - before == 2  # GET /clients + GET /clients/scimmed
     assert report.reads == 2
     assert [c.fetched for c in report.clients] == [True, False, False]
 
@@ -207,7 +207,7 @@ def test_prune_deletes_only_when_asked_and_never_the_rauthy_client(
     # An empty file with prune leaves exactly the built-in client.
     assert apply_clients(client, [], prune=True).ok
     assert [c["id"] for c in client.clients.list()] == ["rauthy"]
-    assert settled_count(rauthy_emulator, method="DELETE", path_prefix="/clients/rauthy") == 0
+    assert rauthy_emulator.request_count(method="DELETE", path_prefix="/clients/rauthy") == 0
 
 
 def test_one_failing_client_does_not_stop_the_others(
@@ -240,7 +240,7 @@ def test_a_lost_create_answer_still_publishes_the_live_secret(
     assert applied.ok, applied.results[0].error
     assert applied.results[0].attempts == 2
     assert (tmp_path / "app").read_text() == rauthy_emulator.client_secret("app")
-    assert settled_count(rauthy_emulator, method="POST", path_prefix="/clients/app/secret") == 1
+    assert rauthy_emulator.request_count(method="POST", path_prefix="/clients/app/secret") == 1
 
 
 def test_turning_a_public_client_confidential_publishes_its_new_secret(
@@ -271,12 +271,12 @@ def test_a_rebuild_mints_and_publishes_a_new_secret(
 def test_invalid_entries_send_nothing(
     client: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
 ) -> None:
-    before = settled_count(rauthy_emulator)
+    before = rauthy_emulator.request_count()
     with pytest.raises(ClientsFileError) as caught:
         plan_clients(client, [confidential("ok"), {"id": "bad", "confidential": "yes"}])
     with pytest.raises(ClientsFileError):
         apply_clients(client, [{"preset": "openbao"}])
-    assert settled_count(rauthy_emulator) == before
+    assert rauthy_emulator.request_count() == before
     assert [(p.entry, p.field) for p in caught.value.problems][:1] == [(2, "confidential")]
 
 

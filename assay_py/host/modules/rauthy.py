@@ -12,22 +12,8 @@ from typing import Any
 
 from assay_py.host.lua_files import lua_source
 from assay_py.host.vm import LuaVM
+from assay_py.rauthy._schema import LIST_FIELDS
 
-# Lua has one empty-table value; these payload fields are lists, so `{}` there means `[]`.
-_LIST_FIELDS = frozenset(
-    {
-        "redirect_uris",
-        "post_logout_redirect_uris",
-        "allowed_origins",
-        "flows_enabled",
-        "scopes",
-        "default_scopes",
-        "challenges",
-        "contacts",
-        "allowed_resources",
-        "default_aud",
-    }
-)
 _CLIENT_OPTIONS = ("connect_timeout", "read_timeout", "verify", "ca_bundle", "retries")
 
 
@@ -67,7 +53,7 @@ def load(vm: LuaVM) -> Any:
             payload = {}
         if not isinstance(payload, dict):
             raise TypeError(f"{what}: payload must be a table")
-        return {k: [] if v == {} and k in _LIST_FIELDS else v for k, v in payload.items()}
+        return _lists_fixed(payload)
 
     def options(value: Any) -> dict[str, Any]:
         opts = vm.from_lua(value)
@@ -123,12 +109,35 @@ def load(vm: LuaVM) -> Any:
         )
 
     def plan(handle: Any, entries: Any, opts: Any) -> Any:
-        given = options(opts)
-        return call(handle, "clients", "plan", _entries(vm, entries), **given)
+        report = call(handle, "clients", "plan", entries_of(entries), **plan_options(opts))
+        return report.to_dict()
 
     def apply(handle: Any, entries: Any, opts: Any) -> Any:
-        given = options(opts)
-        return call(handle, "clients", "apply", _entries(vm, entries), **given)
+        report = call(handle, "clients", "apply", entries_of(entries), **apply_options(opts))
+        # The script asked for these clients; minted secrets are its to publish.
+        return report.to_dict(include_secrets=True)
+
+    def plan_options(value: Any) -> dict[str, Any]:
+        given = options(value)
+        return {"prune": bool(given.get("prune", False))}
+
+    def apply_options(value: Any) -> dict[str, Any]:
+        given = options(value)
+        unknown = sorted(set(given) - {"parallel", "prune", "secrets_dir", "publish_existing"})
+        if unknown:
+            raise ValueError(
+                f"clients:apply: unknown option {unknown[0]!r}"
+                " (known: parallel, prune, secrets_dir, publish_existing)"
+            )
+        return given
+
+    def entries_of(value: Any) -> list[Any]:
+        entries = vm.from_lua(value)
+        if entries == {}:
+            return []
+        if not isinstance(entries, list):
+            raise TypeError("expected a list of client entries")
+        return [_entry_fixed(entry) if isinstance(entry, dict) else entry for entry in entries]
 
     def by_id(method: str) -> Any:
         return lambda handle, client_id: call(
@@ -173,10 +182,13 @@ def load(vm: LuaVM) -> Any:
     return vm.run_module_file(lua_source("assay/rauthy.lua"), "@assay/rauthy.lua", native)
 
 
-def _entries(vm: LuaVM, value: Any) -> list[Any]:
-    entries = vm.from_lua(value)
-    if entries == {}:
-        return []
-    if not isinstance(entries, list):
-        raise TypeError("expected a list of client entries")
-    return entries
+def _lists_fixed(payload: dict[str, Any]) -> dict[str, Any]:
+    # Lua has one empty-table value; in a list-typed field it means an empty list.
+    return {k: [] if v == {} and k in LIST_FIELDS else v for k, v in payload.items()}
+
+
+def _entry_fixed(entry: dict[str, Any]) -> dict[str, Any]:
+    fixed = _lists_fixed(entry)
+    if isinstance(fixed.get("overrides"), dict):
+        fixed["overrides"] = _lists_fixed(fixed["overrides"])
+    return fixed
