@@ -22,11 +22,21 @@ class ConversionError(ValueError):
 
 def to_lua(lua: Any, value: Any) -> Any:
     """Convert a Python value for Lua: dicts to tables, lists to sequences, None to nil."""
-    return _to_lua(lua, value, 0, set())
+    plain = _plain(value, 0, set())
+    if isinstance(plain, (dict, list)):
+        # lupa builds nested tables in C, far faster than setting items one by one.
+        return lua.table_from(plain, recursive=True)
+    return plain
 
 
-def _to_lua(lua: Any, value: Any, depth: int, path: set[int]) -> Any:
-    if value is None or isinstance(value, (bool, float, bytes)):
+def _plain(value: Any, depth: int, path: set[int]) -> Any:
+    """``value`` with text as UTF-8 bytes and numbers Lua can hold, checked for depth/cycles."""
+    kind = type(value)
+    if kind is str:  # the common cases first: this runs for every value crossing into Lua
+        return value.encode("utf-8", "surrogateescape")
+    if kind is bool or kind is float or value is None:
+        return value
+    if isinstance(value, bytes):
         return value
     if isinstance(value, int):
         if -_EXACT_INT <= value <= _EXACT_INT:
@@ -46,19 +56,17 @@ def _to_lua(lua: Any, value: Any, depth: int, path: set[int]) -> Any:
         if marker in path:
             raise ConversionError("cannot convert a cyclic structure to Lua")
         path.add(marker)
-        table = lua.table()
+        converted: dict[Any, Any] | list[Any]
         if isinstance(value, Mapping):
-            for key, item in value.items():
-                table[_to_lua(lua, key, depth + 1, path)] = _to_lua(lua, item, depth + 1, path)
+            converted = {
+                _plain(key, depth + 1, path): _plain(item, depth + 1, path)
+                for key, item in value.items()
+            }
         else:
-            for index, item in enumerate(value, 1):
-                if item is not None:
-                    table[index] = _to_lua(lua, item, depth + 1, path)
+            converted = [_plain(item, depth + 1, path) for item in value]
         path.discard(marker)
-        return table
-    if lupa_engine().lua_type(value) is not None:
-        return value
-    if callable(value):
+        return converted
+    if lupa_engine().lua_type(value) is not None or callable(value):
         return value
     raise ConversionError(f"cannot convert {type(value).__name__} to a Lua value")
 
@@ -79,26 +87,26 @@ class _Reader:
         self.getmetatable = getmetatable
 
     def read(self, value: Any, depth: int) -> Any:
-        if isinstance(value, bytes):
+        kind = type(value)
+        if kind is bytes:
             try:
                 return value.decode("utf-8")
             except UnicodeDecodeError:
                 return value
-        if isinstance(value, float):
+        if kind is float:
             return int(value) if value.is_integer() and abs(value) <= 2**63 else value
-        if value is None or isinstance(value, (bool, int, str)):
+        if value is None or kind is bool or kind is int or kind is str:
             return value
-        kind = self.lua_type(value)
-        if kind != "table":
+        if self.lua_type(value) != "table":
             return value
         if depth >= MAX_DEPTH:
             raise ConversionError(
                 f"table nested deeper than {MAX_DEPTH} levels (or cyclic) cannot be converted"
             )
         items = list(value.items())
-        if _is_sequence(items):
-            items.sort(key=lambda pair: pair[0])
-            return [self.read(item, depth + 1) for _, item in items]
+        sequence = _as_sequence(items)
+        if sequence is not None:
+            return [self.read(item, depth + 1) for item in sequence]
         if not items and self.json_type(value) == "array":
             return []
         return {_key_from_lua(key): self.read(item, depth + 1) for key, item in items}
@@ -111,13 +119,17 @@ class _Reader:
         return marker.decode() if isinstance(marker, bytes) else marker
 
 
-def _is_sequence(items: list[tuple[Any, Any]]) -> bool:
-    if not items:
-        return False
+def _as_sequence(items: list[tuple[Any, Any]]) -> list[Any] | None:
+    """The values in key order when the keys are exactly 1..n, else None."""
+    if not items or type(items[0][0]) is not int:
+        return None
     keys = [key for key, _ in items]
-    if not all(type(key) is int for key in keys):
-        return False
-    return sorted(keys) == list(range(1, len(keys) + 1))
+    expected = list(range(1, len(keys) + 1))
+    if keys == expected:  # Lua hands out the array part in order: the usual case
+        return [item for _, item in items]
+    if all(type(key) is int for key in keys) and sorted(keys) == expected:
+        return [item for _, item in sorted(items, key=lambda pair: pair[0])]
+    return None
 
 
 def _key_from_lua(key: Any) -> Any:

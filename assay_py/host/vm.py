@@ -203,12 +203,13 @@ class LuaVM:
     def execute(self, source: bytes | str, chunkname: str, *args: Any) -> tuple[Any, ...]:
         """Compile and run a chunk; return its raw Lua results.
 
-        ``chunkname`` follows Lua: ``@path`` makes errors read ``path:LINE: msg``. Raises
+        ``chunkname`` follows Lua: ``@path`` makes errors read ``path:LINE: msg``. ``args``
+        (converted with :meth:`to_lua`) reach the chunk as ``...``. Raises
         :class:`LuaScriptError` with the message and the Lua traceback.
         """
         if isinstance(source, str):
             source = source.encode("utf-8")
-        outcome = self._run(source, chunkname.encode("utf-8"), *args)
+        outcome = self._run(source, chunkname.encode("utf-8"), *(self.to_lua(a) for a in args))
         if outcome[0]:
             results = outcome[1]
             return tuple(results[i] for i in range(1, int(results[b"n"]) + 1))
