@@ -7,6 +7,7 @@ Subcommands live in their own modules and are imported only when invoked, so tha
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -68,7 +69,9 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     callback=_print_version,
     help="Show the version and the Lua engine, then exit.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Say more on stderr (e.g. the start line).")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Say more on stderr: the start line and log.debug."
+)
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
     """Run assay Lua scripts, and manage Rauthy clients.
@@ -80,6 +83,8 @@ def main(ctx: click.Context, verbose: bool) -> None:
       assay-py exec -e 'print(json.encode({a = 1}))'
       assay-py modules                       what scripts can use and require
     """
+    if verbose:
+        os.environ["ASSAY_LOG_LEVEL"] = "debug"  # read by the `log` global: log.debug shows
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(1)

@@ -18,16 +18,12 @@ _SCRIPT_EXTENSIONS = (".lua",)
 _CHECK_EXTENSIONS = (".yaml", ".yml")
 
 
-def timestamp() -> str:
-    """UTC, microseconds, like assay's log lines: ``2026-05-11T12:00:00.123456Z``."""
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def log_line(level: str, message: str) -> None:
+    """A line in the format of the `log` global (the same timestamp and level columns)."""
+    from assay_py.host.builtins.log import emit
+
     sys.stdout.flush()
-    click.echo(f"{timestamp()} {level:>5} {message}", err=True)
+    emit(level.lower(), message)
 
 
 def fail(message: str) -> NoReturn:

@@ -200,3 +200,11 @@ def test_emulator_flag_keeps_a_given_rauthy_url(cwd: Path) -> None:
     name = script(cwd, "e.lua", "print(env.get('RAUTHY_URL'))")
     result = assay("run", "--emulator", name, cwd=cwd, env={"RAUTHY_URL": "http://given.example"})
     assert (result.returncode, result.stdout) == (0, "http://given.example\n")
+
+
+def test_verbose_shows_log_debug(cwd: Path) -> None:
+    quiet = assay("exec", "-e", "log.debug('detail')", cwd=cwd)
+    loud = assay("-v", "exec", "-e", "log.debug('detail')", cwd=cwd)
+    assert quiet.returncode == loud.returncode == 0
+    assert "detail" not in quiet.stderr
+    assert re.search(rf"{TIMESTAMP} DEBUG detail\n", loud.stderr)

@@ -11,7 +11,7 @@ import binascii
 import re
 from typing import Any
 
-from assay_py.host.builtins.log import lua_text
+from assay_py.host.builtins._args import lua_text
 from assay_py.host.vm import LuaVM
 
 _NOT_ALPHABET = re.compile(rb"[^A-Za-z0-9+/=]")

@@ -10,7 +10,7 @@ import math
 import time
 from typing import Any
 
-from assay_py.host.builtins.log import lua_type_name
+from assay_py.host.builtins._args import lua_type_name
 from assay_py.host.vm import LuaVM
 
 

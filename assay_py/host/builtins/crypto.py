@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assay_py.host.builtins.log import lua_text, lua_type_name
+from assay_py.host.builtins._args import lua_text, lua_type_name
 from assay_py.host.vm import LuaVM
 
 SUPPORTED = ("sha224", "sha256", "sha384", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512")

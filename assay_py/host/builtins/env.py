@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins.log import lua_text
+from assay_py.host.builtins._args import lua_text
 from assay_py.host.vm import LuaVM
 
 

@@ -13,7 +13,7 @@ import stat as stat_mode
 from collections.abc import Callable
 from typing import Any
 
-from assay_py.host.builtins.log import lua_text
+from assay_py.host.builtins._args import lua_text
 from assay_py.host.vm import LuaVM
 
 

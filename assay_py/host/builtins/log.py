@@ -5,8 +5,6 @@ microseconds, the level right-aligned in five columns, then the message, as the 
 runtime's tracing output (without its colours). ``ASSAY_LOG_LEVEL`` (``debug``, ``info``,
 ``warn``, ``error``; default ``info``) sets the lowest level shown; ``assay-py -v`` sets it
 to ``debug``.
-
-This module also holds :func:`lua_text`, the string-argument rule every builtin shares.
 """
 
 from __future__ import annotations
@@ -16,39 +14,10 @@ import sys
 import time
 from typing import Any
 
-from assay_py.host._engine import lupa_engine
+from assay_py.host.builtins._args import lua_text
 from assay_py.host.vm import LuaVM
 
 _LEVELS = {"debug": 10, "info": 20, "warn": 30, "error": 40}
-
-
-def lua_text(value: Any, what: str) -> bytes:
-    """A string argument as bytes, coercing numbers as Lua does; anything else raises.
-
-    ``what`` names the argument in the error, e.g. ``"fs.read: path"``.
-    """
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a string, got {lua_type_name(value)}")
-    # Whole numbers a double holds exactly print in full (as Lua 5.5 integers do); the rest
-    # with Lua's "%.14g" (1e+20, 0.1).
-    if isinstance(value, int) and abs(value) <= 2**53:
-        return str(value).encode()
-    return f"{float(value):.14g}".encode()
-
-
-def lua_type_name(value: Any) -> str:
-    """The Lua type name of a raw Lua value, for error messages."""
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, bytes):
-        return "string"
-    return str(lupa_engine().lua_type(value) or type(value).__name__)
 
 
 def _threshold() -> int:

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from assay_py.host._convert import ConversionError
-from assay_py.host.builtins.log import lua_text, lua_type_name
+from assay_py.host.builtins._args import lua_text, lua_type_name
 from assay_py.host.vm import LuaVM
 
 # Bounds what one document may expand to through aliases ("billion laughs"), and nesting.
