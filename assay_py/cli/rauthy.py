@@ -201,7 +201,22 @@ _output_option = click.option(
 @connection_options
 @handle_errors
 def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -> None:
-    """Show what apply would change. Exit 0: in sync, 2: changes pending, 1: error."""
+    """Show what apply would change. Exit 0: in sync, 2: changes pending, 1: error.
+
+    \b
+    FILE is a YAML or JSON list of clients, each a full payload or a preset:
+      - preset: openbao
+        host: openbao.example.com
+      - preset: argocd
+        host: argocd.example.com
+        overrides: {access_token_lifetime: 900}
+      - {id: tool, confidential: false, redirect_uris: [https://tool.example.com/cb]}
+
+    \b
+    Examples:
+      assay-py rauthy plan clients.yaml
+      assay-py rauthy plan clients.yaml --prune -o json | jq '.clients[].action'
+    """
     from assay_py.rauthy.declarative import plan_clients
     from assay_py.rauthy.declarative.render import render_plan_json, render_plan_text
 
@@ -256,6 +271,11 @@ def apply(
     """Create, update (and with --prune delete) clients to match FILE; publish new secrets.
 
     One client's failure does not stop the others; exit 1 if any failed.
+
+    \b
+    Examples:
+      assay-py rauthy apply clients.yaml --secrets-dir /run/rauthy-secrets
+      assay-py rauthy apply clients.yaml --k8s-secret-namespace auth | kubectl apply -f -
     """
     from assay_py.rauthy.declarative import apply_clients, plan_clients
     from assay_py.rauthy.declarative.render import (
