@@ -15,15 +15,13 @@ from tests.support.recorder import Recorded, Recorder, Reply
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Recorder]:
-    # One server for the module: stopping one takes half a second (its poll interval).
     with Recorder() as recorder:
         yield recorder
 
 
 @pytest.fixture
 def rec(server: Recorder) -> Recorder:
-    server.requests.clear()
-    server._routes.clear()
+    server.reset()
     return server
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from assay_py.host import LuaScriptError
+from tests.rauthy.fixtures import fresh_client
 from tests.support.recorder import Recorder, Reply
 
 RunLua = Callable[..., list[Any]]
@@ -22,25 +23,10 @@ OPENBAO_CB = "https://bao.example.com/ui/vault/auth/oidc/oidc/callback"
 
 
 def live_client(**fields: Any) -> dict[str, Any]:
-    """A ClientResponse as Rauthy returns it, with Rauthy's defaults."""
-    base: dict[str, Any] = {
-        "id": "openbao",
-        "name": "OpenBao",
-        "enabled": True,
-        "confidential": True,
-        "redirect_uris": [OPENBAO_CB],
-        "flows_enabled": ["authorization_code"],
-        "access_token_alg": "EdDSA",
-        "id_token_alg": "EdDSA",
-        "auth_code_lifetime": 60,
-        "access_token_lifetime": 1800,
-        "scopes": ["openid", "email", "profile", "groups"],
-        "default_scopes": ["openid"],
-        "challenges": ["S256"],
-        "force_mfa": False,
-    }
-    base.update(fields)
-    return {k: v for k, v in base.items() if v is not None}
+    """A ClientResponse as Rauthy returns it after a plain create; ``None`` drops a field."""
+    live = fresh_client("openbao", name="OpenBao", confidential=True, redirect_uris=[OPENBAO_CB])
+    live.update(fields)
+    return {k: v for k, v in live.items() if v is not None}
 
 
 def test_health_ok(recorder: Recorder, run_lua: RunLua) -> None:

@@ -13,7 +13,6 @@ API_KEY = "test-name$test-secret-0123456789"
 
 @pytest.fixture(scope="session")
 def _shared_recorder() -> Iterator[Recorder]:
-    # One server for the session: stopping one takes up to half a second (its poll interval).
     with Recorder() as recorder:
         yield recorder
 
@@ -21,9 +20,7 @@ def _shared_recorder() -> Iterator[Recorder]:
 @pytest.fixture
 def rec(_shared_recorder: Recorder) -> Recorder:
     """The recording server, with no routes and no requests recorded yet."""
-    with _shared_recorder._lock:
-        _shared_recorder.requests.clear()
-        _shared_recorder._routes.clear()
+    _shared_recorder.reset()
     return _shared_recorder
 
 

@@ -81,12 +81,21 @@ class Recorder:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown waits for it, and tests start and stop many servers.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def on(self, method: str, path: str, *replies: Reply | Responder) -> Recorder:
         """Queue replies for a route; the last one repeats once the others are used."""
         self._routes[(method.upper(), path)] = list(replies)
         return self
+
+    def reset(self) -> None:
+        """Forget routes and recorded requests, so one server can serve many tests."""
+        with self._lock:
+            self._routes.clear()
+            self.requests.clear()
 
     def _answer(self, rec: Recorded) -> Reply:
         with self._lock:
