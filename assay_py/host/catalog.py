@@ -30,7 +30,7 @@ class ModuleEntry:
 
 def list_modules() -> list[ModuleEntry]:
     """Every usable name once, sorted; a module file hides a built-in of the same name."""
-    entries = [ModuleEntry(name, "builtin", text) for name, text in BUILTIN_GLOBALS.items()]
+    entries = [ModuleEntry(g.name, "builtin", g.description) for g in BUILTIN_GLOBALS.values()]
     entries += [ModuleEntry(m.name, "builtin", m.description) for m in BUILTIN_MODULES.values()]
     project_dir, global_dir = module_dirs()
     entries += _module_files(project_dir, "project")

@@ -7,15 +7,13 @@ loader (``"package.module:function"``) is imported only when its module is first
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from assay_py.host.vm import LuaVM
 
 
-@dataclass(frozen=True)
-class BuiltinModule:
+class BuiltinModule(NamedTuple):
     name: str
     """The name scripts require, e.g. ``"assay.rauthy"``."""
     description: str
@@ -36,20 +34,33 @@ BUILTIN_MODULES: dict[str, BuiltinModule] = {
     )
 }
 
-# The globals every script gets without require, for `assay-py modules`.
-BUILTIN_GLOBALS: dict[str, str] = {
-    "http": "HTTP client: get/post/put/patch/delete, client(opts); table bodies sent as JSON",
-    "json": "JSON parse/encode (sorted keys, null -> nil), json.array/json.object markers",
-    "assert": "Test assertions: eq, ne, gt, lt, contains, not_nil, matches",
-    "log": "Log lines on stderr: info, warn, error",
-    "env": "Environment variables: get, set, list",
-    "sleep": "Pause the script for some seconds",
-    "time": "Current Unix time in seconds (fractional)",
-    "os": "time, clock, date, hostname, arch, platform",
-    "base64": "Standard base64 encode/decode",
-    "crypto": "Hashes, HMAC and random strings",
-    "yaml": "YAML parse/parse_all/encode",
-    "fs": "Files and folders: read, write, list, stat, glob, ...",
+
+class BuiltinGlobal(NamedTuple):
+    name: str
+    """The global scripts use, e.g. ``"sleep"``."""
+    module: str
+    """The module under ``assay_py.host.builtins`` whose ``install(vm)`` defines it."""
+    description: str
+
+
+# The globals every script gets without require. A module is imported, and installs its
+# globals, when a script first reads one of them.
+BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
+    g.name: g
+    for g in (
+        BuiltinGlobal("http", "http", "HTTP client: get/post/put/patch/delete, client(opts)"),
+        BuiltinGlobal("json", "json", "JSON parse/encode (sorted keys, null -> nil), array/object"),
+        BuiltinGlobal("assert", "assert_", "Assertions: eq ne gt lt contains not_nil matches"),
+        BuiltinGlobal("log", "log", "Log lines on stderr: info, warn, error, debug"),
+        BuiltinGlobal("env", "env", "Environment variables: get, set, list"),
+        BuiltinGlobal("sleep", "clock", "Pause the script for some seconds"),
+        BuiltinGlobal("time", "clock", "Current Unix time in seconds (fractional)"),
+        BuiltinGlobal("os", "os", "LuaJIT's os plus hostname, arch, platform"),
+        BuiltinGlobal("base64", "base64", "Standard base64 encode/decode"),
+        BuiltinGlobal("crypto", "crypto", "Hashes, HMAC and random strings"),
+        BuiltinGlobal("yaml", "yaml", "YAML parse/parse_all/encode"),
+        BuiltinGlobal("fs", "fs", "Files and folders: read, write, exists, mkdir, list, ..."),
+    )
 }
 
 

@@ -23,39 +23,11 @@ from assay_py.host._prelude import (
     PRELUDE_CHUNKNAME,
 )
 from assay_py.host.errors import LuaScriptError
+from assay_py.host.registry import BUILTIN_GLOBALS
 
 # The builtin modules, `assay_py.host.builtins.<name>` (each has `install(vm)`), in the order
 # `install_all` installs them.
-BUILTINS: tuple[str, ...] = (
-    "http",
-    "json",
-    "assert_",
-    "log",
-    "env",
-    "clock",
-    "os",
-    "base64",
-    "crypto",
-    "yaml",
-    "fs",
-)
-
-# Global name -> the builtin module that defines it. A module's import and install wait until
-# a script first reads one of its globals; a module in BUILTINS missing here installs eagerly.
-GLOBAL_MODULES: dict[str, str] = {
-    "http": "http",
-    "json": "json",
-    "assert": "assert_",
-    "log": "log",
-    "env": "env",
-    "sleep": "clock",
-    "time": "clock",
-    "os": "os",
-    "base64": "base64",
-    "crypto": "crypto",
-    "yaml": "yaml",
-    "fs": "fs",
-}
+BUILTINS: tuple[str, ...] = tuple(dict.fromkeys(g.module for g in BUILTIN_GLOBALS.values()))
 
 _DEFAULT_PATH = "./?.lua;./?/init.lua"
 
@@ -94,7 +66,7 @@ class LuaVM:
         self._run = self._private.run
         self._getmetatable = self._private.getmetatable
         self._builtins = tuple(builtins)
-        lazy = {g: m for g, m in GLOBAL_MODULES.items() if m in self._builtins}
+        lazy = {g.name: g.module for g in BUILTIN_GLOBALS.values() if g.module in self._builtins}
         self._private.lazy_globals(
             self.lua.table_from({g.encode(): m.encode() for g, m in lazy.items()}),
             self.lua.table_from([m.encode() for m in self._builtins]),

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from assay_py.host import LuaHost, LuaScriptError
-from assay_py.host.vm import BUILTINS, GLOBAL_MODULES, LuaVM
+from assay_py.host.registry import BUILTIN_GLOBALS
+from assay_py.host.vm import BUILTINS, LuaVM
 from tests.host.conftest import Lua
 
 
@@ -131,7 +132,7 @@ def test_assert_replaces_lua_assert(lua: Lua) -> None:
 def test_install_all_installs_every_module_in_order() -> None:
     vm = LuaVM()
     vm.install_all()
-    names = [name for name, module in GLOBAL_MODULES.items() if module in BUILTINS]
+    names = [g.name for g in BUILTIN_GLOBALS.values() if g.module in BUILTINS]
     present = vm.execute(
         "local out = {} for _, n in ipairs(...) do out[#out + 1] = rawget(_G, n) ~= nil end "
         "return unpack(out)",
