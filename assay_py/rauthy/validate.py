@@ -30,13 +30,19 @@ _URI: Final = re.compile(r"^[a-zA-Z0-9,.:/_\-&?=~#!$'()*+%@]+$")
 _ORIGIN: Final = re.compile(r"^(http|https)://[a-z0-9.:\-]+$")
 _SCOPE: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*.]{2,64}$")
 _CONTACT: Final = re.compile(r"^[a-zA-Z0-9+.@/:\-]{0,48}$")
-_GROUP_PREFIX: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*\s]{2,64}$")
+# Rust's \s is Unicode White_Space; Python's also matches U+001C-U+001F, which Rauthy rejects.
+_WS: Final = r"\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+_GROUP_PREFIX: Final = re.compile(rf"^[a-zA-Z0-9\-_/,:*{_WS}]{{2,64}}$")
 _GROUPS: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*]{2,64}$")
-# Latin letters with diacritics (U+00C0-U+024F), '-', whitespace and CJK (jamo, kana, bopomofo,
-# ideographs, hangul). No '.', '_', '(' or '/': "Immich (mobile)" is rejected by a real Rauthy.
+# Rauthy's client-name rule: Latin letters with diacritics (U+00C0-U+024F), '-', whitespace and
+# these CJK blocks: hiragana, katakana (and its phonetic extensions, half-width forms), radicals,
+# ideographs (two blocks, ending where Rauthy's ranges end), compatibility ideographs and
+# half-width hangul. Full-width hangul is not among them. No '.', '_', '(' or '/': "Immich
+# (mobile)" is rejected by a real Rauthy.
 _NAME: Final = re.compile(
-    r"^[a-zA-Z0-9\u00C0-\u024F\-\s"
-    r"\u1100-\u11FF\u3040-\u30FF\u3100-\u312F\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF]{2,128}$"
+    rf"^[a-zA-Z0-9\u00C0-\u024F\-{_WS}"
+    r"\u3041-\u3096\u30A0-\u30FF\u31F0-\u31FF\u2E80-\u2FD5\u3400-\u4DB5\u4E00-\u9FCB"
+    r"\uF900-\uFA6A\uFF66-\uFF9F\uFFA1-\uFFDC]{2,128}$"
 )
 _CLAIMS_MAX_BYTES: Final = 1024
 
@@ -214,7 +220,8 @@ def _check_scim(value: Any) -> _Violations:
 
 def _rule_name() -> str:
     return (
-        "2-128 characters: letters (also accented and CJK), digits, '-' and spaces;"
+        "2-128 characters: letters (also accented, Chinese and Japanese; no full-width hangul),"
+        " digits, '-' and spaces;"
         " no '.', '_', '(' or '/'"
     )
 

@@ -56,7 +56,7 @@ def test_a_valid_payload_passes() -> None:
                  "sync_groups": True},
     }  # fmt: skip
     rauthy.validate_payload(full)
-    rauthy.validate_payload({**GOOD, "name": "Émile Zoë 東京 서울"})
+    rauthy.validate_payload({**GOOD, "name": "Émile Zoë 東京"})
 
 
 def test_not_an_object() -> None:
@@ -231,3 +231,58 @@ def test_deleting_the_builtin_client_is_refused_with_a_clear_message(
 ) -> None:
     with pytest.raises(rauthy.RauthyValidationError, match="built-in 'rauthy' client"):
         api.clients.delete("rauthy")
+
+
+# Rauthy's RE_CLIENT_NAME: Latin letters with diacritics, '-', whitespace, and these CJK
+# blocks: hiragana 3041-3096, katakana 30A0-30FF and 31F0-31FF, CJK radicals 2E80-2FD5,
+# ideographs 3400-4DB5 and 4E00-9FCB, compatibility ideographs F900-FA6A, half-width
+# katakana FF66-FF9F and half-width hangul FFA1-FFDC. Full-width Hangul is not in it.
+NAMES_RAUTHY_ACCEPTS = [
+    "ｱﾌﾟﾘ",  # half-width katakana
+    "\uf900\uf901",  # CJK compatibility ideographs
+    "\u2e80\u2e81",  # CJK radicals supplement
+    "\u31f0\u31f1",  # katakana phonetic extensions
+    "\uffa1\uffa2",  # half-width hangul letters
+    "ひらがな",
+    "東京 App",
+]
+NAMES_RAUTHY_REJECTS = [
+    "서울",  # hangul syllables
+    "\u1100\u1101",  # hangul jamo
+    "\u3105\u3106",  # bopomofo
+    "\u3040\u3041",  # U+3040 is unassigned, outside the hiragana range
+    "\u9fcc\u9fcd",  # past the ideographs Rauthy's pattern ends at
+    "ab\x1ccd",  # a separator Python's \s matches but Rust's (Unicode White_Space) does not
+]
+
+
+@pytest.mark.parametrize("name", NAMES_RAUTHY_ACCEPTS)
+def test_names_rauthy_accepts_pass(name: str) -> None:
+    rauthy.validate_payload({**GOOD, "name": name})
+
+
+@pytest.mark.parametrize("name", NAMES_RAUTHY_REJECTS)
+def test_names_rauthy_rejects_fail_before_sending(
+    rec: Recorder, api: rauthy.RauthyClient, name: str
+) -> None:
+    with pytest.raises(rauthy.RauthyValidationError, match="name"):
+        api.clients.reconcile({**GOOD, "name": name})
+    assert rec.requests == []
+
+
+def test_scim_group_sync_prefix_may_contain_spaces() -> None:
+    # Rauthy checks it with RE_GROUPS, the same rule as restrict_group_prefix.
+    scim = {"bearer_token": "tok", "base_uri": "https://app.example.com/scim"}
+    rauthy.validate_payload(
+        {**GOOD, "scim": {**scim, "sync_groups": True, "group_sync_prefix": "team a"}}
+    )
+
+
+@pytest.mark.parametrize("field", ["allowed_resources", "default_aud"])
+def test_resource_indicators_may_not_have_a_fragment(
+    rec: Recorder, api: rauthy.RauthyClient, field: str
+) -> None:
+    # RFC 8707 resources: Rauthy's pattern is RE_URI without '#'.
+    with pytest.raises(rauthy.RauthyValidationError, match=field):
+        api.clients.reconcile({**GOOD, field: ["https://api.example.com/#part"]})
+    assert rec.requests == []
