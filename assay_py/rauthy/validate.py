@@ -33,7 +33,6 @@ _CONTACT: Final = re.compile(r"^[a-zA-Z0-9+.@/:\-]{0,48}$")
 # Rust's \s is Unicode White_Space; Python's also matches U+001C-U+001F, which Rauthy rejects.
 _WS: Final = r"\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
 _GROUP_PREFIX: Final = re.compile(rf"^[a-zA-Z0-9\-_/,:*{_WS}]{{2,64}}$")
-_GROUPS: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*]{2,64}$")
 # Rauthy's client-name rule: Latin letters with diacritics (U+00C0-U+024F), '-', whitespace and
 # these CJK blocks: hiragana, katakana (and its phonetic extensions, half-width forms), radicals,
 # ideographs (two blocks, ending where Rauthy's ranges end), compatibility ideographs and
@@ -210,8 +209,10 @@ def _check_scim(value: Any) -> _Violations:
     if not isinstance(value.get("sync_groups"), bool):
         out.append(("scim.sync_groups", "required; must be a boolean"))
     prefix = value.get("group_sync_prefix")
-    if prefix is not None and not (isinstance(prefix, str) and _GROUPS.fullmatch(prefix)):
-        out.append(("scim.group_sync_prefix", f"must match {_GROUPS.pattern}"))
+    # Rauthy checks it with RE_GROUPS, the rule of restrict_group_prefix.
+    ok = isinstance(prefix, str) and _GROUP_PREFIX.fullmatch(prefix)
+    if prefix is not None and not ok:
+        out.append(("scim.group_sync_prefix", f"must match {_GROUP_PREFIX.pattern}"))
     for key in value:
         if key not in ("bearer_token", "base_uri", "sync_groups", "group_sync_prefix"):
             out.append((f"scim.{key}", "unknown field"))
