@@ -27,6 +27,8 @@ _ID_RULES: Final[dict[str, re.Pattern[str]]] = {
     "legacy": re.compile(r"^[a-z0-9\-_/]{2,128}$"),
 }
 _URI: Final = re.compile(r"^[a-zA-Z0-9,.:/_\-&?=~#!$'()*+%@]+$")
+# RFC 8707 resource indicators (allowed_resources, default_aud): RE_URI without '#', no fragment.
+_RESOURCE: Final = re.compile(r"^[a-zA-Z0-9,.:/_\-&?=~!$'()*+%@]+$")
 _ORIGIN: Final = re.compile(r"^(http|https)://[a-z0-9.:\-]+$")
 _SCOPE: Final = re.compile(r"^[a-zA-Z0-9\-_/,:*.]{2,64}$")
 _CONTACT: Final = re.compile(r"^[a-zA-Z0-9+.@/:\-]{0,48}$")
@@ -153,8 +155,8 @@ def _check_lifetime(field: str, value: Any) -> _Violations:
 _ENTRY_RULES: Final[dict[str, tuple[re.Pattern[str], str]]] = {
     "redirect_uris": (_URI, "a URI"),
     "post_logout_redirect_uris": (_URI, "a URI"),
-    "allowed_resources": (_URI, "a URI"),
-    "default_aud": (_URI, "a URI"),
+    "allowed_resources": (_RESOURCE, "a resource URI (no '#' fragment)"),
+    "default_aud": (_RESOURCE, "a resource URI (no '#' fragment)"),
     "allowed_origins": (_ORIGIN, "an origin (lowercase scheme://host[:port], no path)"),
     "scopes": (_SCOPE, "a scope name"),
     "default_scopes": (_SCOPE, "a scope name"),
