@@ -141,8 +141,8 @@ BAD_VALUES: list[tuple[str, Any, str]] = [
     ("restrict_group_prefix", "a", "must match"),
     ("claims", [], "must be an object"),
     ("claims", {"k": "v" * 1100}, "at most 1024 bytes"),
-    ("allowed_resources", ["bad uri"], "is not a URI"),
-    ("default_aud", ["bad uri"], "is not a URI"),
+    ("allowed_resources", ["bad uri"], "is not a resource URI"),
+    ("default_aud", ["bad uri"], "is not a resource URI"),
     ("scim", "x", "must be an object"),
 ]
 
