@@ -341,8 +341,10 @@ class ClientsApi:
     # -- internals -----------------------------------------------------------------------------
 
     def _create(self, desired: Client) -> Client:
+        return self._finish_create(desired, self._post_client(create_body(desired)))
+
+    def _finish_create(self, desired: Client, answer: Client) -> Client:
         client_id: str = desired["id"]
-        answer = self._post_client(create_body(desired))
         if answer and not diff(desired, answer)[0]:
             return answer  # Rauthy's defaults already match: the PUT would change nothing
         base = answer or {"id": client_id, **s.CREATE_DEFAULTS, **create_body(desired)}
@@ -372,9 +374,21 @@ class ClientsApi:
         client_id: str = desired["id"]
         self.delete(client_id)
         try:
-            return self._create(desired)
+            answer = self._post_client(create_body(desired))
         except Exception as exc:
             raise RebuildIncomplete(client_id, snapshot, str(exc)) from exc
+        try:
+            return self._finish_create(desired, answer)
+        except Exception as exc:
+            # The POST landed: the client exists again, on Rauthy's defaults (and, when
+            # confidential, with a secret nobody has read yet).
+            raise RebuildIncomplete(
+                client_id,
+                snapshot,
+                str(exc),
+                recreated=True,
+                confidential=bool(desired.get("confidential")),
+            ) from exc
 
     def _secret(self, response: httpx.Response, method: str, path: str, client_id: str) -> str:
         data = _json_or_none(response)

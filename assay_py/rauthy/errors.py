@@ -102,17 +102,36 @@ class RauthyUnreachable(RauthyError):
 class RebuildIncomplete(RauthyError):
     """A rebuild deleted the client and then failed to create it again.
 
-    The client is absent now. ``snapshot`` is the client as it was before the delete;
-    ``__cause__`` is the failure that stopped the create.
+    Usually the client is absent now. When the create's POST landed and only the PUT that
+    applies the payload failed (``recreated``), it exists again on Rauthy's defaults.
+    ``snapshot`` is the client as it was before the delete; ``__cause__`` is the failure.
     """
 
-    def __init__(self, client_id: str, snapshot: dict[str, Any] | None, cause: str) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        snapshot: dict[str, Any] | None,
+        cause: str,
+        *,
+        recreated: bool = False,
+        confidential: bool = False,
+    ) -> None:
+        if not recreated:
+            state = "the client is now absent, re-running reconcile recreates it"
+        else:
+            state = (
+                "the client exists again but with Rauthy's defaults, not the payload;"
+                " re-running reconcile applies it"
+            )
+            if confidential:
+                state += f", and get_secret('{client_id}') reads the secret Rauthy minted"
         super().__init__(
-            f"rauthy: rebuild of client '{client_id}' failed after it was deleted; the client is"
-            f" now absent, re-running reconcile recreates it (cause: {cause})"
+            f"rauthy: rebuild of client '{client_id}' failed after it was deleted; {state}"
+            f" (cause: {cause})"
         )
         self.client_id = client_id
         self.snapshot = snapshot
+        self.recreated = recreated
 
 
 class SecretUnread(RauthyError):

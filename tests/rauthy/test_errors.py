@@ -207,3 +207,25 @@ def test_a_failing_constructor_does_not_show_the_key_in_traceback_locals(tmp_pat
 def test_the_api_key_is_required() -> None:
     with pytest.raises(rauthy.RauthyValidationError, match="api_key"):
         rauthy.client("https://iam.example.com", "")
+
+
+def test_rebuild_failure_after_the_create_landed_does_not_claim_the_client_is_absent(
+    rec: Recorder, api: rauthy.RauthyClient
+) -> None:
+    # The POST re-created the client (with Rauthy's defaults and a new secret); only the PUT
+    # that applies the payload failed. Saying "absent" would send the operator the wrong way.
+    live = live_openbao(challenges=None)
+    rec.on("GET", "/clients/openbao", Reply(200, live))
+    rec.on("DELETE", "/clients/openbao", Reply(200))
+    rec.on("POST", "/clients", Reply(200, live_openbao(challenges=["S256"], scopes=["openid"])))
+    rec.on("PUT", "/clients/openbao", rauthy_error(500, "Internal", "disk full"))
+    with pytest.raises(rauthy.RebuildIncomplete) as caught:
+        api.clients.reconcile(rauthy.client_presets.openbao(host="vault.example.com"))
+    err = caught.value
+    text = str(err)
+    assert "absent" not in text
+    assert "exists again" in text
+    assert "get_secret('openbao')" in text  # the secret minted by the POST is not handed back
+    assert "disk full" in text
+    assert err.snapshot == live
+    assert [r.method for r in rec.requests] == ["GET", "DELETE", "POST", "PUT"]
