@@ -8,6 +8,7 @@ is sized for parallel use, so one ``RauthyClient`` may serve several threads.
 from __future__ import annotations
 
 import builtins
+import re
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -415,7 +416,21 @@ def _wrap_key(api_key: object) -> ApiKey:
         return api_key
     if not isinstance(api_key, str) or not api_key:
         raise RauthyValidationError([("api_key", "required: '<name>$<secret>'")])
+    if not _HEADER_SAFE.fullmatch(api_key):
+        # httpx would refuse the header later with the whole value, key included, in its error.
+        raise RauthyValidationError(
+            [
+                (
+                    "api_key",
+                    "must be printable ASCII with no spaces or line breaks"
+                    " (a key read from a file may need its trailing newline stripped)",
+                )
+            ]
+        )
     return ApiKey(api_key)
+
+
+_HEADER_SAFE = re.compile(r"[!-~]+")
 
 
 def _scopes_may_be_dropped(decided: Plan) -> bool:

@@ -229,3 +229,29 @@ def test_rebuild_failure_after_the_create_landed_does_not_claim_the_client_is_ab
     assert "disk full" in text
     assert err.snapshot == live
     assert [r.method for r in rec.requests] == ["GET", "DELETE", "POST", "PUT"]
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    [
+        API_KEY + "\n",  # read from a file without stripping
+        API_KEY + "\r\nX-Injected: 1",
+        "test-name$secret with space 0123456789",
+        "test-name$sécret-0123456789",
+    ],
+    ids=["trailing-newline", "header-injection", "space", "non-ascii"],
+)
+def test_an_api_key_that_cannot_be_a_header_is_refused_without_echoing_it(
+    rec: Recorder, bad_key: str
+) -> None:
+    # httpx/h11 would put the whole header value, key included, into its error text.
+    with (
+        pytest.raises(rauthy.RauthyValidationError) as caught,
+        rauthy.client(rec.url, bad_key, retries=1) as c,
+    ):
+        c.clients.list()
+    text = str(caught.value) + repr(caught.value)
+    assert "api_key" in text
+    assert KEY_SECRET not in text
+    assert bad_key.partition("$")[2][:10] not in text
+    assert rec.requests == []
