@@ -78,8 +78,8 @@ local function quote(s)
 end
 
 local function number_text(x)
-  if x ~= x then error("cannot encode NaN as JSON number", 0) end
-  if x == huge or x == -huge then error("cannot encode infinity as JSON number", 0) end
+  -- The original words every non-finite number this way, infinities included.
+  if x ~= x or x == huge or x == -huge then error("cannot encode NaN as JSON number", 0) end
   -- LuaJIT has only doubles: a whole value is what Lua 5.5 would hold as an integer.
   if x == floor(x) and x >= -INT_LIMIT and x < INT_LIMIT then return fmt("%d", x) end
   local s = fmt("%.15g", x)
