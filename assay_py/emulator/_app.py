@@ -32,6 +32,7 @@ class Request:
     query: str
     headers: Mapping[str, str]  # lower-case names
     body: bytes
+    oversize: str | None = None  # actix's 413 text when the body was over the JSON limit
 
 
 @dataclass
@@ -91,7 +92,7 @@ class App:
         except ApiError as err:
             return err.response()
         except BodyError as err:
-            return Response(400, err.message.encode(), "text/plain; charset=utf-8")
+            return Response(err.status, err.message.encode(), "text/plain; charset=utf-8")
 
     def _route(self, request: Request, principal: _Principal) -> Response:
         method, path = request.method, request.path
@@ -264,7 +265,7 @@ class App:
         return _ok(out)
 
     def _create_client(self, request: Request, principal: _Principal, route: str) -> Response:
-        body = read_struct(request.body, request.headers.get("content-type"), c.NEW_CLIENT_FIELDS)
+        body = _read_body(request, c.NEW_CLIENT_FIELDS)
         self._require(principal, "Clients", "create")
         errors = c.validate_new(body, self.version)
         if errors:
@@ -293,7 +294,7 @@ class App:
 
     def _put_client(self, request: Request, principal: _Principal, client_id: str) -> Response:
         fields = c.update_fields(self.version)
-        body = read_struct(request.body, request.headers.get("content-type"), fields)
+        body = _read_body(request, fields)
         self._require(principal, "Clients", "update")
         errors = c.validate_update(body, self.version)
         if errors:
@@ -377,16 +378,17 @@ class App:
     }
 
 
+def _read_body(request: Request, fields: tuple[Field, ...]) -> dict[str, Any]:
+    content_type = request.headers.get("content-type")
+    return read_struct(request.body, content_type, fields, request.oversize)
+
+
 def _optional_cache_hours(request: Request) -> int | None:
     """Rauthy's optional ``Json<ClientSecretRequest>``: any extractor error means None."""
-    if not request.body:
+    if not request.body and request.oversize is None:
         return None
     try:
-        body = read_struct(
-            request.body,
-            request.headers.get("content-type"),
-            (Field("cache_current_hours", "u8"),),
-        )
+        body = _read_body(request, (Field("cache_current_hours", "u8"),))
     except BodyError:
         return None
     hours = body.get("cache_current_hours")

@@ -33,11 +33,13 @@ _SYNTAX = {
 
 
 class BodyError(Exception):
-    """A 400 with a text/plain body, as actix's JSON extractor answers."""
+    """A 400 (413 for an oversized body) with a text/plain body, as actix's JSON extractor
+    answers."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -201,10 +203,18 @@ def _struct(
     return out
 
 
-def read_struct(raw: bytes, content_type: str | None, fields: Sequence[Field]) -> dict[str, Any]:
-    """Deserialise a JSON object body into the given fields (absent optional fields omitted)."""
+def read_struct(
+    raw: bytes, content_type: str | None, fields: Sequence[Field], oversize: str | None = None
+) -> dict[str, Any]:
+    """Deserialise a JSON object body into the given fields (absent optional fields omitted).
+
+    ``oversize`` is the 413 text when the body was over the limit; actix checks the content
+    type first, then the size.
+    """
     if not is_json_content_type(content_type):
         raise BodyError("Content type error")
+    if oversize is not None:
+        raise BodyError(oversize, 413)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

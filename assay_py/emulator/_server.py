@@ -19,6 +19,9 @@ from ._app import ApiError, App, Request, Response
 from ._faults import Faults, RequestLog, RequestRecord, redact_headers
 
 MAX_BODY = 2 * 1024 * 1024  # actix's default JSON limit
+# An oversized body is read and thrown away up to this much, so the client gets its answer on a
+# connection that stays in step; beyond it the connection is closed instead.
+_DRAIN_LIMIT = 64 * 1024 * 1024
 
 _DEFAULT_HEADERS = (
     b"x-frame-options: DENY\r\n"
@@ -115,16 +118,15 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(decision.delay_s)  # outside every lock
         if decision.drop == "before":
             return self._drop(method, path, headers)
-        body = self._read_body(headers)
-        if body is None:
-            response = Response(413)
-        elif decision.fail_status is not None:
+        body, oversize = self._read_body(headers)
+        if decision.fail_status is not None:
             status = decision.fail_status
             error = _FAULT_ERRORS.get(status, "Internal")
             response = ApiError(status, error, "emulated fault").response()
         else:
             assert server.app is not None
-            response = server.app.dispatch(Request(method, path, query, headers, body))
+            request = Request(method, path, query, headers, body, oversize)
+            response = server.app.dispatch(request)
         if decision.drop == "after":
             return self._drop(method, path, headers)
         # Logged before the answer leaves, so a client that has its response sees it logged.
@@ -137,16 +139,34 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
-    def _read_body(self, headers: dict[str, str]) -> bytes | None:
+    def _read_body(self, headers: dict[str, str]) -> tuple[bytes, str | None]:
+        """The body, or ``b""`` and actix's 413 text when it is over the JSON limit.
+
+        Only a handler with a JSON body turns the overflow into a 413 (after the middleware
+        and the content-type check), as in actix; other routes never look at the body.
+        """
         if headers.get("transfer-encoding", "").lower() == "chunked":
             return self._read_chunked()
         length = int(headers.get("content-length") or 0)
         if length > MAX_BODY:
-            self.close_connection = True
-            return None
-        return self.rfile.read(length) if length else b""
+            self._discard(length)
+            return b"", (
+                f"JSON payload ({length} bytes) is larger than allowed (limit: {MAX_BODY} bytes)."
+            )
+        return (self.rfile.read(length) if length else b""), None
 
-    def _read_chunked(self) -> bytes | None:
+    def _discard(self, length: int) -> None:
+        if length > _DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                self.close_connection = True
+                return
+            length -= len(chunk)
+
+    def _read_chunked(self) -> tuple[bytes, str | None]:
         parts: list[bytes] = []
         total = 0
         while True:
@@ -154,12 +174,18 @@ class _Handler(BaseHTTPRequestHandler):
             if size == 0:
                 while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                     pass
-                return b"".join(parts)
+                if total > MAX_BODY:
+                    return b"", f"JSON payload has exceeded limit ({MAX_BODY} bytes)."
+                return b"".join(parts), None
             total += size
-            if total > MAX_BODY:
+            if total > _DRAIN_LIMIT:
                 self.close_connection = True
-                return None
-            parts.append(self.rfile.read(size))
+                return b"", f"JSON payload has exceeded limit ({MAX_BODY} bytes)."
+            chunk = self.rfile.read(size)
+            if total <= MAX_BODY:
+                parts.append(chunk)
+            else:
+                parts.clear()
             self.rfile.readline()
 
     def _drop(self, method: str, path: str, headers: dict[str, str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -145,3 +147,62 @@ def test_keep_alive_reuses_one_connection(api: httpx.Client) -> None:
     assert first.status_code == second.status_code == 200
     assert first.headers.get("connection") != "close"
     assert first.extensions["network_stream"] is second.extensions["network_stream"]
+
+
+_BIG = b'{"id":"' + b"a" * (2 * 1024 * 1024 + 10) + b'"}'
+
+
+def test_body_over_2_mib_is_text_plain_naming_the_limit(api: httpx.Client) -> None:
+    r = api.post("/clients", content=_BIG, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/plain")
+    assert r.text == (
+        f"JSON payload ({len(_BIG)} bytes) is larger than allowed (limit: 2097152 bytes)."
+    )
+
+
+def test_api_key_errors_come_before_the_body_limit(rauthy_emulator: RauthyEmulator) -> None:
+    r = httpx.post(
+        rauthy_emulator.url + "/clients",
+        content=_BIG,
+        headers={"content-type": "application/json", "Authorization": "API-Key"},
+    )
+    assert r.status_code == 400
+    assert r.json()["message"] == "Malformed 'Authorization' header"
+
+
+def test_content_type_error_comes_before_the_body_limit(api: httpx.Client) -> None:
+    r = api.post("/clients", content=_BIG, headers={"content-type": "text/plain"})
+    assert (r.status_code, r.text) == (400, "Content type error")
+
+
+def test_big_body_on_a_route_without_json_body_is_ignored(api: httpx.Client) -> None:
+    r = api.request("GET", "/health", content=_BIG)
+    assert r.status_code == 200
+    assert r.json() == {"db_healthy": True, "cache_healthy": True}
+
+
+def test_big_body_on_secret_rotation_rotates_without_caching(
+    api: httpx.Client, rauthy_emulator: RauthyEmulator
+) -> None:
+    assert api.post("/clients", json=new_client("big")).status_code == 200
+    old = rauthy_emulator.client_secret("big")
+    r = api.put("/clients/big/secret", content=_BIG, headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    assert r.json()["secret"] != old
+    assert rauthy_emulator.valid_client_secrets("big") == [r.json()["secret"]]
+
+
+def test_connection_stays_usable_after_an_oversized_body(api: httpx.Client) -> None:
+    first = api.post("/clients", content=_BIG, headers={"content-type": "application/json"})
+    second = api.get("/health")
+    assert (first.status_code, second.status_code) == (413, 200)
+
+
+def test_chunked_body_over_2_mib_is_413(api: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield from (_BIG[i : i + 65536] for i in range(0, len(_BIG), 65536))
+
+    r = api.post("/clients", content=chunks(), headers={"content-type": "application/json"})
+    assert (r.status_code, r.text) == (413, "JSON payload has exceeded limit (2097152 bytes).")
+    assert api.get("/health").status_code == 200
