@@ -328,6 +328,8 @@ local function parse_number(i)
   if c == 48 then
     j = j + 1
     c = byte(text, j)
+    -- Only one leading zero.
+    if c and c >= 48 and c <= 57 then fail("invalid number", j) end
   elseif c and c >= 49 and c <= 57 then
     j, c = digits(j + 1)
   else
@@ -352,6 +354,15 @@ local function parse_number(i)
 end
 
 local parse_value
+
+-- The text at i starts like `word` but is not it: fail where it stops matching, as serde does.
+local function bad_ident(i, word)
+  for k = 1, #word do
+    local c = byte(text, i + k - 1)
+    if c == nil then fail("EOF while parsing a value", text_len + 1) end
+    if c ~= byte(word, k) then fail("expected ident", i + k - 1) end
+  end
+end
 
 local function parse_array(i, depth)
   local t, n = {}, 0
@@ -406,7 +417,9 @@ parse_value = function(i, depth)
   if c == 102 and sub(text, i, i + 4) == "false" then return false, i + 5 end
   if c == 110 and sub(text, i, i + 3) == "null" then return nil, i + 4 end
   if c == nil then fail("EOF while parsing a value", i) end
-  if c == 116 or c == 102 or c == 110 then fail("expected ident", i) end
+  if c == 116 then bad_ident(i, "true") end
+  if c == 102 then bad_ident(i, "false") end
+  if c == 110 then bad_ident(i, "null") end
   fail("expected value", i)
 end
 

@@ -137,6 +137,12 @@ def test_roundtrip_of_nested_document(lua: Lua) -> None:
         ("\n\n  @", "expected value at line 3 column 3"),
         ("1e999", "number out of range at line 1 column 1"),
         ("NaN", "expected value at line 1 column 1"),
+        ("tru", "EOF while parsing a value at line 1 column 3"),
+        ("trux", "expected ident at line 1 column 4"),
+        ("[nul", "EOF while parsing a value at line 1 column 4"),
+        ("falsy", "expected ident at line 1 column 5"),
+        ("01", "invalid number at line 1 column 2"),
+        ("[-00]", "invalid number at line 1 column 4"),
         ('"a\\ud800"', "unexpected end of hex escape at line 1 column 9"),
     ],
 )
