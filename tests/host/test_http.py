@@ -116,6 +116,16 @@ def test_caller_headers_numbers_are_coerced(web: Lua, rec: Recorder) -> None:
     assert header_values(request, "x-b") == ["1.5"]
 
 
+def test_caller_header_value_bytes_above_ascii_are_sent_as_they_are(
+    web: Lua, rec: Recorder
+) -> None:
+    # HTTP allows obs-text (0x80-0xff) in values, and the original sends such bytes unchanged.
+    rec.on("GET", "/h", Reply(200))
+    assert web("return http.get(URL .. '/h', {headers = {['X-Name'] = 'caf\\233'}}).status") == 200
+    (request,) = rec.requests
+    assert header_values(request, "x-name") == [b"caf\xe9".decode("latin-1")]
+
+
 @pytest.mark.parametrize("status", [200, 204, 301, 404, 500, 503])
 def test_every_status_is_returned(web: Lua, rec: Recorder, status: int) -> None:
     rec.on(

@@ -81,7 +81,7 @@ class _Client:
             if not (body is None or isinstance(body, bytes) or lua_type(body) == "table"):
                 raise ValueError(f"{name}: opts.body must be a string, table, or nil")
 
-        headers: dict[str, tuple[str, str]] = {}
+        headers: dict[str, tuple[bytes, bytes]] = {}
         content: bytes | None = None
         if isinstance(body, bytes):
             content = body or None
@@ -90,7 +90,7 @@ class _Client:
                 content = self.vm.json_encode(body)
             except ValueError as exc:
                 raise ValueError(f"{name}: {exc}") from None
-            headers["content-type"] = ("Content-Type", "application/json")
+            headers["content-type"] = (b"Content-Type", b"application/json")
         timeout: float | None = None
         if opts is not None:
             headers.update(_caller_headers(name, opts[b"headers"]))
@@ -105,7 +105,7 @@ class _Client:
         method: str,
         url: str,
         content: bytes | None,
-        headers: dict[str, tuple[str, str]],
+        headers: dict[str, tuple[bytes, bytes]],
         timeout: float | None,
     ) -> dict[str, Any]:
         import httpx
@@ -135,12 +135,12 @@ class _Client:
         }
 
 
-def _caller_headers(name: str, table: Any) -> dict[str, tuple[str, str]]:
+def _caller_headers(name: str, table: Any) -> dict[str, tuple[bytes, bytes]]:
     if table is None:
         return {}
     if lupa_engine().lua_type(table) != "table":
         raise ValueError(f"{name}: opts.headers must be a table")
-    headers: dict[str, tuple[str, str]] = {}
+    headers: dict[str, tuple[bytes, bytes]] = {}
     for key, value in table.items():
         header = _scalar_text(key)
         if header is None or not _TOKEN.match(header):
@@ -154,7 +154,8 @@ def _caller_headers(name: str, table: Any) -> dict[str, tuple[str, str]]:
             raise ValueError(
                 f'{name}: invalid value for header "{label}": control characters are not allowed'
             )
-        headers[label.lower()] = (label, text.decode("latin-1"))
+        # Bytes, not text: values may carry obs-text (0x80-0xff), which goes out unchanged.
+        headers[label.lower()] = (header, text)
     return headers
 
 
