@@ -7,6 +7,7 @@ avoids Nagle/delayed-ACK stalls on keep-alive connections and keeps the hot path
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import threading
 import time
@@ -32,8 +33,14 @@ _DEFAULT_HEADERS = (
     b"content-security-policy: frame-ancestors 'none'; object-src 'none';\r\n"
     b"cache-control: no-store\r\n"
 )
+_DIGITS = re.compile(rb"[0-9]+")
+_HEX = re.compile(rb"[0-9a-fA-F]+")
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _FAULT_ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
+
+
+class _BadFraming(Exception):
+    """A body whose length cannot be known: the HTTP layer answers 400 and closes."""
 
 
 class _DateCache:
@@ -118,7 +125,11 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(decision.delay_s)  # outside every lock
         if decision.drop == "before":
             return self._drop(method, path, headers)
-        body, oversize = self._read_body(headers)
+        try:
+            body, oversize = self._read_body(headers)
+        except _BadFraming:
+            self.close_connection = True  # the stream is out of step: nothing more can be read
+            return self._answer(method, path, headers, Response(400))
         if decision.fail_status is not None:
             status = decision.fail_status
             error = _FAULT_ERRORS.get(status, "Internal")
@@ -129,6 +140,10 @@ class _Handler(BaseHTTPRequestHandler):
             response = server.app.dispatch(request)
         if decision.drop == "after":
             return self._drop(method, path, headers)
+        self._answer(method, path, headers, response)
+
+    def _answer(self, method: str, path: str, headers: dict[str, str], response: Response) -> None:
+        server = self.server
         # Logged before the answer leaves, so a client that has its response sees it logged.
         server.log.append(RequestRecord(method, path, redact_headers(headers), response.status))
         self._write(response)
@@ -147,7 +162,10 @@ class _Handler(BaseHTTPRequestHandler):
         """
         if headers.get("transfer-encoding", "").lower() == "chunked":
             return self._read_chunked()
-        length = int(headers.get("content-length") or 0)
+        declared = headers.get("content-length", "0").strip().encode("latin-1")
+        if not _DIGITS.fullmatch(declared):
+            raise _BadFraming
+        length = int(declared)
         if length > MAX_BODY:
             self._discard(length)
             return b"", (
@@ -170,7 +188,10 @@ class _Handler(BaseHTTPRequestHandler):
         parts: list[bytes] = []
         total = 0
         while True:
-            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            size_text = self.rfile.readline().split(b";")[0].strip()
+            if not _HEX.fullmatch(size_text):
+                raise _BadFraming
+            size = int(size_text, 16)
             if size == 0:
                 while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                     pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -206,3 +207,32 @@ def test_chunked_body_over_2_mib_is_413(api: httpx.Client) -> None:
     r = api.post("/clients", content=chunks(), headers={"content-type": "application/json"})
     assert (r.status_code, r.text) == (413, "JSON payload has exceeded limit (2097152 bytes).")
     assert api.get("/health").status_code == 200
+
+
+def _raw_exchange(emu: RauthyEmulator, request: bytes) -> bytes:
+    """Send raw bytes; everything the server answers until it closes (or 5 s pass)."""
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+        return received
+
+
+@pytest.mark.parametrize("length", [b"abc", b"-1", b"1_0", b"+5"])
+def test_invalid_content_length_is_400_and_closes(
+    rauthy_emulator: RauthyEmulator, length: bytes
+) -> None:
+    answer = _raw_exchange(
+        rauthy_emulator,
+        b"POST /auth/v1/clients HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 400 ")
+
+
+def test_invalid_chunk_size_is_400_and_closes(rauthy_emulator: RauthyEmulator) -> None:
+    answer = _raw_exchange(
+        rauthy_emulator,
+        b"POST /auth/v1/clients HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    )
+    assert answer.startswith(b"HTTP/1.1 400 ")
