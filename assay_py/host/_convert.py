@@ -6,7 +6,7 @@ data survives); Python ``str`` is encoded to UTF-8 on the way in and decoded on 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
@@ -85,6 +85,7 @@ class _Reader:
     def __init__(self, lua_type: Any, getmetatable: Any) -> None:
         self.lua_type = lua_type
         self.getmetatable = getmetatable
+        self.path: list[Any] = []  # the tables being read, outermost first
 
     def read(self, value: Any, depth: int) -> Any:
         kind = type(value)
@@ -100,16 +101,47 @@ class _Reader:
         if self.lua_type(value) != "table":
             return value
         if depth >= MAX_DEPTH:
+            if self._cyclic(value):
+                raise ConversionError("cannot convert a cyclic table")
             raise ConversionError(
-                f"table nested deeper than {MAX_DEPTH} levels (or cyclic) cannot be converted"
+                f"table nested deeper than {MAX_DEPTH} levels cannot be converted"
             )
+        self.path.append(value)
         items = list(value.items())
         sequence = _as_sequence(items)
+        result: Any
         if sequence is not None:
-            return [self.read(item, depth + 1) for item in sequence]
-        if not items and self.json_type(value) == "array":
-            return []
-        return {_key_from_lua(key): self.read(item, depth + 1) for key, item in items}
+            result = [self.read(item, depth + 1) for item in sequence]
+        elif not items and self.json_type(value) == "array":
+            result = []
+        else:
+            result = {_key_from_lua(key): self.read(item, depth + 1) for key, item in items}
+        self.path.pop()
+        return result
+
+    def _cyclic(self, start: Any) -> bool:
+        """Whether a table is reachable from itself, searching from ``start`` (whose ancestors
+        are on the current path). Runs only at the depth limit: normal reads pay nothing."""
+        # A lupa table's repr names the Lua object's address: a stable identity.
+        ancestors = {repr(table) for table in self.path}
+        done: set[str] = set()
+        stack = [(repr(start), self._children(start))]
+        ancestors.add(stack[0][0])
+        while stack:
+            marker, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                ancestors.discard(marker)
+                done.add(marker)
+                continue
+            child_marker = repr(child)
+            if child_marker in ancestors:
+                return True
+            if child_marker not in done:
+                ancestors.add(child_marker)
+                stack.append((child_marker, self._children(child)))
+        return False
 
     def json_type(self, table: Any) -> Any:
         meta = self.getmetatable(table) if self.getmetatable is not None else None
@@ -117,6 +149,10 @@ class _Reader:
             return None
         marker = meta[b"__jsontype"]
         return marker.decode() if isinstance(marker, bytes) else marker
+
+    def _children(self, table: Any) -> Iterator[Any]:
+        """The table values of ``table`` (what :meth:`read` descends into)."""
+        return (item for item in table.values() if self.lua_type(item) == "table")
 
 
 def _as_sequence(items: list[tuple[Any, Any]]) -> list[Any] | None:
