@@ -85,6 +85,7 @@ class App:
     def dispatch(self, request: Request) -> Response:
         path = request.path
         try:
+            _check_sec_fetch(request)
             principal = None
             if not (path.startswith("/auth/v1/_app/") or path == "/auth/v1/"):
                 principal = self._principal(request.headers.get("authorization"))
@@ -376,6 +377,29 @@ class App:
         "POST": _read_secret,
         "PUT": _rotate_secret,
     }
+
+
+# Paths the Sec-Fetch check lets through from any site (the OIDC endpoints other apps call).
+_CROSS_ORIGIN_PATHS = ("/auth/v1/oidc/token",)
+_CROSS_ORIGIN_PREFIXES = (
+    "/auth/v1/oidc/certs",
+    "/auth/v1/.well-known/",
+    "/.well-known/",
+)
+
+
+def _check_sec_fetch(request: Request) -> None:
+    """Rauthy's CSRF middleware, which runs before the API-key one: a browser's cross-origin
+    write is refused. Scripts send no ``sec-fetch-site``, so they never meet it."""
+    site = request.headers.get("sec-fetch-site")
+    if (
+        site is not None
+        and site != "same-origin"
+        and request.method not in ("GET", "OPTIONS")
+        and request.path not in _CROSS_ORIGIN_PATHS
+        and not request.path.startswith(_CROSS_ORIGIN_PREFIXES)
+    ):
+        raise ApiError(400, "BadRequest", "cross-origin request forbidden for this resource")
 
 
 def _read_body(request: Request, fields: tuple[Field, ...]) -> dict[str, Any]:

@@ -187,3 +187,43 @@ def test_add_api_key_validates_name_and_groups(rauthy_emulator: RauthyEmulator) 
         rauthy_emulator.add_api_key("ok", {"Client": ["read"]})
     with pytest.raises(ValueError, match="rights"):
         rauthy_emulator.add_api_key("ok", {"Clients": ["Read"]})
+
+
+# --- 1.4, the Sec-Fetch check (runs before the API-key middleware) ----------------------------
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site", "none"])
+def test_cross_origin_write_is_forbidden(rauthy_emulator: RauthyEmulator, site: str) -> None:
+    r = httpx.post(
+        rauthy_emulator.url + "/clients",
+        json=new_client("xo"),
+        headers={"Authorization": f"API-Key {rauthy_emulator.api_key}", "sec-fetch-site": site},
+    )
+    assert error(r) == (400, "BadRequest", "cross-origin request forbidden for this resource")
+    assert rauthy_emulator.get_client("xo") is None
+
+
+def test_sec_fetch_check_comes_before_api_key_errors(rauthy_emulator: RauthyEmulator) -> None:
+    r = httpx.delete(
+        rauthy_emulator.url + "/clients/x",
+        headers={"Authorization": "API-Key", "sec-fetch-site": "cross-site"},
+    )
+    assert error(r)[2] == "cross-origin request forbidden for this resource"
+
+
+def test_same_origin_write_and_cross_origin_read_pass(rauthy_emulator: RauthyEmulator) -> None:
+    auth = {"Authorization": f"API-Key {rauthy_emulator.api_key}"}
+    same = {**auth, "sec-fetch-site": "same-origin"}
+    r = httpx.post(rauthy_emulator.url + "/clients", json=new_client("so"), headers=same)
+    assert r.status_code == 200
+    cross = {**auth, "sec-fetch-site": "cross-site"}
+    assert httpx.get(rauthy_emulator.url + "/clients/so", headers=cross).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/auth/v1/.well-known/openid-configuration", "/.well-known/openid-configuration"]
+)
+def test_sec_fetch_allowlist_is_not_blocked(rauthy_emulator: RauthyEmulator, path: str) -> None:
+    root = rauthy_emulator.url.removesuffix("/auth/v1")
+    r = httpx.post(root + path, headers={"sec-fetch-site": "cross-site"})
+    assert (r.status_code, r.content) == (404, b"")  # no POST route, but not blocked either
