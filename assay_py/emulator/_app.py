@@ -23,6 +23,7 @@ _ALGS = ["RS256", "RS384", "RS512", "EdDSA"]
 _LOCALES_0352 = ["de", "en", "fr", "ko", "nb", "ru", "uk", "zhhans"]
 _LOCALES_HEAD = ["de", "en", "fr", "ko", "nb", "nl", "ru", "uk", "zhhans"]
 _HEAD_VERSION = "0.36.0-20260603"
+_WELL_KNOWN = ("openid-configuration", "oauth-authorization-server")
 
 
 @dataclass
@@ -97,7 +98,7 @@ class App:
 
     def _route(self, request: Request, principal: _Principal) -> Response:
         method, path = request.method, request.path
-        if path.startswith("/.well-known/"):
+        if path.startswith("/.well-known/") and path[len("/.well-known/") :] in _WELL_KNOWN:
             return self._well_known(method, path[len("/.well-known/") :])
         if path == "/auth/v1" or not path.startswith("/auth/"):
             if method == "GET":
@@ -184,10 +185,7 @@ class App:
         )
 
     def _well_known(self, method: str, name: str) -> Response:
-        if method != "GET" or name not in (
-            "openid-configuration",
-            "oauth-authorization-server",
-        ):
+        if method != "GET" or name not in _WELL_KNOWN:
             return _EMPTY_404
         return Response(200, self._discovery, JSON, [("access-control-allow-origin", "*")])
 

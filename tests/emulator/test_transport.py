@@ -236,3 +236,8 @@ def test_invalid_chunk_size_is_400_and_closes(rauthy_emulator: RauthyEmulator) -
         b"POST /auth/v1/clients HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     )
     assert answer.startswith(b"HTTP/1.1 400 ")
+
+
+def test_unknown_get_under_root_well_known_redirects(rauthy_emulator: RauthyEmulator) -> None:
+    r = httpx.get(_root(rauthy_emulator) + "/.well-known/security.txt")
+    assert (r.status_code, r.headers["location"]) == (301, "/auth/v1/")
