@@ -125,7 +125,7 @@ class App:
                 handler = None
             if handler is not None:
                 return handler(self, request, principal, client_id)
-        if method == "GET" and parts[1:3] == ["oidc", "certs"] and len(parts) == 4:
+        if method == "GET" and parts[1:3] == ["oidc", "certs"] and len(parts) == 4 and parts[3]:
             return self._cert(unquote(parts[3]))
         return _EMPTY_404
 

@@ -188,3 +188,8 @@ def test_single_cert_by_kid(certs: httpx.Response, anon: httpx.Client) -> None:
     for key in certs.json()["keys"]:
         assert anon.get(f"/oidc/certs/{key['kid']}").json() == key
     assert anon.get("/oidc/certs/" + "Z" * 24).status_code == 404
+
+
+def test_certs_with_empty_kid_is_no_route(rauthy_emulator: RauthyEmulator) -> None:
+    r = httpx.get(rauthy_emulator.url + "/oidc/certs/")
+    assert (r.status_code, r.content) == (404, b"")
