@@ -70,8 +70,12 @@ SCIM_FIELDS = (
 def is_json_content_type(value: str | None) -> bool:
     if not value:
         return False
+    # actix looks at the subtype only: any ``*/json`` or ``*/*+json`` is JSON.
     mime = value.split(";", 1)[0].strip().lower()
-    return mime == "application/json" or mime.endswith("+json")
+    kind, slash, subtype = mime.partition("/")
+    if not (kind and slash and subtype):
+        return False
+    return subtype == "json" or subtype.endswith("+json")
 
 
 def _position(text: str, end: int) -> str:

@@ -241,3 +241,18 @@ def test_invalid_chunk_size_is_400_and_closes(rauthy_emulator: RauthyEmulator) -
 def test_unknown_get_under_root_well_known_redirects(rauthy_emulator: RauthyEmulator) -> None:
     r = httpx.get(_root(rauthy_emulator) + "/.well-known/security.txt")
     assert (r.status_code, r.headers["location"]) == (301, "/auth/v1/")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/json", "application/vnd.api+json", "Application/JSON; charset=utf-8"]
+)
+def test_any_json_subtype_or_suffix_is_accepted(api: httpx.Client, content_type: str) -> None:
+    body = b'{"id":"ct1","confidential":false,"redirect_uris":[]}'
+    r = api.post("/clients", content=body, headers={"content-type": content_type})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("content_type", ["json", "application/jsonx", "text/plain+xml"])
+def test_unparsable_or_other_content_type_is_rejected(api: httpx.Client, content_type: str) -> None:
+    r = api.post("/clients", content=b"{}", headers={"content-type": content_type})
+    assert (r.status_code, r.text) == (400, "Content type error")
