@@ -53,8 +53,8 @@ class Client:
     default_aud: list[str] | None = None
     scim: dict[str, Any] | None = None
     # Not part of any response: the live secret and rotated ones still accepted until a time.
-    secret: str | None = None
-    cached_secrets: list[tuple[str, float]] = field(default_factory=list)
+    secret: str | None = field(default=None, repr=False)
+    cached_secrets: list[tuple[str, float]] = field(default_factory=list, repr=False)
 
 
 _RESPONSE_ORDER = (

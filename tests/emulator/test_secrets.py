@@ -86,3 +86,12 @@ def test_rotate_turns_public_client_confidential(
     assert r.json()["confidential"] is True
     assert api.get("/clients/pub").json()["confidential"] is True
     assert rauthy_emulator.client_secret("pub") == r.json()["secret"]
+
+
+def test_stored_client_repr_hides_its_secrets() -> None:
+    from assay_py.emulator._clients import Client, random_secret
+
+    live, old = random_secret(), random_secret()
+    client = Client("hidden", confidential=True, secret=live, cached_secrets=[(old, 1.0)])
+    assert live not in repr(client)
+    assert old not in repr(client)
