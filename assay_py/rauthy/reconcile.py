@@ -103,15 +103,18 @@ def plan(
     have = dict(live)
     drift, warnings = diff(want, have, known_scopes=known_scopes)
     if _pkce_missing_live(want, have):
+        # The delete forgets the live client, so the required fields the payload leaves out
+        # (which a put would have kept) are carried into the new one explicitly.
+        rebuilt = {**_required_left_out(want, have), **want}
         return Plan(
             action="rebuild",
             client_id=client_id,
-            desired=want,
+            desired=rebuilt,
             live=have,
             drift=drift,
             reason="challenges-drift",
-            put_body=complete_put_body(want, _fresh_client(want)),
-            post_body=create_body(want),
+            put_body=complete_put_body(rebuilt, _fresh_client(rebuilt)),
+            post_body=create_body(rebuilt),
             warnings=tuple(warnings),
         )
     if drift:
@@ -240,6 +243,15 @@ def _dropped_text(name: str, scope: str) -> str:
 def _pkce_missing_live(desired: Mapping[str, Any], live: Mapping[str, Any]) -> bool:
     """The original's rebuild rule: PKCE declared, but the live client has none."""
     return bool(desired.get("challenges")) and not live.get("challenges")
+
+
+def _required_left_out(desired: Mapping[str, Any], live: Mapping[str, Any]) -> Client:
+    """Live values of the fields Rauthy requires on PUT that ``desired`` does not set."""
+    return {
+        name: live[name]
+        for name in s.FIELD_ORDER
+        if name in s.REQUIRED_ON_PUT and name not in desired and live.get(name) is not None
+    }
 
 
 def _fresh_client(desired: Mapping[str, Any]) -> Client:

@@ -100,6 +100,21 @@ def test_rebuild_when_pkce_is_missing_live(emu: RauthyEmulator, c: rauthy.Rauthy
     assert c.clients.reconcile(payload) == {"action": "noop"}
 
 
+def test_rebuild_keeps_required_fields_an_admin_set(
+    emu: RauthyEmulator, c: rauthy.RauthyClient
+) -> None:
+    payload = client_presets.openbao(host=HOST)
+    c.clients.reconcile({k: v for k, v in payload.items() if k != "challenges"})
+    c.clients.put("openbao", {"id": "openbao", "enabled": False})  # an admin disables it
+    partial = {k: v for k, v in payload.items() if k != "enabled"}
+    assert c.clients.reconcile(partial)["action"] == "rebuild"
+    rebuilt = emu.get_client("openbao")
+    assert rebuilt is not None
+    assert rebuilt["enabled"] is False
+    assert rebuilt["challenges"] == ["S256"]
+    assert c.clients.reconcile(partial) == {"action": "noop"}
+
+
 def test_dry_run_changes_nothing(emu: RauthyEmulator, c: rauthy.RauthyClient) -> None:
     payload = client_presets.immich(host=HOST)
     assert c.clients.reconcile(payload, dry_run=True) == {"action": "create", "planned": True}

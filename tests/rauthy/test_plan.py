@@ -69,6 +69,16 @@ def test_rebuild_put_body_starts_from_rauthy_defaults_not_the_deleted_client() -
     assert planned.put_body == {**desired(), "id": "openbao"}
 
 
+def test_rebuild_keeps_the_live_values_of_required_fields_the_payload_leaves_out() -> None:
+    payload = {k: v for k, v in desired().items() if k not in ("enabled", "access_token_lifetime")}
+    live = live_openbao(challenges=None, enabled=False, access_token_lifetime=900)
+    planned = rauthy.plan(payload, live)
+    assert planned.action == "rebuild"
+    assert planned.put_body["enabled"] is False
+    assert planned.put_body["access_token_lifetime"] == 900
+    assert planned.desired["enabled"] is False  # what the executor creates
+
+
 def test_other_drift_puts_and_names_the_first_field() -> None:
     planned = rauthy.plan(desired(id_token_alg="RS256"), live_openbao(id_token_alg="EdDSA"))
     assert planned.to_dict() == {
