@@ -66,7 +66,9 @@ def _plain(value: Any, depth: int, path: set[int]) -> Any:
             converted = [_plain(item, depth + 1, path) for item in value]
         path.discard(marker)
         return converted
-    if lupa_engine().lua_type(value) is not None or callable(value):
+    # Lua objects go back as they are. A Python callable would reach Lua as a Python object
+    # (it returns Python objects, raises non-text errors): builtins wrap with LuaVM.function.
+    if lupa_engine().lua_type(value) is not None:
         return value
     raise ConversionError(f"cannot convert {type(value).__name__} to a Lua value")
 

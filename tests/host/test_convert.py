@@ -171,3 +171,11 @@ def test_mixed_table_reads_back_as_dict(vm: LuaVM) -> None:
 def test_lua_functions_pass_through(vm: LuaVM) -> None:
     (fn,) = vm.execute("return function(a) return a * 2 end", "=t")
     assert vm.from_lua(fn)(21) == 42
+
+
+@pytest.mark.parametrize("value", [len, dict, {"callback": lambda: 1}, [object()]])
+def test_python_objects_and_callables_do_not_reach_lua(vm: LuaVM, value: Any) -> None:
+    # A raw Python callable in Lua would hand back Python objects (a route out of the
+    # sandbox, and errors that are not text); builtins must go through LuaVM.function.
+    with pytest.raises(ConversionError, match="to a Lua value"):
+        vm.to_lua(value)
