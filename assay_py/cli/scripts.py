@@ -56,6 +56,23 @@ def _run(script: str, args: Sequence[str] | None, *, code: bytes | None = None) 
         sys.stdout.flush()
 
 
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        os.environ["ASSAY_LOG_LEVEL"] = "debug"  # read by the `log` global: log.debug shows
+        ctx.find_root().params["verbose"] = True
+
+
+# The original's -v is global (any position before `--`), so the script commands take it too.
+_verbose_option = click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    expose_value=False,
+    callback=_verbose,
+    help="Same as `assay-py -v`: the start line and log.debug on stderr.",
+)
+
+
 def _script_context(emulator: bool) -> contextlib.AbstractContextManager[Any]:
     # Hook for `--emulator`: start a loopback Rauthy emulator unless RAUTHY_URL names one.
     if emulator and not os.environ.get("RAUTHY_URL"):
@@ -85,6 +102,7 @@ def run_script(path: str, args: Sequence[str], *, emulator: bool = False) -> Non
     help="Start a local Rauthy emulator for the script (sets RAUTHY_URL and friends), "
     "unless RAUTHY_URL is already set.",
 )
+@_verbose_option
 def run(script: str, args: tuple[str, ...], emulator: bool) -> None:
     """Run a Lua script FILE; ARGS after `--` become the Lua table `arg`.
 
@@ -104,6 +122,7 @@ def run(script: str, args: tuple[str, ...], emulator: bool) -> None:
 @click.option("-e", "code", metavar="CODE", help="Lua code to run (chunk name <eval>).")
 @click.argument("file", required=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@_verbose_option
 def exec_(code: str | None, file: str | None, args: tuple[str, ...]) -> None:
     """Run inline Lua code with -e, or a FILE as Lua whatever its extension.
 

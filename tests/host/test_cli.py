@@ -208,3 +208,21 @@ def test_verbose_shows_log_debug(cwd: Path) -> None:
     assert quiet.returncode == loud.returncode == 0
     assert "detail" not in quiet.stderr
     assert re.search(rf"{TIMESTAMP} DEBUG detail\n", loud.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "-v", "v.lua"],
+        ["run", "v.lua", "-v"],
+        ["v.lua", "--verbose"],
+        ["exec", "-v", "v.lua"],
+    ],
+)
+def test_verbose_flag_works_after_the_subcommand(cwd: Path, args: list[str]) -> None:
+    # Like the original's global flags: -v anywhere before `--` (after it, it is an argument).
+    script(cwd, "v.lua", "log.debug('detail') print(#arg)")
+    result = assay(*args, cwd=cwd)
+    assert (result.returncode, result.stdout) == (0, "0\n")
+    assert re.search(rf"{TIMESTAMP} DEBUG detail\n", result.stderr)
+    assert assay("run", "v.lua", "--", "-v", cwd=cwd).stdout == "1\n"
