@@ -199,7 +199,7 @@ def validate_update(body: dict[str, Any], version: str) -> v.Errors:
     errors.regex("client_uri", v.RE_URI, body.get("client_uri"))
     errors.each("contacts", v.RE_CONTACT, body.get("contacts"))
     errors.regex("backchannel_logout_uri", v.RE_URI, body.get("backchannel_logout_uri"))
-    errors.regex("restrict_group_prefix", v.RE_GROUP_PREFIX, body.get("restrict_group_prefix"))
+    errors.regex("restrict_group_prefix", v.RE_GROUPS, body.get("restrict_group_prefix"))
     scim = body.get("scim")
     if scim is not None:
         nested = v.Errors()
@@ -213,8 +213,8 @@ def validate_update(body: dict[str, Any], version: str) -> v.Errors:
             errors.add("claims", "claims must be a JSON object")
         elif claims is not None and len(_compact_json(claims)) > 1024:
             errors.add("claims", "claims must not exceed 1024 bytes")
-        errors.each("allowed_resources", v.RE_URI, body.get("allowed_resources"))
-        errors.each("default_aud", v.RE_URI, body.get("default_aud"))
+        errors.each("allowed_resources", v.RE_RESOURCE, body.get("allowed_resources"))
+        errors.each("default_aud", v.RE_RESOURCE, body.get("default_aud"))
     return errors
 
 

@@ -12,17 +12,25 @@ from collections.abc import Iterable
 from typing import Any
 
 RE_URI = r"^[a-zA-Z0-9,.:/_\-&?=~#!$'()*+%@]+$"
+# RFC 8707 resource indicators (allowed_resources, default_aud): RE_URI without '#'.
+RE_RESOURCE = r"^[a-zA-Z0-9,.:/_\-&?=~!$'()*+%@]+$"
 RE_CLIENT_ID = r"^[a-zA-Z0-9,.:/_\-&?=~#!$'()*+%]{2,256}$"  # 0.35.0 - 0.35.2
 RE_CLIENT_ID_STRICT = r"^[a-zA-Z0-9._\-]{2,256}$"  # 0.36 nightly
+# Rust's `\s` is Unicode White_Space; Python's would also take U+001C-U+001F.
+_WS = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Latin with diacritics, '-', whitespace, and Rauthy's CJK ranges: hiragana, katakana (with
+# its phonetic extensions and half-width forms), radicals, ideographs, compatibility
+# ideographs and half-width hangul.
 RE_CLIENT_NAME = (
-    r"^[a-zA-Z0-9\u00c0-\u024f\-\s"
-    r"\u1100-\u11ff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,128}$"
+    rf"^[a-zA-Z0-9\u00c0-\u024f\-{_WS}"
+    r"\u3041-\u3096\u30a0-\u30ff\u3400-\u4db5\u4e00-\u9fcb\uf900-\ufa6a\u2e80-\u2fd5"
+    r"\uff66-\uff9f\uffa1-\uffdc\u31f0-\u31ff]{2,128}$"
 )
 RE_ORIGIN = r"^(http|https)://[a-z0-9.:-]+$"
 RE_SCOPE = r"^[a-zA-Z0-9-_/,:*.]{2,64}$"
 RE_CONTACT = r"^[a-zA-Z0-9+.@/:-]{0,48}$"
-RE_GROUP_PREFIX = r"^[a-zA-Z0-9-_/,:*\s]{2,64}$"
-RE_GROUPS = r"^[a-zA-Z0-9-_/,:*]{2,64}$"
+# Rauthy's RE_GROUPS, used for restrict_group_prefix and scim.group_sync_prefix alike.
+RE_GROUPS = rf"^[a-zA-Z0-9-_/,:*{_WS}]{{2,64}}$"
 RE_FLOW = (
     r"^(authorization_code|client_credentials|urn:ietf:params:oauth:grant-type:device_code"
     r"|password|refresh_token)$"

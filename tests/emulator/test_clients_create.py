@@ -54,12 +54,19 @@ def test_id_required(api: httpx.Client) -> None:
 # --- name ---
 
 
-@pytest.mark.parametrize("name", ["App (dev)", "my_app", "a", "x.y"])
+@pytest.mark.parametrize(
+    # Hangul syllables and Bopomofo are outside Rauthy's ranges; U+001F is not Rust whitespace.
+    "name",
+    ["App (dev)", "my_app", "a", "x.y", "서울 App", "ㄅㄆ App", "App\x1fOne"],
+)
 def test_name_rejected(api: httpx.Client, name: str) -> None:
     _validation(api.post("/clients", json=new_client(name=name)), "name")
 
 
-@pytest.mark.parametrize("name", ["Immich mobile", "Ärger-App", "日本語 クライアント"])
+@pytest.mark.parametrize(
+    "name",
+    ["Immich mobile", "Ärger-App", "日本語 クライアント", "ｱﾌﾟﾘ", "⺀⺁ App", "豈 App", "ﾡﾢ App"],
+)
 def test_name_accepted(api: httpx.Client, name: str) -> None:
     assert api.post("/clients", json=new_client(name=name)).json()["name"] == name
 

@@ -307,3 +307,17 @@ def test_resources_and_aud_nightly(nightly: httpx.Client, field: str) -> None:
     assert nightly.put("/clients/app1", json={**body, field: values}).json()[field] == values
     assert field not in nightly.put("/clients/app1", json={**body, field: []}).json()
     _invalid(nightly.put("/clients/app1", json={**body, field: ["x y"]}), field)
+    # RFC 8707 resource indicators carry no fragment: Rauthy's rule is RE_URI without '#'.
+    _invalid(nightly.put("/clients/app1", json={**body, field: ["https://a.example/#x"]}), field)
+
+
+def test_scim_group_sync_prefix_may_contain_whitespace(
+    api: httpx.Client, client: dict[str, Any]
+) -> None:
+    scim = {
+        "bearer_token": "tok",
+        "base_uri": "https://scim.example.com",
+        "sync_groups": True,
+        "group_sync_prefix": "team a/",
+    }
+    assert _put(api, client, scim=scim).json()["scim"] == scim
