@@ -27,8 +27,16 @@ import click
     help="Rauthy behaviour: the 0.35.2 release or the 0.36 nightly.",
 )
 def emulator(port: int, api_key: str | None, state_file: str | None, version: str) -> None:
-    """Run a Rauthy emulator on 127.0.0.1, printing its URL and API key."""
+    """Run a Rauthy emulator on 127.0.0.1, printing its URL and API key.
+
+    \b
+    Example:
+      assay-py emulator --port 8080 --state rauthy.json
+      export RAUTHY_URL=... RAUTHY_API_KEY=...    (the two lines it prints)
+      assay-py rauthy plan clients.yaml
+    """
     from assay_py.emulator import RauthyEmulator
+    from assay_py.emulator._keys import jwks
 
     try:
         emu = RauthyEmulator(port=port, api_key=api_key, version=version, state_file=state_file)
@@ -45,6 +53,9 @@ def emulator(port: int, api_key: str | None, state_file: str | None, version: st
             click.echo(f"RAUTHY_URL={emu.url}")
             click.echo(f"RAUTHY_API_KEY={emu.api_key}")
             click.echo(f"Rauthy {version} emulator serving; Ctrl-C stops it.", err=True)
+            # Signing keys take seconds of pure-Python prime search: make them while idle,
+            # so the first JWKS request of a long-running emulator answers at once.
+            threading.Thread(target=jwks, name="jwks-keys", daemon=True).start()
             while not stop.wait(0.5):
                 pass
     finally:
