@@ -43,40 +43,13 @@ __all__ = ["RauthyClient", "client"]
 Client = dict[str, Any]
 
 
-def client(
-    url: str,
-    api_key: str,
-    *,
-    connect_timeout: float = 5.0,
-    read_timeout: float = 30.0,
-    verify: bool = True,
-    ca_bundle: str | None = None,
-    retries: int = 4,
-    backoff_base: float = 0.5,
-    sleep: Callable[[float], None] = time.sleep,
-) -> RauthyClient:
+class RauthyClient:
     """A client for the Rauthy admin API at ``url`` (e.g. ``https://iam.example.com/auth/v1``).
 
     ``retries`` is the most attempts one request gets (1 = never retried); ``backoff_base`` is
     the first backoff in seconds (doubling, with jitter); ``sleep`` waits between attempts.
+    Also a context manager; ``close()`` releases the connections.
     """
-    key = _wrap_key(api_key)
-    del api_key  # from here on only the redacting wrapper shows up in tracebacks
-    return RauthyClient(
-        url,
-        key,
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        verify=verify,
-        ca_bundle=ca_bundle,
-        retries=retries,
-        backoff_base=backoff_base,
-        sleep=sleep,
-    )
-
-
-class RauthyClient:
-    """See :func:`client`. Also a context manager; ``close()`` releases the connections."""
 
     def __init__(
         self,
@@ -467,3 +440,7 @@ def _json_object(response: httpx.Response, method: str, path: str) -> dict[str, 
 
 def _bad_answer(method: str, path: str, what: str) -> RauthyError:
     return RauthyError(f"rauthy {method} {path}: {what}", method=method, path=path)
+
+
+#: ``rauthy.client(url, api_key, ...)``: the usual way to make a :class:`RauthyClient`.
+client = RauthyClient
