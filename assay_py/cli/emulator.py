@@ -36,7 +36,6 @@ def emulator(port: int, api_key: str | None, state_file: str | None, version: st
       assay-py rauthy plan clients.yaml
     """
     from assay_py.emulator import RauthyEmulator
-    from assay_py.emulator._keys import jwks
 
     try:
         emu = RauthyEmulator(port=port, api_key=api_key, version=version, state_file=state_file)
@@ -53,9 +52,7 @@ def emulator(port: int, api_key: str | None, state_file: str | None, version: st
             click.echo(f"RAUTHY_URL={emu.url}")
             click.echo(f"RAUTHY_API_KEY={emu.api_key}")
             click.echo(f"Rauthy {version} emulator serving; Ctrl-C stops it.", err=True)
-            # Signing keys take seconds of pure-Python prime search: make them while idle,
-            # so the first JWKS request of a long-running emulator answers at once.
-            threading.Thread(target=jwks, name="jwks-keys", daemon=True).start()
+            threading.Thread(target=emu.prepare_keys, name="jwks-keys", daemon=True).start()
             while not stop.wait(0.5):
                 pass
     finally:

@@ -75,6 +75,16 @@ class RauthyEmulator:
             self._thread.start()
         return self
 
+    def prepare_keys(self) -> None:
+        """Build the JWKS signing keys now (seconds of prime search) instead of on first use.
+
+        Keys are shared by every emulator in the process; a long-running emulator calls this
+        from an idle thread so its first JWKS request answers at once.
+        """
+        from assay_py.emulator._keys import jwks
+
+        jwks()
+
     def stop(self) -> None:
         if self._thread is not None:
             self._server.shutdown()

@@ -193,3 +193,11 @@ def test_single_cert_by_kid(certs: httpx.Response, anon: httpx.Client) -> None:
 def test_certs_with_empty_kid_is_no_route(rauthy_emulator: RauthyEmulator) -> None:
     r = httpx.get(rauthy_emulator.url + "/oidc/certs/")
     assert (r.status_code, r.content) == (404, b"")
+
+
+def test_prepared_keys_are_the_ones_served(
+    rauthy_emulator: RauthyEmulator, certs: httpx.Response
+) -> None:
+    rauthy_emulator.prepare_keys()
+    served = httpx.get(f"{rauthy_emulator.url}/oidc/certs").json()["keys"]
+    assert [k["kid"] for k in served] == [k["kid"] for k in certs.json()["keys"]]
