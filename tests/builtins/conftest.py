@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from assay_py.host.builtins import base64, clock, crypto, env, fs, log, os, yaml
+from assay_py.host.builtins import assert_, base64, clock, crypto, env, fs, log, os, yaml
 from assay_py.host.vm import LuaVM
 
-INSTALLERS = (log, env, clock, os, base64, crypto, yaml, fs)
+INSTALLERS = (assert_, log, env, clock, os, base64, crypto, yaml, fs)
 CHUNK = "=test"
 # Builtin errors carry the calling line, like any Lua error: "test:1: fs.read: ...".
 _POSITION = re.compile(r"^test:\d+: ")
