@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, unquote
 
 from . import _clients as c
 from ._jsonbody import BodyError, Field, read_struct
+from ._keys import KeyStore
 from ._state import ApiKey, Store
 
 JSON = "application/json"
@@ -79,6 +80,7 @@ class App:
         self.store = store
         self.version = version
         self.issuer = issuer
+        self.keys = KeyStore()
         self._discovery = _dumps(self._discovery_doc())
 
     # --- entry ---------------------------------------------------------------------------
@@ -240,20 +242,21 @@ class App:
         }
 
     def _certs(self, request: Request, principal: _Principal, route: str) -> Response:
-        from ._keys import jwks
-
-        keys = jwks()
+        keys = self.keys.jwks()
         if parse_qs(request.query).get("skip_okp", [""])[0] == "true":
             keys = [k for k in keys if k["kty"] != "OKP"]
         return Response(200, _dumps({"keys": keys}), JSON, [("access-control-allow-origin", "*")])
 
     def _cert(self, kid: str) -> Response:
-        from ._keys import jwks
+        pair = self.keys.find(kid)
+        if pair is None:
+            return _not_found_row().response()
+        return Response(200, _dumps(pair.jwk), JSON, [("access-control-allow-origin", "*")])
 
-        for key in jwks():
-            if key["kid"] == kid:
-                return Response(200, _dumps(key), JSON, [("access-control-allow-origin", "*")])
-        return _not_found_row().response()
+    def _rotate_jwk(self, request: Request, principal: _Principal, route: str) -> Response:
+        self._require(principal, "Secrets", "update")
+        self.keys.rotate()
+        return Response(200)
 
     # --- clients -------------------------------------------------------------------------
 
@@ -363,6 +366,7 @@ class App:
         ("GET", "/ready"): _empty_ok,
         ("GET", "/version"): _version,
         ("GET", "/oidc/certs"): _certs,
+        ("POST", "/oidc/rotate_jwk"): _rotate_jwk,
         ("GET", "/clients"): _list_clients,
         ("POST", "/clients"): _create_client,
     }

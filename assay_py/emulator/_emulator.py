@@ -76,14 +76,18 @@ class RauthyEmulator:
         return self
 
     def prepare_keys(self) -> None:
-        """Build the JWKS signing keys now (seconds of prime search) instead of on first use.
+        """Build the JWKS signing keys now instead of on first use (a fraction of a second).
 
-        Keys are shared by every emulator in the process; a long-running emulator calls this
-        from an idle thread so its first JWKS request answers at once.
+        The first generation is shared by every emulator in the process; a long-running
+        emulator calls this from an idle thread so its first JWKS request answers at once.
         """
-        from assay_py.emulator._keys import jwks
+        assert self._server.app is not None
+        self._server.app.keys.jwks()
 
-        jwks()
+    def rotate_keys(self) -> None:
+        """``POST /oidc/rotate_jwk`` without the HTTP: new keys sign, old ones stay published."""
+        assert self._server.app is not None
+        self._server.app.keys.rotate()
 
     def stop(self) -> None:
         if self._thread is not None:

@@ -1,31 +1,82 @@
-"""The pure-Python key material behind JWKS."""
+"""Signing keys behind JWKS: real key pairs, verified with PyJWT (not our own code)."""
 
 from __future__ import annotations
 
-from assay_py.emulator import _keys
+import json
+
+import httpx
+import jwt
+import pytest
+
+from assay_py.emulator import RauthyEmulator
+from assay_py.emulator._keys import ALGS, KeyStore, generate
 
 
-def test_ed25519_matches_rfc8032_vectors() -> None:
-    vectors = {
-        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60": (
-            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-        ),
-        "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb": (
-            "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
-        ),
-    }
-    for seed, public in vectors.items():
-        assert _keys.ed25519_public_key(bytes.fromhex(seed)).hex() == public
+@pytest.mark.parametrize("alg", ALGS)
+def test_signature_verifies_with_pyjwt_from_the_public_jwk(alg: str) -> None:
+    pair = generate(alg)
+    signing_input = b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0"
+    signature = pair.sign(signing_input)
+    key = jwt.PyJWK(pair.jwk).key
+    assert jwt.get_algorithm_by_name(alg).verify(signing_input, key, signature)
+    assert pair.verify(signature, signing_input)
+    assert not pair.verify(signature, signing_input + b"x")
 
 
-def test_rsa_modulus_is_product_of_two_primes_of_the_right_size() -> None:
-    n, p, q = _keys.rsa_modulus(1024)
-    assert n == p * q and p != q
-    assert n.bit_length() == 1024
-    assert _keys._is_probable_prime(p) and _keys._is_probable_prime(q)
+def test_repr_hides_the_private_key() -> None:
+    pair = generate("RS256")
+    assert repr(pair) == f"KeyPair(alg='RS256', kid='{pair.kid}')"
 
 
-def test_primality_test_rejects_carmichael_and_accepts_primes() -> None:
-    assert not _keys._is_probable_prime(561 * 1105 * 1729 * (2**61 - 1))
-    assert _keys._is_probable_prime(2**127 - 1)
-    assert not _keys._is_probable_prime(2**127 + 1)
+def test_rotation_adds_a_generation_and_keeps_the_old_one() -> None:
+    store = KeyStore()
+    before = store.jwks()
+    old = {alg: store.latest(alg).kid for alg in ALGS}
+    store.rotate()
+    after = store.jwks()
+    assert after[:4] == before and [k["alg"] for k in after[4:]] == list(ALGS)
+    for alg in ALGS:
+        assert store.latest(alg).kid != old[alg]
+        assert store.find(old[alg]) is not None
+    assert KeyStore().jwks() == before, "a rotation belongs to one emulator"
+
+
+def test_unknown_alg_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^alg: must be one of"):
+        generate("HS256")
+
+
+def test_rotate_jwk_route(rauthy_emulator: RauthyEmulator) -> None:
+    url = rauthy_emulator.url
+    first = httpx.get(url + "/oidc/certs").json()["keys"]
+    r = httpx.post(url + "/oidc/rotate_jwk")
+    assert r.status_code == 401 and r.json()["message"] == "No valid session"
+    reader = rauthy_emulator.add_api_key("reader", {"Secrets": ["read"]})
+    r = httpx.post(url + "/oidc/rotate_jwk", headers={"Authorization": f"API-Key {reader}"})
+    assert (r.status_code, r.json()["message"]) == (
+        403,
+        "Bad permissions for given ApiKey. Needed: Secrets / Update",
+    )
+    headers = {"Authorization": f"API-Key {rauthy_emulator.api_key}"}
+    r = httpx.post(url + "/oidc/rotate_jwk", headers=headers)
+    assert (r.status_code, r.content) == (200, b"")
+    keys = httpx.get(url + "/oidc/certs").json()["keys"]
+    assert len(keys) == 8 and keys[:4] == first
+    for key in keys:
+        single = httpx.get(f"{url}/oidc/certs/{key['kid']}")
+        assert json.loads(single.content) == key
+
+
+def test_cryptography_is_not_imported_until_a_key_is_needed() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from assay_py.emulator import RauthyEmulator\n"
+        "with RauthyEmulator() as emu:\n"
+        "    pass\n"
+        "print('cryptography' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
