@@ -82,6 +82,10 @@ class App:
         self.issuer = issuer
         self.keys = KeyStore()
         self._discovery = _dumps(self._discovery_doc())
+        self._discovery_scopes: list[str] = list(_SCOPES)
+        from ._kind_routes import ROUTES
+
+        self._kind_routes = ROUTES
 
     # --- entry ---------------------------------------------------------------------------
 
@@ -129,6 +133,10 @@ class App:
                 return handler(self, request, principal, client_id)
         if method == "GET" and parts[1:3] == ["oidc", "certs"] and len(parts) == 4 and parts[3]:
             return self._cert(unquote(parts[3]))
+        for kind_route in self._kind_routes:
+            answer: Response | None = kind_route(self, request, principal, route)
+            if answer is not None:
+                return answer
         return _EMPTY_404
 
     # --- auth ----------------------------------------------------------------------------
@@ -189,6 +197,12 @@ class App:
     def _well_known(self, method: str, name: str) -> Response:
         if method != "GET" or name not in _WELL_KNOWN:
             return _EMPTY_404
+        with self.store.lock:
+            scopes = self.store.kinds.scope_names()
+        if scopes != self._discovery_scopes:
+            # Rauthy rebuilds the document whenever a scope is created, renamed or deleted.
+            self._discovery_scopes = scopes
+            self._discovery = _dumps(self._discovery_doc())
         return Response(200, self._discovery, JSON, [("access-control-allow-origin", "*")])
 
     def _discovery_doc(self) -> dict[str, Any]:
@@ -232,7 +246,7 @@ class App:
                 "custom",
             ],
             "claim_types_supported": ["normal", "aggregated", "distributed"],
-            "scopes_supported": _SCOPES,
+            "scopes_supported": list(getattr(self, "_discovery_scopes", _SCOPES)),
             "code_challenge_methods_supported": ["plain", "S256"],
             "dpop_signing_alg_values_supported": _ALGS,
             "service_documentation": "https://sebadob.github.io/rauthy/",
@@ -307,7 +321,7 @@ class App:
                 raise _not_found_row()
             if not c.is_head(self.version) and body["id"] != client_id:
                 raise ApiError(400, "BadRequest", "The 'id' cannot be changed")
-            c.apply_update(client, body, self.version)
+            c.apply_update(client, body, self.version, self.store.kinds.scope_names())
             out = c.to_response(client, self.version, True)
             self.store.changed()
         self.store.persist()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,10 +223,10 @@ def _compact_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def sanitize_scopes(requested: list[str]) -> list[str]:
+def sanitize_scopes(requested: list[str], table: Sequence[str] = SCOPES_TABLE) -> list[str]:
     """Unknown names dropped, scopes-table order, ``openid`` ensured (prepended)."""
     wanted = set(requested)
-    kept = [name for name in SCOPES_TABLE if name in wanted]
+    kept = [name for name in table if name in wanted]
     if not any("openid" in name for name in kept):
         kept.insert(0, "openid")
     return kept
@@ -235,7 +236,9 @@ def _none_if_empty(values: list[str] | None) -> list[str] | None:
     return values or None
 
 
-def apply_update(client: Client, body: dict[str, Any], version: str) -> None:
+def apply_update(
+    client: Client, body: dict[str, Any], version: str, scope_table: Sequence[str] = SCOPES_TABLE
+) -> None:
     """Full replacement: every optional field left out (or null) is cleared."""
     confidential: bool = body["confidential"]
     if confidential and not client.confidential:
@@ -254,8 +257,8 @@ def apply_update(client: Client, body: dict[str, Any], version: str) -> None:
     client.id_token_alg = body["id_token_alg"]
     client.auth_code_lifetime = body["auth_code_lifetime"]
     client.access_token_lifetime = body["access_token_lifetime"]
-    client.scopes = sanitize_scopes(body["scopes"])
-    client.default_scopes = sanitize_scopes(body["default_scopes"])
+    client.scopes = sanitize_scopes(body["scopes"], scope_table)
+    client.default_scopes = sanitize_scopes(body["default_scopes"], scope_table)
     client.challenges = body.get("challenges")
     client.force_mfa = body["force_mfa"]
     client.client_uri = body.get("client_uri")

@@ -184,10 +184,44 @@ class RauthyEmulator:
         with self._server.stats_lock:
             return self._server.handled, self._server.handler_seconds
 
+    def add_user(self, email: str, roles: Sequence[str] = (), groups: Sequence[str] = ()) -> str:
+        """Seed a user holding ``roles``/``groups`` (stored comma-joined, as Rauthy does); the
+        users routes are not emulated yet, this is for watching role and group rewrites."""
+        from ._named import User, new_id
+
+        user = User(new_id(), email.lower(), ",".join(roles), ",".join(groups) or None)
+        with self._store.lock:
+            self._store.kinds.users.append(user)
+            self._store.changed()
+        self._store.persist()
+        return user.id
+
+    def user_memberships(self, email: str) -> dict[str, list[str]] | None:
+        """``{"roles": [...], "groups": [...]}`` as Rauthy would read the user's CSV back."""
+        with self._store.lock:
+            for user in self._store.kinds.users:
+                if user.email == email.lower():
+                    return {
+                        "roles": [r for r in user.roles.split(",") if r],
+                        "groups": [g for g in (user.groups or "").split(",") if g],
+                    }
+        return None
+
+    def stored_scope(self, name: str) -> dict[str, Any] | None:
+        """The stored scope row (mappings as Rauthy's CSV), or None."""
+        import dataclasses
+
+        with self._store.lock:
+            for scope in self._store.kinds.scopes:
+                if scope.name == name:
+                    return dataclasses.asdict(scope)
+        return None
+
     def reset(self) -> None:
         """Fresh state (only the ``rauthy`` client); faults and log cleared; keys kept."""
         with self._store.lock:
             self._store.reset_clients()
+            self._store.reset_kinds()
             self._store.changed()
         self._store.persist()
         self.faults.clear()

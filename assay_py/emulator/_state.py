@@ -18,11 +18,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._clients import Client, rauthy_client
+from ._named import KindsState
 
 GROUPS = (
     "ApiKeys",
@@ -51,6 +52,7 @@ class ApiKey:
     secret: str
     expires: float | None
     access: dict[str, frozenset[str]]
+    created: float = field(default_factory=time.time)
 
     @property
     def secret_sha256(self) -> bytes:
@@ -98,6 +100,7 @@ class Store:
         self.public_url = public_url
         self.clients: dict[str, Client] = {}
         self.api_keys: dict[str, ApiKey] = {}
+        self.kinds = KindsState.fresh()
         self._path = Path(state_file) if state_file is not None else None
         self._write_lock = threading.Lock()
         self._version = 0
@@ -110,6 +113,9 @@ class Store:
 
     def reset_clients(self, rauthy_name: str = "Rauthy") -> None:
         self.clients = {"rauthy": rauthy_client(self.public_url, rauthy_name)}
+
+    def reset_kinds(self) -> None:
+        self.kinds = KindsState.fresh()
 
     def check_api_key(self, name: str, secret: str) -> ApiKey | str:
         """The key, or why not: ``"missing"``, ``"expired"``, ``"invalid"`` (Rauthy's order)."""
@@ -142,6 +148,7 @@ class Store:
     def _snapshot(self) -> dict[str, Any]:
         return {
             "clients": [dataclasses.asdict(c) for c in self.clients.values()],
+            "kinds": self.kinds.to_json(),
             "api_keys": [
                 {
                     "name": k.name,
@@ -163,6 +170,8 @@ class Store:
                 # Rauthy resets its own client at every start; only the name survives.
                 client = rauthy_client(self.public_url, client.name or "Rauthy")
             self.clients[client.id] = client
+        if isinstance(data.get("kinds"), dict):
+            self.kinds = KindsState.from_json(data["kinds"])
         for raw in data.get("api_keys", []):
             key = make_api_key(raw["name"], raw["access"], raw.get("expires"), raw["secret"])
             self.api_keys[key.name] = key

@@ -53,6 +53,11 @@ class ApiKey(httpx.Auth):
         request.headers["Authorization"] = self._header
         yield request
 
+    @property
+    def name(self) -> str:
+        """The key's name (the part before ``$``), which is not secret."""
+        return self._key.partition("$")[0]
+
     def scrub(self, text: str) -> str:
         """``text`` with the key (and its secret half) replaced."""
         for part in (self._key, self._key.partition("$")[2]):
@@ -103,6 +108,10 @@ class Transport:
 
     def close(self) -> None:
         self.http.close()
+
+    @property
+    def key_name(self) -> str:
+        return self._auth.name
 
     def remember_secret(self, secret: str) -> None:
         """Secrets seen in answers are scrubbed from any later error text."""

@@ -28,6 +28,15 @@ from .errors import (
     RebuildIncomplete,
     SecretUnread,
 )
+from .kinds import attributes as attributes_kind
+from .kinds import groups as groups_kind
+from .kinds import roles as roles_kind
+from .kinds import scopes as scopes_kind
+from .kinds.attributes import AttributesApi
+from .kinds.groups import GroupsApi
+from .kinds.rights import ApiKeysApi
+from .kinds.roles import RolesApi
+from .kinds.scopes import ScopesApi
 from .reconcile import (
     Plan,
     complete_put_body,
@@ -87,6 +96,11 @@ class RauthyClient:
         self.sys = SysApi(self._transport, sleep)
         self.discovery = DiscoveryApi(self._transport)
         self.clients = ClientsApi(self._transport, self.discovery)
+        self.scopes = ScopesApi(self._transport, scopes_kind.KIND)
+        self.attributes = AttributesApi(self._transport, attributes_kind.KIND)
+        self.roles = RolesApi(self._transport, roles_kind.KIND)
+        self.groups = GroupsApi(self._transport, groups_kind.KIND)
+        self.api_keys = ApiKeysApi(self._transport)
 
     def close(self) -> None:
         self._transport.close()

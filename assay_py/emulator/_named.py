@@ -1,0 +1,108 @@
+"""The emulator's scopes, roles, groups, attribute definitions and (minimal) users.
+
+Rauthy keeps memberships as comma-joined strings and edits them with substring operations
+(spec rauthy-resources.md §1.1). The helpers here reproduce those operations exactly, hazards
+included, so tests can show the tool never triggers them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Attr", "KindsState", "Named", "Scope", "User", "csv_remove", "new_id"]
+
+_ALNUM = string.ascii_letters + string.digits
+DEFAULT_SCOPES = ("email", "openid", "profile", "groups", "address", "phone")
+
+
+def new_id() -> str:
+    """Rauthy's store ids: 24 random alphanumerics."""
+    return "".join(secrets.choice(_ALNUM) for _ in range(24))
+
+
+def csv_remove(csv: str, name: str) -> str:
+    """Rauthy's removal of one name from a CSV: by the first substring match, then replace.
+
+    ``"openid,read_all"`` minus ``"read"`` is ``"openid_all"``, as in Rauthy.
+    """
+    at = csv.find(name)
+    if at < 0:
+        return csv
+    if at == 0:
+        return csv.replace(name + ",", "") if len(csv) > len(name) else ""
+    return csv.replace("," + name, "")
+
+
+@dataclass
+class Scope:
+    id: str
+    name: str
+    attr_include_access: str | None = None
+    attr_include_id: str | None = None
+    claims_at_root: bool = False
+
+
+@dataclass
+class Named:
+    """A role or a group; ``meta`` is kept as parsed JSON (Rauthy stores its bytes)."""
+
+    id: str
+    name: str
+    meta: Any = None
+
+
+@dataclass
+class Attr:
+    name: str
+    desc: str | None = None
+    default_value: Any = None
+    typ: str | None = None
+    user_editable: bool = False
+
+
+@dataclass
+class User:
+    """Only what role/group hazards touch: CSV memberships, as Rauthy stores them."""
+
+    id: str
+    email: str
+    roles: str = ""
+    groups: str | None = None
+
+
+@dataclass
+class KindsState:
+    scopes: list[Scope] = field(default_factory=list)
+    roles: list[Named] = field(default_factory=list)
+    groups: list[Named] = field(default_factory=list)
+    attrs: list[Attr] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+
+    @classmethod
+    def fresh(cls) -> KindsState:
+        """A fresh production database's rows (``2_init_data.sql``)."""
+        return cls(
+            scopes=[Scope(new_id(), name) for name in DEFAULT_SCOPES],
+            roles=[Named(new_id(), name) for name in ("admin", "user", "rauthy_admin")],
+            groups=[Named(new_id(), name) for name in ("user", "admin")],
+        )
+
+    def scope_names(self) -> list[str]:
+        return [s.name for s in self.scopes]
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KindsState:
+        return cls(
+            scopes=[Scope(**row) for row in data.get("scopes", [])],
+            roles=[Named(**row) for row in data.get("roles", [])],
+            groups=[Named(**row) for row in data.get("groups", [])],
+            attrs=[Attr(**row) for row in data.get("attrs", [])],
+            users=[User(**row) for row in data.get("users", [])],
+        )
