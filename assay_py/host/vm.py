@@ -153,20 +153,27 @@ class LuaVM:
         converted with :meth:`to_lua` (a tuple becomes several Lua return values). Any
         exception becomes a Lua error whose value is the exception's text.
         """
-        convert = self.to_lua
+        outcome = self.outcome
 
         def call(*args: Any) -> Any:
-            try:
-                result = fn(*args)
-            except Exception as exc:  # every failure must reach Lua as text
-                # A Lua error passing back through Python already names its position.
-                level = 0 if _is_lua_error(exc) else 2
-                return False, error_text(exc).encode("utf-8", "replace"), level
-            if isinstance(result, tuple):
-                return (True, *(convert(item) for item in result))
-            return True, convert(result)
+            return outcome(fn, *args)
 
         return self._wrap(call)
+
+    def outcome(self, fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
+        """Run ``fn(*args)`` for Lua: ``(True, values...)`` or ``(False, message, level)``.
+
+        The protocol of :meth:`function`'s bridge, for other bridges (the async scheduler's).
+        """
+        try:
+            result = fn(*args)
+            if isinstance(result, tuple):
+                return (True, *(self.to_lua(item) for item in result))
+            return True, self.to_lua(result)
+        except Exception as exc:  # every failure must reach Lua as text
+            # A Lua error passing back through Python already names its position.
+            level = 0 if _is_lua_error(exc) else 2
+            return False, error_text(exc).encode("utf-8", "replace"), level
 
     def set_global(self, name: str, value: Any) -> None:
         self.globals[name.encode()] = value

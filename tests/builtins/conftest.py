@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from assay_py.host import LuaHost
 from assay_py.host.builtins import assert_, base64, clock, crypto, env, fs, log, os, yaml
 from assay_py.host.vm import LuaVM
 
@@ -44,3 +46,28 @@ class Lua:
 @pytest.fixture
 def lua(vm: LuaVM) -> Lua:
     return Lua(vm)
+
+
+class HostLua:
+    """Lua run through a real LuaHost: every global, installed lazily on first use."""
+
+    def __init__(self, host: LuaHost) -> None:
+        self.host = host
+
+    def __call__(self, code: str) -> Any:
+        """Run a chunk; return its single value, or a list when it returns several."""
+        results = self.host.run_string(code, "test")
+        return results[0] if len(results) == 1 else results
+
+    def error(self, code: str) -> str:
+        """Run a chunk that must fail; return the error text without its position prefix."""
+        ok, err = self.host.run_string(f"return pcall(function() {code} end)", "test")
+        assert ok is False, f"expected an error from: {code}"
+        assert isinstance(err, str), f"error value is not a string: {err!r}"
+        return _POSITION.sub("", err, count=1)
+
+
+@pytest.fixture
+def host_lua() -> Iterator[HostLua]:
+    with LuaHost() as host:
+        yield HostLua(host)

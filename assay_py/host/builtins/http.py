@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from assay_py.host._engine import lupa_engine
+from assay_py.host.scheduler import Pending, awaitable
 from assay_py.host.vm import LuaVM
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class _Client:
             self.vm.on_close(client.close)
         return self._client
 
-    def request(self, method: str, url: Any, body: Any, opts: Any) -> dict[str, Any]:
+    def request(self, method: str, url: Any, body: Any, opts: Any) -> Pending:
         lua_type = lupa_engine().lua_type
         name = f"http.{method}"
         if not isinstance(url, bytes):
@@ -95,8 +96,10 @@ class _Client:
         if opts is not None:
             headers.update(_caller_headers(name, opts[b"headers"]))
             timeout = _timeout(name, opts[b"timeout"])
-        return self._send(
-            name, method.upper(), url.decode("utf-8", "replace"), content, headers, timeout
+        text_url = url.decode("utf-8", "replace")
+        self.httpx_client()  # created here, on the Lua thread, not by a worker
+        return Pending(
+            lambda: self._send(name, method.upper(), text_url, content, headers, timeout)
         )
 
     def _send(
@@ -251,7 +254,7 @@ def _methods(vm: LuaVM, client: _Client, *, bound: bool) -> Any:
             return lambda _self=None, *args: call(*args)
         return call
 
-    return vm.table({method: vm.function(verb(method)) for method in _METHODS})
+    return vm.table({method: awaitable(vm, verb(method)) for method in _METHODS})
 
 
 def install(vm: LuaVM) -> None:
