@@ -60,6 +60,7 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("crypto", "crypto", "Hashes, HMAC and random strings"),
         BuiltinGlobal("yaml", "yaml", "YAML parse/parse_all/encode"),
         BuiltinGlobal("fs", "fs", "Files and folders: read, write, exists, mkdir, list, ..."),
+        BuiltinGlobal("shell", "shell", "Run a command through /bin/sh: exec(cmd, opts)"),
         BuiltinGlobal("async", "async_", "Cooperative tasks: spawn(fn), spawn_interval(s, fn)"),
     )
 }
