@@ -61,6 +61,7 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("yaml", "yaml", "YAML parse/parse_all/encode"),
         BuiltinGlobal("fs", "fs", "Files and folders: read, write, exists, mkdir, list, ..."),
         BuiltinGlobal("shell", "shell", "Run a command through /bin/sh: exec(cmd, opts)"),
+        BuiltinGlobal("process", "process", "Processes: list, is_running, kill, spawn, wait"),
         BuiltinGlobal("async", "async_", "Cooperative tasks: spawn(fn), spawn_interval(s, fn)"),
     )
 }
