@@ -1,90 +1,180 @@
 """The ``assay-py`` command.
 
-Subcommands live in their own modules and are imported only when invoked, so that
-``assay-py exec -e 'print(1)'`` pays for nothing it does not use.
+Importing click costs about 30 ms, most of a script's start. So the plain script forms,
+``assay-py [-v] FILE [ARGS]``, ``run [--emulator] FILE [ARGS]`` and ``exec -e CODE`` or
+``exec FILE [ARGS]``, are read here by a small dispatcher that never imports click. Any
+other argument list (help, ``--version``, an unknown option, a missing FILE, the ``rauthy``,
+``emulator`` and ``modules`` commands) goes to the click group in ``_group``, so usage errors
+and help read exactly as click words them. The dispatcher only accepts what the click
+commands would read the same way; when in doubt it hands over to click.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
+import errno
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import click
+from assay_py.cli._names import LAZY_COMMANDS
 
-# name -> ("module:attribute" of a click command, one-line summary). Commands are imported on
-# first use; `--help` shows the summaries without importing anything.
-_LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("assay_py.cli.scripts:run", "Run a Lua script FILE with arguments."),
-    "exec": ("assay_py.cli.scripts:exec_", "Run inline Lua code (-e) or a file as Lua."),
-    "modules": ("assay_py.cli.scripts:modules", "List globals, built-in modules, module files."),
-    "emulator": ("assay_py.cli.emulator:emulator", "Run a local Rauthy emulator."),
-    "rauthy": ("assay_py.cli.rauthy:rauthy", "Manage Rauthy OAuth2 clients."),
-}
+if TYPE_CHECKING:
+    import click
+
+_VERBOSE = ("-v", "--verbose")
 
 
-class AssayGroup(click.Group):
-    """A group whose commands load lazily, and where ``assay-py FILE`` means ``run FILE``."""
+class ScriptLaunch:
+    """A script command read without click: what to run and with which flags."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_LAZY_COMMANDS)
+    # A plain class: dataclasses imports inspect, a few ms of a start this module exists to cut.
+    __slots__ = ("args", "code", "command", "emulator", "file", "verbose")
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = _LAZY_COMMANDS.get(cmd_name)
-        if entry is None:
+    def __init__(self, command: str) -> None:
+        self.command = command  # "run" or "exec"
+        self.file: str | None = None
+        self.code: str | None = None
+        self.args: list[str] = []
+        self.emulator = False
+        self.verbose = False
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ScriptLaunch):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"ScriptLaunch({fields})"
+
+
+def parse_script_command(argv: Sequence[str]) -> ScriptLaunch | None:
+    """The launch for a plain script command line, or None to let click read ``argv``."""
+    index = 0
+    verbose = False
+    while index < len(argv) and argv[index] in _VERBOSE:
+        verbose = True
+        index += 1
+    if index == len(argv):
+        return None  # bare `assay-py`: click prints the help
+    head = argv[index]
+    if head == "exec":
+        launch = _parse_exec(argv[index + 1 :])
+    elif head == "run":
+        launch = _parse_run(argv[index + 1 :])
+    elif head.startswith("-") or head in LAZY_COMMANDS:
+        return None
+    else:  # `assay-py FILE ...` is `assay-py run FILE ...`
+        launch = _parse_run(argv[index:])
+    if launch is not None:
+        launch.verbose = launch.verbose or verbose
+    return launch
+
+
+def _parse_run(tokens: Sequence[str]) -> ScriptLaunch | None:
+    launch = ScriptLaunch("run")
+    positional: list[str] = []
+    options_done = False
+    for token in tokens:
+        if options_done:
+            positional.append(token)
+        elif token == "--":
+            options_done = True
+        elif token in _VERBOSE:
+            launch.verbose = True
+        elif token == "--emulator":
+            launch.emulator = True
+        elif token.startswith("-"):
+            return None  # --help, or an option click passes on as an argument: its rules
+        else:
+            positional.append(token)
+    if not positional:
+        return None  # click's "Missing argument 'FILE'"
+    launch.file, launch.args = positional[0], positional[1:]
+    return launch
+
+
+def _parse_exec(tokens: Sequence[str]) -> ScriptLaunch | None:
+    launch = ScriptLaunch("exec")
+    positional: list[str] = []
+    options_done = False
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if options_done:
+            positional.append(token)
+        elif token == "--":
+            options_done = True
+        elif token in _VERBOSE:
+            launch.verbose = True
+        elif token == "-e":
+            if index == len(tokens) or launch.code is not None:
+                return None  # "-e requires an argument", or a repeated -e: click's words
+            launch.code = tokens[index]
+            index += 1
+        elif token.startswith("-"):
             return None
-        module_name, attr = entry[0].split(":")
-        command = getattr(importlib.import_module(module_name), attr)
-        assert isinstance(command, click.Command)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, summary) for name, (_, summary) in sorted(_LAZY_COMMANDS.items())]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        first = next((a for a in args if not a.startswith("-")), None)
-        if first is not None and first not in _LAZY_COMMANDS:
-            args = list(args)
-            args.insert(args.index(first), "run")
-        return super().parse_args(ctx, args)
+        else:
+            positional.append(token)
+    if positional:
+        launch.file, launch.args = positional[0], positional[1:]
+    if launch.code is None and launch.file is None:
+        return None
+    return launch
 
 
-def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    from assay_py import __version__
-    from assay_py.host._engine import describe_engine
+def _start(launch: ScriptLaunch) -> None:
+    from assay_py.cli import _launch as runner
 
-    click.echo(f"assay-py {__version__} ({describe_engine()})")
-    ctx.exit()
+    if launch.verbose:
+        runner.set_verbose()
+    if launch.command == "exec":
+        runner.exec_code(launch.code, launch.file, launch.args, verbose=launch.verbose)
+    else:
+        assert launch.file is not None
+        runner.run_script(
+            launch.file, launch.args, emulator=launch.emulator, verbose=launch.verbose
+        )
 
 
-@click.group(cls=AssayGroup, invoke_without_command=True)
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_print_version,
-    help="Show the version and the Lua engine, then exit.",
-)
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Say more on stderr: the start line and log.debug."
-)
-@click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
-    """Run assay Lua scripts, and manage Rauthy clients.
+def _run_without_click(launch: ScriptLaunch) -> None:
+    # The endings click's standalone mode gives every command, kept for the fast path.
+    try:
+        _start(launch)
+    except (EOFError, KeyboardInterrupt):
+        sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        sys.exit(1)
 
-    \b
-    Examples:
-      assay-py reconcile.lua                 run a script (same as `assay-py run FILE`)
-      assay-py run deploy.lua -- prod        pass arguments: arg[1] == "prod"
-      assay-py exec -e 'print(json.encode({a = 1}))'
-      assay-py modules                       what scripts can use and require
+
+# Helpers here must not share a name with a submodule (_launch, _group, ...): importing the
+# submodule would rebind that name in this package's namespace.
+def _click_group() -> click.Group:
+    from assay_py.cli._group import main as group
+
+    return group
+
+
+class _Main:
+    """The console entry point: ``main()`` reads ``sys.argv``.
+
+    Attribute access reaches the click group, so ``CliRunner().invoke(main, [...])`` and
+    ``main.main(args=...)`` work as with a plain click command.
     """
-    if verbose:
-        os.environ["ASSAY_LOG_LEVEL"] = "debug"  # read by the `log` global: log.debug shows
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
-        ctx.exit(1)
+
+    def __call__(self) -> None:
+        launch = parse_script_command(sys.argv[1:])
+        if launch is None:
+            _click_group().main()
+        else:
+            _run_without_click(launch)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_click_group(), name)
+
+
+main = _Main()

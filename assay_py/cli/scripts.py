@@ -6,59 +6,18 @@ Exit status is 0 when the script finishes and 1 on any error; errors go to stder
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
-
 import click
 
-_SCRIPT_EXTENSIONS = (".lua",)
-_CHECK_EXTENSIONS = (".yaml", ".yml")
+from assay_py.cli._launch import exec_code, run_script, set_verbose
 
 
-def log_line(level: str, message: str) -> None:
-    """A line in the format of the `log` global (the same timestamp and level columns)."""
-    from assay_py.host.builtins.log import emit
-
-    sys.stdout.flush()
-    emit(level.lower(), message)
-
-
-def fail(message: str) -> NoReturn:
-    """A one-line error on stderr, exit status 1."""
-    sys.stdout.flush()
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-def _run(script: str, args: Sequence[str] | None, *, code: bytes | None = None) -> None:
-    """Run a file (or inline ``code``, chunk ``<eval>``), report any failure, exit 1 on error."""
-    from assay_py.host import LuaHost, LuaScriptError
-
-    if click.get_current_context().find_root().params.get("verbose"):
-        log_line("INFO", f"starting assay-py (script mode) script={script}")
-    try:
-        with LuaHost(args=args) as host:
-            if code is None:
-                host.run_file(script)
-            else:
-                host.run_string(code, script)
-    except LuaScriptError as exc:
-        log_line("ERROR", exc.render())
-        sys.exit(1)
-    except OSError as exc:
-        if exc.filename != script:
-            raise
-        fail(f"reading {script}: {exc.strerror or exc}")
-    finally:
-        sys.stdout.flush()
+def _root_verbose() -> bool:
+    return bool(click.get_current_context().find_root().params.get("verbose"))
 
 
 def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
-        os.environ["ASSAY_LOG_LEVEL"] = "debug"  # read by the `log` global: log.debug shows
+        set_verbose()
         ctx.find_root().params["verbose"] = True
 
 
@@ -71,26 +30,6 @@ _verbose_option = click.option(
     callback=_verbose,
     help="Same as `assay-py -v`: the start line and log.debug on stderr.",
 )
-
-
-def _script_context(emulator: bool) -> contextlib.AbstractContextManager[Any]:
-    # Hook for `--emulator`: start a loopback Rauthy emulator unless RAUTHY_URL names one.
-    if emulator and not os.environ.get("RAUTHY_URL"):
-        from assay_py.cli._emulated import start_for_script
-
-        return start_for_script()
-    return contextlib.nullcontext()
-
-
-def run_script(path: str, args: Sequence[str], *, emulator: bool = False) -> None:
-    """Run a script file with ``arg`` set; dispatch on the extension like assay."""
-    _, extension = os.path.splitext(path)
-    if extension in _CHECK_EXTENSIONS:
-        fail(f"YAML check mode ({extension}) is not supported by assay-py; run a .lua script")
-    if extension not in _SCRIPT_EXTENSIONS:
-        fail(f'unsupported file extension "{extension.lstrip(".")}" (expected .lua)')
-    with _script_context(emulator):
-        _run(path, args)
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -115,7 +54,7 @@ def run(script: str, args: tuple[str, ...], emulator: bool) -> None:
     Exit status: 0 when the script finishes, 1 on any error (message and Lua traceback
     on stderr).
     """
-    run_script(script, args, emulator=emulator)
+    run_script(script, args, emulator=emulator, verbose=_root_verbose())
 
 
 @click.command("exec")
@@ -133,14 +72,7 @@ def exec_(code: str | None, file: str | None, args: tuple[str, ...]) -> None:
 
     Inline code has no `arg` table; a FILE gets `arg` as with `run`.
     """
-    if code is not None and file is not None:
-        fail("exec takes either -e <code> or a file path, not both")
-    if code is not None:
-        _run("<eval>", None, code=code.encode("utf-8", "surrogateescape"))
-    elif file is not None:
-        _run(file, args)
-    else:
-        fail("exec requires either -e <code> or a file path")
+    exec_code(code, file, args, verbose=_root_verbose())
 
 
 @click.command()

@@ -1,0 +1,83 @@
+"""The click group behind ``assay-py``: help, usage errors, and every non-script command.
+
+Subcommands live in their own modules and are imported only when invoked. Plain script runs
+never get here (see ``assay_py.cli``), so importing click is paid only by the commands that
+need it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from assay_py.cli._launch import set_verbose
+from assay_py.cli._names import LAZY_COMMANDS as _LAZY_COMMANDS
+
+
+class AssayGroup(click.Group):
+    """A group whose commands load lazily, and where ``assay-py FILE`` means ``run FILE``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = _LAZY_COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attr = entry[0].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, summary) for name, (_, summary) in sorted(_LAZY_COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = next((a for a in args if not a.startswith("-")), None)
+        if first is not None and first not in _LAZY_COMMANDS:
+            args = list(args)
+            args.insert(args.index(first), "run")
+        return super().parse_args(ctx, args)
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from assay_py import __version__
+    from assay_py.host._engine import describe_engine
+
+    click.echo(f"assay-py {__version__} ({describe_engine()})")
+    ctx.exit()
+
+
+@click.group(cls=AssayGroup, invoke_without_command=True)
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the Lua engine, then exit.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Say more on stderr: the start line and log.debug."
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Run assay Lua scripts, and manage Rauthy clients.
+
+    \b
+    Examples:
+      assay-py reconcile.lua                 run a script (same as `assay-py run FILE`)
+      assay-py run deploy.lua -- prod        pass arguments: arg[1] == "prod"
+      assay-py exec -e 'print(json.encode({a = 1}))'
+      assay-py modules                       what scripts can use and require
+    """
+    if verbose:
+        set_verbose()
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(1)
