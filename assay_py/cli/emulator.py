@@ -9,6 +9,16 @@ from types import FrameType
 import click
 
 
+def shell_export(name: str, value: str) -> str:
+    """``export NAME='value'``: a line to paste into (or ``eval`` in) any POSIX shell.
+
+    Single quotes keep ``$`` literal: an API key is ``name$secret``, and unquoted the shell
+    would expand ``$secret`` to nothing. A quote inside the value is closed, escaped, reopened.
+    """
+    quoted = value.replace("'", "'\\''")
+    return f"export {name}='{quoted}'"
+
+
 @click.command()
 @click.option("--port", type=int, default=8080, show_default=True, help="0 picks a free port.")
 @click.option("--api-key", "api_key", metavar="NAME$SECRET", help="Use this API key (all rights).")
@@ -32,7 +42,8 @@ def emulator(port: int, api_key: str | None, state_file: str | None, version: st
     \b
     Example:
       assay-py emulator --port 8080 --state rauthy.json
-      export RAUTHY_URL=... RAUTHY_API_KEY=...    (the two lines it prints)
+      export RAUTHY_URL='http://127.0.0.1:8080/auth/v1'    (it prints these two lines,
+      export RAUTHY_API_KEY='ansible$...'                 ready to paste into a shell)
       assay-py rauthy plan clients.yaml
     """
     from assay_py.emulator import RauthyEmulator
@@ -49,8 +60,8 @@ def emulator(port: int, api_key: str | None, state_file: str | None, version: st
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with emu:
-            click.echo(f"RAUTHY_URL={emu.url}")
-            click.echo(f"RAUTHY_API_KEY={emu.api_key}")
+            click.echo(shell_export("RAUTHY_URL", emu.url))
+            click.echo(shell_export("RAUTHY_API_KEY", emu.api_key))
             click.echo(f"Rauthy {version} emulator serving; Ctrl-C stops it.", err=True)
             threading.Thread(target=emu.prepare_keys, name="jwks-keys", daemon=True).start()
             while not stop.wait(0.5):

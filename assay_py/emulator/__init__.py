@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._emulator import RauthyEmulator
-    from ._faults import Faults, RequestRecord
+    from ._faults import Faults
+    from ._request_log import RequestRecord
 
 __all__ = ["Faults", "RauthyEmulator", "RequestRecord"]
 
-_WHERE = {"RauthyEmulator": "._emulator", "Faults": "._faults", "RequestRecord": "._faults"}
+_WHERE = {"RauthyEmulator": "._emulator", "Faults": "._faults", "RequestRecord": "._request_log"}
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,8 @@ from typing import Any
 
 from ._app import App
 from ._clients import to_response
-from ._faults import Faults, RequestLog, RequestRecord
+from ._faults import Faults
+from ._request_log import DEFAULT_MAXLEN, RequestLog, RequestRecord
 from ._server import EmulatorServer
 from ._state import Store, full_access, make_api_key
 
@@ -23,7 +24,9 @@ class RauthyEmulator:
 
     ``version`` is ``"0.35.2"`` (the release, default) or ``"0.36"`` (the nightly). ``api_key``
     is a full token ``name$secret``; without one, a key named ``ansible`` with every group and
-    right is made (or reused from ``state_file``).
+    right is made (or reused from ``state_file``). ``requests`` keeps the last
+    ``request_log_size`` requests (2,000 by default) so that a long run stays the same size;
+    ``request_count`` counts every request.
     """
 
     def __init__(
@@ -32,12 +35,13 @@ class RauthyEmulator:
         api_key: str | None = None,
         version: str = "0.35.2",
         state_file: str | os.PathLike[str] | None = None,
+        request_log_size: int = DEFAULT_MAXLEN,
     ) -> None:
         if not (version == "0.35.2" or version.startswith("0.36")):
             raise ValueError("version: must be '0.35.2' or '0.36'")
         self.version = version
         self.faults = Faults()
-        self._log = RequestLog()
+        self._log = RequestLog(request_log_size)
         self._server = EmulatorServer(port, self.faults, self._log)
         self.port: int = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/auth/v1"
@@ -164,20 +168,13 @@ class RauthyEmulator:
 
     @property
     def requests(self) -> list[RequestRecord]:
+        """The most recent requests (at most ``request_log_size``), oldest first."""
         return self._log.snapshot()
 
     def request_count(self, method: str | None = None, path_prefix: str | None = None) -> int:
-        """Requests seen, filtered; ``path_prefix`` may include ``/auth/v1`` or not."""
-        count = 0
-        for record in self._log.snapshot():
-            if method is not None and record.method != method.upper():
-                continue
-            if path_prefix is not None:
-                route = record.path.removeprefix("/auth/v1")
-                if not (record.path.startswith(path_prefix) or route.startswith(path_prefix)):
-                    continue
-            count += 1
-        return count
+        """Every request seen since start or ``reset``, filtered; ``path_prefix`` may include
+        ``/auth/v1`` or not. Exact however many requests the log itself has let go."""
+        return self._log.count(method, path_prefix)
 
     def handler_stats(self) -> tuple[int, float]:
         """``(requests handled, seconds spent server-side)`` since start, for benchmarks."""

@@ -1,4 +1,4 @@
-"""Fault injection and the request log, for reliability tests.
+"""Fault injection, and the redaction of logged headers, for reliability tests.
 
 Decisions are taken under a small lock; the server sleeps for latency outside any lock.
 Faults act like a flaky network in front of Rauthy, so they run before Rauthy's own logic.
@@ -14,16 +14,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 DropWhen = Literal["before", "after"]
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """One request as the emulator saw it. ``status`` is None when the connection was dropped."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    status: int | None
 
 
 @dataclass(frozen=True)
@@ -142,26 +132,6 @@ class Faults:
             if self._random_rate and self._random.random() < self._random_rate:
                 return Decision(delay, fail_status=self._random_status)
             return Decision(delay) if delay else _NO_FAULT
-
-
-class RequestLog:
-    """Thread-safe list of ``RequestRecord``."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._records: list[RequestRecord] = []
-
-    def append(self, record: RequestRecord) -> None:
-        with self._lock:
-            self._records.append(record)
-
-    def snapshot(self) -> list[RequestRecord]:
-        with self._lock:
-            return list(self._records)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._records.clear()
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

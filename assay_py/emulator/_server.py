@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ._app import ApiError, App, Request, Response
-from ._faults import Faults, RequestLog, RequestRecord, redact_headers
+from ._faults import Faults, redact_headers
+from ._request_log import RequestLog, RequestRecord
 
 MAX_BODY = 2 * 1024 * 1024  # actix's default JSON limit
 # An oversized body is read and thrown away up to this much, so the client gets its answer on a

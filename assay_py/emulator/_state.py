@@ -3,11 +3,22 @@
 One lock guards everything. Persistence writes a snapshot to a temporary file next to the
 target and ``os.replace``s it, so a crash never leaves a half-written state file. The file
 holds client secrets and API-key secrets (it is a dev database), so it is created 0600.
+
+A kill between the temporary file's creation and the replace leaves that file behind. Its name
+carries the writer's process id (``.<name>.<pid>.<random>.tmp``), so the next start removes
+those of processes that are gone (its own pid included: in a container the new emulator may
+have the old one's), and leaves alone a file another live emulator is writing.
+
+A state file that cannot be used (unreadable, not JSON, not the shape written here) is a
+``StateFileError`` naming the file and the entry; no value from the file is quoted, since it
+holds secrets.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import hashlib
 import hmac
 import json
@@ -92,6 +103,10 @@ def full_access() -> dict[str, list[str]]:
     return {group: list(RIGHTS) for group in GROUPS}
 
 
+class StateFileError(ValueError):
+    """A ``state_file`` that cannot be used; the message names the file and what is wrong."""
+
+
 class Store:
     """Clients and API keys behind one lock (``store.lock``); persisted if ``state_file``."""
 
@@ -106,8 +121,10 @@ class Store:
         self._version = 0
         self._written = 0
         self.reset_clients()
-        if self._path is not None and self._path.exists():
-            self._load(self._path)
+        if self._path is not None:
+            _remove_stale_temporaries(self._path)
+            if self._path.exists():
+                self._load(self._path)
 
     # --- state ---------------------------------------------------------------------------
 
@@ -161,25 +178,158 @@ class Store:
         }
 
     def _load(self, path: Path) -> None:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        fields = {f.name for f in dataclasses.fields(Client)}
-        for raw in data.get("clients", []):
-            client = Client(**{k: val for k, val in raw.items() if k in fields})
-            client.cached_secrets = [(s, float(t)) for s, t in client.cached_secrets]
-            if client.id == "rauthy":
-                # Rauthy resets its own client at every start; only the name survives.
-                client = rauthy_client(self.public_url, client.name or "Rauthy")
-            self.clients[client.id] = client
-        if isinstance(data.get("kinds"), dict):
-            self.kinds = KindsState.from_json(data["kinds"])
-        for raw in data.get("api_keys", []):
-            key = make_api_key(raw["name"], raw["access"], raw.get("expires"), raw["secret"])
-            self.api_keys[key.name] = key
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise StateFileError(f"state file {path}: not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise StateFileError(f"state file {path}: cannot read it: {reason}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StateFileError(
+                f"state file {path}: not valid JSON: {exc.msg} at line {exc.lineno} "
+                f"column {exc.colno}"
+            ) from None
+        except (ValueError, RecursionError):  # a number too long, nesting too deep
+            raise StateFileError(f"state file {path}: not valid JSON as written here") from None
+        try:
+            clients, keys = _parse_state(data, self.public_url)
+            kinds = _parse_kinds(data.get("kinds"))
+        except _ShapeError as exc:
+            raise StateFileError(f"state file {path}: {exc}") from None
+        self.clients.update(clients)
+        self.api_keys.update(keys)
+        if kinds is not None:
+            self.kinds = kinds
+
+
+class _ShapeError(Exception):
+    pass
+
+
+# Field annotations of Client -> (accepted Python types, None allowed). Stored files are ours,
+# so this only has to tell a file written here from anything else.
+_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "bool": (bool,),
+    "int": (int,),
+    "list[str]": (list,),
+    "dict[str, Any]": (dict,),
+    "list[tuple[str, float]]": (list,),
+}
+
+
+def _check_field(where: str, annotation: str, value: Any) -> None:
+    base, _, optional = annotation.partition(" | ")
+    if value is None and optional:
+        return
+    types = _TYPES[base]
+    wrong_bool = isinstance(value, bool) and bool not in types
+    if not isinstance(value, types) or wrong_bool:
+        raise _ShapeError(f"{where}: expected {base}{' or null' if optional else ''}")
+    items: list[Any] = value if isinstance(value, list) else []
+    if base == "list[str]" and not all(isinstance(item, str) for item in items):
+        raise _ShapeError(f"{where}: expected a list of strings")
+    if base == "list[tuple[str, float]]":
+        for item in items:
+            pair_ok = isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+            if not pair_ok or not isinstance(item[1], (int, float)) or isinstance(item[1], bool):
+                raise _ShapeError(f"{where}: expected [secret, unix time] pairs")
+
+
+def _parse_state(data: Any, public_url: str) -> tuple[dict[str, Client], dict[str, ApiKey]]:
+    if not isinstance(data, dict):
+        raise _ShapeError("expected a JSON object with lists 'clients' and 'api_keys'")
+    raw_clients, raw_keys = data.get("clients", []), data.get("api_keys", [])
+    for name, value in (("clients", raw_clients), ("api_keys", raw_keys)):
+        if not isinstance(value, list):
+            raise _ShapeError(f"{name}: expected a list")
+    annotations = {f.name: str(f.type) for f in dataclasses.fields(Client)}
+    clients: dict[str, Client] = {}
+    for index, raw in enumerate(raw_clients):
+        where = f"clients[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            raise _ShapeError(f"{where}: expected an object with a string 'id'")
+        known = {k: val for k, val in raw.items() if k in annotations}
+        for name, value in known.items():
+            _check_field(f"{where}.{name}", annotations[name], value)
+        client = Client(**known)
+        client.cached_secrets = [(s, float(t)) for s, t in client.cached_secrets]
+        if client.id == "rauthy":
+            # Rauthy resets its own client at every start; only the name survives.
+            client = rauthy_client(public_url, client.name or "Rauthy")
+        clients[client.id] = client
+    keys: dict[str, ApiKey] = {}
+    for index, raw in enumerate(raw_keys):
+        where = f"api_keys[{index}]"
+        if not isinstance(raw, dict):
+            raise _ShapeError(f"{where}: expected an object")
+        key_name, secret, access = raw.get("name"), raw.get("secret"), raw.get("access")
+        expires = raw.get("expires")
+        if not isinstance(key_name, str) or not isinstance(secret, str):
+            raise _ShapeError(f"{where}: expected string 'name' and 'secret'")
+        if not isinstance(access, dict) or not all(isinstance(r, list) for r in access.values()):
+            raise _ShapeError(f"{where}.access: expected an object of lists of rights")
+        if expires is not None and (
+            isinstance(expires, bool) or not isinstance(expires, (int, float))
+        ):
+            raise _ShapeError(f"{where}.expires: expected unix seconds or null")
+        try:
+            key = make_api_key(key_name, access, expires, secret)
+        except (ValueError, TypeError) as exc:
+            raise _ShapeError(f"{where}: {exc}") from None
+        keys[key.name] = key
+    return clients, keys
+
+
+def _parse_kinds(data: Any) -> KindsState | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise _ShapeError("kinds: expected an object")
+    try:
+        return KindsState.from_json(data)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        raise _ShapeError("kinds: not the shape this emulator writes") from None
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove temporary files that a killed writer of ``path`` left (see the module doc)."""
+    prefix = _temporary_prefix(path)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return  # no folder yet, or not listable: nothing we could clean
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(prefix) :].partition(".")[0]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue  # another emulator on the same file is writing it now
+        with contextlib.suppress(OSError):
+            (path.parent / name).unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours, from before a restart under the same pid: nothing writes yet
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno == errno.EPERM
+    return True
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = f"{_temporary_prefix(path)}{os.getpid()}."
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)

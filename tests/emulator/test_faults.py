@@ -165,3 +165,28 @@ def test_concurrent_creates_are_consistent(rauthy_emulator: RauthyEmulator) -> N
     assert sorted(statuses).count(200) == 10 and statuses.count(400) == 30
     with httpx.Client(base_url=rauthy_emulator.url, headers=headers) as c:
         assert len(c.get("/clients").json()) == 11
+
+
+def test_request_log_is_bounded_and_counts_stay_exact() -> None:
+    # It used to keep every record (about 0.85 KB each) for the emulator's whole life.
+    from assay_py.emulator import RauthyEmulator
+
+    with RauthyEmulator(request_log_size=50) as emu:
+        headers = {"Authorization": f"API-Key {emu.api_key}"}
+        with httpx.Client(base_url=emu.url, headers=headers) as client:
+            for _ in range(120):
+                client.get("/health")
+            for _ in range(30):
+                client.get("/clients/rauthy")
+        records = emu.requests
+        assert len(records) == 50
+        assert [r.path for r in records[-30:]] == ["/auth/v1/clients/rauthy"] * 30
+        assert records[0].path == "/auth/v1/health"
+        assert emu.request_count() == 150
+        assert emu.request_count(path_prefix="/health") == 120
+        assert emu.request_count("GET", "/auth/v1/clients") == 30
+        assert emu.request_count(method="post") == 0
+        emu.reset()
+        assert (emu.requests, emu.request_count()) == ([], 0)
+    with pytest.raises(ValueError, match="request log size"):
+        RauthyEmulator(request_log_size=0)

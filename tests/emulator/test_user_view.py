@@ -67,6 +67,37 @@ def test_script_in_subprocess_create_then_noop(
     assert rauthy_emulator.request_count("POST", "/clients") == 1
 
 
+def _exported(line: str, name: str) -> str:
+    """What a POSIX shell holds in ``name`` after running ``line``."""
+    shell = f'eval "$1"; printf %s "${name}"'
+    done = subprocess.run(["sh", "-c", shell, "sh", line], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return done.stdout
+
+
+def test_cli_prints_lines_a_shell_reads_back_exactly() -> None:
+    # The key is name$secret: printed bare, a shell expanded "$secret" to nothing.
+    token = "ci$" + "k" * 60 + "'$(x)`"
+    proc = subprocess.Popen(
+        [ASSAY_PY, "emulator", "--port", "0", "--api-key", token],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url_line, key_line = proc.stdout.readline(), proc.stdout.readline()
+        assert key_line.startswith("export RAUTHY_API_KEY='ci$")
+        assert _exported(key_line, "RAUTHY_API_KEY") == token
+        url = _exported(url_line, "RAUTHY_URL")
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/auth/v1")
+        health = httpx.get(url + "/clients", headers={"Authorization": f"API-Key {token}"})
+        assert health.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
 def test_cli_serves_prints_and_stops_on_sigterm(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     outputs = []
@@ -78,8 +109,8 @@ def test_cli_serves_prints_and_stops_on_sigterm(tmp_path: Path) -> None:
             text=True,
         )
         assert proc.stdout is not None
-        url = proc.stdout.readline().strip().removeprefix("RAUTHY_URL=")
-        key = proc.stdout.readline().strip().removeprefix("RAUTHY_API_KEY=")
+        url = _exported(proc.stdout.readline(), "RAUTHY_URL")
+        key = _exported(proc.stdout.readline(), "RAUTHY_API_KEY")
         h = {"Authorization": f"API-Key {key}"}
         exists = httpx.get(url + "/clients/demo", headers=h).status_code == 200
         if not exists:
