@@ -9,10 +9,22 @@ from typing import Any
 import pytest
 
 from assay_py.host import LuaHost
-from assay_py.host.builtins import assert_, base64, clock, crypto, env, fs, log, os, yaml
+from assay_py.host.builtins import (
+    assert_,
+    base64,
+    clock,
+    crypto,
+    env,
+    fs,
+    log,
+    os,
+    regex,
+    toml,
+    yaml,
+)
 from assay_py.host.vm import LuaVM
 
-INSTALLERS = (assert_, log, env, clock, os, base64, crypto, yaml, fs)
+INSTALLERS = (assert_, log, env, clock, os, base64, crypto, yaml, fs, toml, regex)
 CHUNK = "=test"
 # Builtin errors carry the calling line, like any Lua error: "test:1: fs.read: ...".
 _POSITION = re.compile(r"^test:\d+: ")
