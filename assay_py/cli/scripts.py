@@ -100,7 +100,7 @@ def modules(as_json: bool) -> None:
         payload = {"version": __version__, "modules": [entry.as_dict() for entry in entries]}
         click.echo(json.dumps(payload, indent=2))
         return
-    click.echo(f"{'MODULE':<30} {'SOURCE':<10} DESCRIPTION")
+    click.echo(f"{'MODULE':<30} {'SOURCE':<12} DESCRIPTION")
     click.echo("-" * 80)
     for entry in entries:
-        click.echo(f"{entry.name:<30} {entry.source:<10} {entry.description}")
+        click.echo(f"{entry.name:<30} {entry.source:<12} {entry.description}")

@@ -28,17 +28,23 @@ end
 
 PRELUDE = rb"""
 local hooks = ...
-local type, tostring, error, select, xpcall, load, loadfile, pairs, ipairs =
-      type, tostring, error, select, xpcall, load, loadfile, pairs, ipairs
+local type, tostring, error, select, xpcall, pcall, pairs, ipairs, next, rawget, rawset =
+      type, tostring, error, select, xpcall, pcall, pairs, ipairs, next, rawget, rawset
+local raw_load, raw_loadfile = load, loadfile
+local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
 local concat = table.concat
-local find, sub, gsub, gmatch = string.find, string.sub, string.gsub, string.gmatch
+local byte, find, sub, gsub, gmatch = string.byte, string.find, string.sub, string.gsub,
+      string.gmatch
 local io_open = io.open
 local traceback = debug.traceback
 
 -- Sandbox: no way back into Python (lupa's `python`), into C (ffi, C loaders) or into
 -- other functions' upvalues (debug, which would expose the Python callables we wrap).
+-- `debug` keeps only `traceback`, and stays a plain global: lupa looks it up on every
+-- call from Python into Lua, and an absent one would be looked up through a script's own
+-- _G metatable (a strict mode's __index raising there is an unprotected error: a PANIC).
 python = nil
-debug = nil
+debug = { traceback = traceback }
 package.loaded.python = nil
 package.loaded.debug = nil
 package.loaded.ffi = nil
@@ -47,6 +53,34 @@ string.dump = nil
 package.cpath = ""
 package.loadlib = function() error("package.loadlib is disabled in assay", 2) end
 if hooks.path then package.path = hooks.path end
+
+-- Text chunks only: bytecode skips the compiler's checks, and malformed bytecode can crash
+-- the engine. Mode "t" holds for strings, reader functions and files alike.
+local BINARY = "attempt to load a binary chunk: assay-py runs Lua source text only"
+
+local function text_only(chunk, err)
+  if chunk == nil and type(err) == "string"
+      and (find(err, "wrong mode", 1, true) or find(err, "binary chunk", 1, true)) then
+    return nil, BINARY
+  end
+  return chunk, err
+end
+
+-- `...` is the optional env: passed on only when given, as an explicit nil means something.
+load = function(chunk, chunkname, mode, ...)
+  if type(chunk) == "string" and byte(chunk, 1) == 27 then return nil, BINARY end
+  return text_only(raw_load(chunk, chunkname, "t", ...))
+end
+if loadstring then loadstring = load end
+loadfile = function(filename, mode, ...)
+  return text_only(raw_loadfile(filename, "t", ...))
+end
+dofile = function(filename)
+  local chunk, err = loadfile(filename)
+  if not chunk then error(err, 0) end
+  return chunk()
+end
+local loadfile, load_text = loadfile, load
 
 -- Polyfills for idioms of Lua 5.2+ that assay scripts use.
 table.unpack = table.unpack or unpack
@@ -78,10 +112,22 @@ function print(...)
   write(concat(parts, "\t", 1, n) .. "\n")
 end
 
--- require: after preload and package.path, assay.* names are looked up as files in the
--- module folders, then among the Python-backed modules of the registry.
-local loaders = package.loaders
-loaders[3], loaders[4] = nil, nil
+-- require: preload, then package.path (text only), then assay.* names as files in the
+-- module folders, then the Python-backed modules of the registry. Lua 5.2+ prefixes each
+-- searcher's message with "\n\t" itself; Lua 5.1 expects the searcher to.
+local searchers = package.searchers or package.loaders
+local sep = package.searchers and "" or "\n\t"
+searchers[3], searchers[4] = nil, nil
+
+searchers[2] = function(name)
+  local path, err = package.searchpath(name, package.path)
+  if not path then return err end
+  local chunk, load_err = loadfile(path)
+  if not chunk then
+    error("error loading module '" .. name .. "' from file '" .. path .. "':\n\t" .. load_err, 0)
+  end
+  return chunk, path
+end
 
 local function assay_relpath(name)
   if sub(name, 1, 6) ~= "assay." then return nil end
@@ -94,9 +140,9 @@ local function readable(path)
   return false
 end
 
-loaders[3] = function(name)
+searchers[3] = function(name)
   local rel = assay_relpath(name)
-  if not rel then return "\n\tnot an assay.* module: " .. name end
+  if not rel then return sep .. "not an assay.* module: " .. name end
   local tried = {}
   for _, dir in ipairs(hooks.module_dirs) do
     for _, suffix in ipairs({ ".lua", "/init.lua" }) do
@@ -106,89 +152,227 @@ loaders[3] = function(name)
         if not chunk then
           error("error loading module '" .. name .. "' from file '" .. path .. "':\n\t" .. err, 0)
         end
-        return chunk
+        return chunk, path
       end
-      tried[#tried + 1] = "\n\tno file '" .. path .. "'"
+      tried[#tried + 1] = "no file '" .. path .. "'"
     end
   end
-  return concat(tried)
+  return sep .. concat(tried, "\n\t")
 end
 
 local builtin_loader = hooks.builtin_loader
-loaders[4] = function(name)
-  return builtin_loader(name) or ("\n\tno built-in module '" .. name .. "'")
+searchers[4] = function(name)
+  return builtin_loader(name) or (sep .. "no built-in module '" .. name .. "'")
 end
 
 local private = {}
+-- Stock functions for the host's own use, safe from scripts replacing the globals.
+private.stock = { tostring = tostring, find = find, getmetatable = raw_getmetatable }
+private.getmetatable = raw_getmetatable
+
+-- Lazy globals. Every builtin global exists from the start, so _G needs no metatable (a
+-- script's strict mode sees a plain _G), but a module is imported and installed only when a
+-- script first uses one of its globals. Until then a table global is an empty table whose
+-- metatable installs the module on first index (the module's table is then copied into it, so
+-- a reference taken early stays the real one), and a function global is a stub that installs
+-- and calls through. Stock tables a builtin extends (os) are their own placeholder.
+-- Installing may happen inside a coroutine: see LuaVM on what that asks of the Python side.
+local lazy = {}            -- global name -> module, while not installed
+local kinds = {}           -- global name -> "table" | "function" | "extend"
+local placeholders = {}    -- global name -> the table or stub scripts see meanwhile
+local adopted = {}         -- global name -> the table a module set (copied at the end)
+local installed_fn = {}    -- function global name -> the function its module set
+local installing = {}      -- module -> true while its install runs
+local placeholder_of = raw_setmetatable({}, { __mode = "k" })  -- table placeholder -> name
+local install_module = nil
+
+local function copy_into(target, source)
+  for k, v in next, source do rawset(target, k, v) end
+end
+
+local function finish(name)
+  local kind, holder = kinds[name], placeholders[name]
+  lazy[name], placeholders[name] = nil, nil
+  if kind == "function" then
+    local fn = installed_fn[name]
+    if fn ~= nil and rawget(_G, name) == holder then rawset(_G, name, fn) end
+    return
+  end
+  raw_setmetatable(holder, nil)
+  local source = adopted[name]
+  adopted[name] = nil
+  if source ~= nil then
+    copy_into(holder, source)
+    raw_setmetatable(holder, raw_getmetatable(source))
+  end
+end
+
+local function install(module)
+  if installing[module] then return end
+  local pending = false
+  for _, owner in next, lazy do
+    if owner == module then pending = true break end
+  end
+  if not pending then return end
+  installing[module] = true
+  local ok, err = pcall(install_module, module)
+  installing[module] = nil
+  if not ok then error(err, 3) end
+  for name, owner in next, lazy do
+    if owner == module then finish(name) end
+  end
+end
+
+-- What install_module's Python side calls for vm.set_global.
+function private.set_global(name, value)
+  local holder = placeholders[name]
+  if holder ~= nil and installing[lazy[name]] then
+    if kinds[name] == "function" then
+      installed_fn[name] = value
+      return
+    end
+    if type(value) == "table" and value ~= holder then
+      adopted[name] = value
+      copy_into(holder, value)
+      return
+    end
+    if value ~= holder then
+      lazy[name], placeholders[name] = nil, nil
+    end
+  end
+  rawset(_G, name, value)
+end
+
+function private.get_global(name)
+  return rawget(_G, name)
+end
+
+local function table_placeholder(name, module, holder)
+  local mt = {}
+  mt.__index = function(t, key)
+    install(module)
+    if installing[module] then return nil end
+    return t[key]
+  end
+  mt.__newindex = function(t, key, value)
+    install(module)
+    if installing[module] or raw_getmetatable(t) == mt then
+      rawset(t, key, value)
+    else
+      t[key] = value
+    end
+  end
+  mt.__pairs = function(t)
+    install(module)
+    return next, t, nil
+  end
+  return raw_setmetatable(holder, mt)
+end
+
+local function function_placeholder(name, module)
+  return function(...)
+    install(module)
+    local fn = installed_fn[name]
+    if fn == nil then error(name .. ": its module installed no function", 2) end
+    return fn(...)
+  end
+end
+
+function private.lazy_globals(entries, installer)
+  install_module = installer
+  for i = 1, #entries do
+    local entry = entries[i]
+    local name, module, kind = entry[1], entry[2], entry[3]
+    local stock = rawget(_G, name)
+    local holder
+    if kind == "function" then
+      holder = function_placeholder(name, module)
+    elseif type(stock) == "table" and raw_getmetatable(stock) == nil then
+      kind = "extend"
+      holder = table_placeholder(name, module, stock)
+    else
+      holder = table_placeholder(name, module, {})
+    end
+    lazy[name], kinds[name], placeholders[name] = module, kind, holder
+    if kind ~= "function" then placeholder_of[holder] = name end
+    rawset(_G, name, holder)
+  end
+end
+
+-- A placeholder must not show its own metatable, lose it to setmetatable, or iterate empty
+-- (LuaJIT's pairs has no __pairs): these install the module first. Cheap once all are in.
+local stock_pairs = pairs
+local function settle(t)
+  local name = placeholder_of[t]
+  if name ~= nil and lazy[name] ~= nil then install(lazy[name]) end
+end
+getmetatable = function(...)
+  settle((...))
+  return raw_getmetatable(...)
+end
+setmetatable = function(...)
+  settle((...))
+  return raw_setmetatable(...)
+end
+if not package.searchers then
+  _G.pairs = function(...)
+    settle((...))
+    return stock_pairs(...)
+  end
+end
+
+function private.forget(name)
+  lazy[name], placeholders[name], adopted[name], installed_fn[name] = nil, nil, nil, nil
+end
+
+function private.install_all(order)
+  for _, module in ipairs(order) do install(module) end
+end
+
+-- Globals of the original assay that assay-py does not provide: a clear error on any use,
+-- instead of "attempt to index a nil value" lines later.
+function private.unavailable(names)
+  for i = 1, #names do
+    local name = names[i]
+    local function refuse(what)
+      error(what .. ": '" .. name .. "' is a global of the original assay that assay-py "
+        .. "does not provide", 3)
+    end
+    rawset(_G, name, raw_setmetatable({}, {
+      __index = function(_, key) refuse(name .. "." .. tostring(key)) end,
+      __newindex = function(_, key) refuse(name .. "." .. tostring(key)) end,
+      __call = function() refuse(name) end,
+    }))
+  end
+end
 
 -- ASSAY_BLOCK_GLOBALS: comma-separated names, dotted paths allowed ("os.execute,dofile").
 function private.block(names)
   for name in gmatch(names, "[^,%s]+") do
     local holder, key = _G, nil
     for part in gmatch(name, "[^.]+") do
-      if key ~= nil then holder = type(holder) == "table" and holder[key] or nil end
+      if key ~= nil then
+        if type(holder) ~= "table" then holder = nil
+        elseif holder == _G then holder = rawget(_G, key)
+        else holder = holder[key] end
+      end
       key = part
     end
-    if type(holder) == "table" and key ~= nil then holder[key] = nil end
-    if holder == _G then private.forget(key) end
-  end
-end
-
--- Lazy globals: each builtin module (http, json, ...) is imported and installed the first
--- time a script reads one of its globals, so a script pays only for what it uses. Stock
--- values a builtin extends or replaces (os, assert) are set aside until then.
-local lazy, saved, install_module = {}, {}, nil
-local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
-private.getmetatable = raw_getmetatable
-
-local function install(module)
-  for name, owner in pairs(lazy) do
-    if owner == module then
-      lazy[name] = nil
-      rawset(_G, name, saved[name])
-      saved[name] = nil
-    end
-  end
-  install_module(module)
-end
-
-function private.forget(name)
-  lazy[name], saved[name] = nil, nil
-end
-
-function private.install_all(order)
-  for _, module in ipairs(order) do
-    for _, owner in pairs(lazy) do
-      if owner == module then
-        install(module)
-        break
+    if type(holder) == "table" and key ~= nil then
+      if holder == _G then
+        rawset(_G, key, nil)
+        private.forget(key)
+      else
+        holder[key] = nil
       end
     end
   end
 end
 
-function private.lazy_globals(map, order, installer)
-  install_module = installer
-  for name, module in pairs(map) do
-    lazy[name], saved[name] = module, rawget(_G, name)
-    rawset(_G, name, nil)
-  end
-  raw_setmetatable(_G, { __index = function(t, name)
-    local module = lazy[name]
-    if module == nil then return nil end
-    install(module)
-    return rawget(t, name)
-  end })
-  -- A script taking over _G's metatable (e.g. a strict mode) gets every builtin first.
-  setmetatable = function(t, mt)
-    if t == _G then private.install_all(order) end
-    return raw_setmetatable(t, mt)
-  end
-  getmetatable = function(t)
-    if t == _G then private.install_all(order) end
-    return raw_getmetatable(t)
-  end
-end
+-- The JSON codec, compiled once on first use; kept here, not in Python (see LuaVM).
+local json_codec = nil
+function private.json_codec() if json_codec then return json_codec[1], json_codec[2] end end
+function private.set_json_codec(global, raw) json_codec = { global, raw } end
 
 local function on_error(e)
   if type(e) ~= "string" then
@@ -207,7 +391,7 @@ end
 -- Compile and run a chunk; returns true, {n=..., results...} or false, message, traceback
 -- (traceback nil for a syntax error).
 function private.run(source, chunkname, ...)
-  local chunk, err = load(source, chunkname)
+  local chunk, err = load_text(source, chunkname)
   if not chunk then return false, err, nil end
   return pack_results(xpcall(chunk, on_error, ...))
 end

@@ -5,17 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from assay_py.host.registry import BUILTIN_GLOBALS, BUILTIN_MODULES
+from assay_py.host.registry import BUILTIN_GLOBALS, BUILTIN_MODULES, unavailable_globals
 from assay_py.host.vm import module_dirs
 
-_SOURCE_RANK = {"project": 0, "global": 1, "builtin": 2}
+_SOURCE_RANK = {"project": 0, "global": 1, "builtin": 2, "unavailable": 3}
 
 
 @dataclass(frozen=True)
 class ModuleEntry:
     name: str
     source: str
-    """``builtin``, ``project`` (./modules) or ``global`` (the global modules folder)."""
+    """``builtin``, ``project`` (./modules), ``global`` (the global modules folder), or
+    ``unavailable`` (a global of the original assay that assay-py does not provide)."""
     description: str
     path: str | None = None
 
@@ -32,6 +33,10 @@ def list_modules() -> list[ModuleEntry]:
     """Every usable name once, sorted; a module file hides a built-in of the same name."""
     entries = [ModuleEntry(g.name, "builtin", g.description) for g in BUILTIN_GLOBALS.values()]
     entries += [ModuleEntry(m.name, "builtin", m.description) for m in BUILTIN_MODULES.values()]
+    entries += [
+        ModuleEntry(name, "unavailable", f"not provided by assay-py (the original's {what})")
+        for name, what in unavailable_globals().items()
+    ]
     project_dir, global_dir = module_dirs()
     entries += _module_files(project_dir, "project")
     entries += _module_files(global_dir, "global")

@@ -7,7 +7,7 @@ loader (``"package.module:function"``) is imported only when its module is first
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from assay_py.host.vm import LuaVM
@@ -41,6 +41,9 @@ class BuiltinGlobal(NamedTuple):
     module: str
     """The module under ``assay_py.host.builtins`` whose ``install(vm)`` defines it."""
     description: str
+    kind: Literal["table", "function"] = "table"
+    """What the global is: scripts see a table (or a function) of that kind before its module
+    is installed, so a global must say which it will be."""
 
 
 # The globals every script gets without require. A module is imported, and installs its
@@ -53,8 +56,8 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("assert", "assert_", "Assertions: eq ne gt lt contains not_nil matches"),
         BuiltinGlobal("log", "log", "Log lines on stderr: info, warn, error, debug"),
         BuiltinGlobal("env", "env", "Environment variables: get, set, list"),
-        BuiltinGlobal("sleep", "clock", "Pause the script for some seconds"),
-        BuiltinGlobal("time", "clock", "Current Unix time in seconds (fractional)"),
+        BuiltinGlobal("sleep", "clock", "Pause the script for some seconds", "function"),
+        BuiltinGlobal("time", "clock", "Current Unix time in seconds (fractional)", "function"),
         BuiltinGlobal("os", "os", "LuaJIT's os plus hostname, arch, platform"),
         BuiltinGlobal("base64", "base64", "Standard base64 encode/decode"),
         BuiltinGlobal("crypto", "crypto", "Hashes, HMAC and random strings"),
@@ -67,6 +70,24 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("regex", "regex", "Rust-dialect regular expressions: match, find, ..."),
     )
 }
+
+
+# Globals of the original assay that assay-py does not provide (name -> what they are there).
+# A script using one gets an error naming it as such; a BUILTIN_GLOBALS entry of the same name
+# wins (the global is then provided).
+UNAVAILABLE_GLOBALS: dict[str, str] = {
+    "systemd": "systemd units, timers and journal over D-Bus",
+    "machinectl": "systemd-machined images: pull, clone, remove",
+    "cgroup": "cgroup v2 readers",
+    "apt": "Debian packages: query, install, remove, sources",
+    "oci": "OCI images: copy, tag, mutate",
+    "authz": "the in-process policy engine",
+}
+
+
+def unavailable_globals() -> dict[str, str]:
+    """The original's globals that this build does not provide."""
+    return {n: d for n, d in UNAVAILABLE_GLOBALS.items() if n not in BUILTIN_GLOBALS}
 
 
 def find(name: str) -> BuiltinModule | None:

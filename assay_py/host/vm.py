@@ -1,8 +1,22 @@
-"""The Lua VM: one LuaJIT state with the assay globals, and the bridge to Python callables.
+"""The Lua VM: one Lua state with the assay globals, and the bridge to Python callables.
 
 Every Python callable handed to Lua goes through :meth:`LuaVM.function`, which turns a Python
 exception into a Lua *string* error (so ``pcall`` + ``string.find(err, ...)`` works as on the
 original runtime) and converts return values with :func:`to_lua`.
+
+Coroutines, and the one rule Python code must keep. lupa binds every Lua object it hands to
+Python to the Lua thread that was running when the object crossed over, and always works on
+that thread's stack. A builtin called from inside a coroutine therefore receives objects of the
+coroutine's thread, and objects it creates then (tables, functions, compiled chunks) are of that
+thread too. Such an object must not outlive the call: once the coroutine is collected, using or
+even freeing it touches freed memory (a segfault). And an object of another thread (one kept
+from an earlier call, or made at start-up on the main thread) must not be used during the call:
+lupa would work on a stack that is not running (wrong results, corrupted stacks). So:
+
+- a builtin keeps no Lua object between calls; what must last lives in Lua (a table field,
+  the global itself) and is read again through :attr:`LuaVM.globals` at each call;
+- the VM's own long-lived objects are made on the main thread at start-up, and every use goes
+  through :meth:`LuaVM.current`, which hands back the same object bound to the running thread.
 """
 
 from __future__ import annotations
@@ -23,7 +37,7 @@ from assay_py.host._prelude import (
     PRELUDE_CHUNKNAME,
 )
 from assay_py.host.errors import LuaScriptError
-from assay_py.host.registry import BUILTIN_GLOBALS
+from assay_py.host.registry import BUILTIN_GLOBALS, unavailable_globals
 
 # The builtin modules, `assay_py.host.builtins.<name>` (each has `install(vm)`), in the order
 # `install_all` installs them.
@@ -46,7 +60,7 @@ def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
 
 
 class LuaVM:
-    """A LuaJIT state. Builtins install themselves with ``install(vm)`` (see host/builtins)."""
+    """A Lua state. Builtins install themselves with ``install(vm)`` (see host/builtins)."""
 
     def __init__(self, *, builtins: Sequence[str] = BUILTINS) -> None:
         engine = lupa_engine()
@@ -58,26 +72,45 @@ class LuaVM:
             register_builtins=False,
             attribute_filter=_deny_attributes,
         )
-        self.globals: Any = self.lua.globals()
         self._closers: list[Callable[[], None]] = []
-        self._json: Any = None
+        # Made here, on the main thread, and only ever used through self.current().
         self._wrap = self.lua.execute(BRIDGE, name=BRIDGE_CHUNKNAME)
         self._private: Any = self.lua.execute(PRELUDE, self._hooks(), name=PRELUDE_CHUNKNAME)
-        self._run = self._private.run
-        self._getmetatable = self._private.getmetatable
         self._builtins = tuple(builtins)
-        lazy = {g.name: g.module for g in BUILTIN_GLOBALS.values() if g.module in self._builtins}
+        lazy = [g for g in BUILTIN_GLOBALS.values() if g.module in self._builtins]
         self._private.lazy_globals(
-            self.lua.table_from({g.encode(): m.encode() for g, m in lazy.items()}),
-            self.lua.table_from([m.encode() for m in self._builtins]),
+            self.lua.table_from(
+                [self.lua.table(g.name.encode(), g.module.encode(), g.kind.encode()) for g in lazy]
+            ),
             self.function(lambda module: self._install(module.decode())),
         )
+        self._private.unavailable(
+            self.lua.table_from([name.encode() for name in unavailable_globals()])
+        )
+        owners = {g.module for g in lazy}
         for name in self._builtins:
-            if name not in lazy.values():
+            if name not in owners:
                 self._install(name)
         blocked = os.environ.get("ASSAY_BLOCK_GLOBALS")
         if blocked:
             self._private.block(blocked.encode())
+
+    @property
+    def globals(self) -> Any:
+        """The globals table, bound to the running Lua thread (so safe inside a coroutine)."""
+        return self.lua.globals()
+
+    def current(self, value: Any) -> Any:
+        """``value`` (a Lua object) bound to the running Lua thread; see the module's notes."""
+        return self.lua.table(value)[1]
+
+    def _p(self) -> Any:
+        return self.current(self._private)
+
+    def stock(self, name: str) -> Any:
+        """A stock Lua function (``tostring``, ``find``, ``getmetatable``) as it was before any
+        script ran, bound to the running thread: for builtins that need Lua's own behaviour."""
+        return self._p().stock[name.encode()]
 
     def _hooks(self) -> Any:
         return self.lua.table_from(
@@ -101,7 +134,7 @@ class LuaVM:
 
     def install_all(self) -> None:
         """Install every builtin now, in BUILTINS order (normally each waits for first use)."""
-        self._private.install_all(self.lua.table_from([m.encode() for m in self._builtins]))
+        self._p().install_all(self.lua.table_from([m.encode() for m in self._builtins]))
 
     def _builtin_loader(self, name: bytes) -> Any:
         from assay_py.host import registry
@@ -118,6 +151,9 @@ class LuaVM:
     def from_lua(self, value: Any) -> Any:
         return from_lua(value, self._getmetatable)
 
+    def _getmetatable(self, table: Any) -> Any:
+        return self._p().getmetatable(table)
+
     def table(self, entries: dict[str, Any] | None = None) -> Any:
         """A Lua table from string keys to values already fit for Lua (e.g. functions)."""
         table = self.lua.table()
@@ -131,11 +167,14 @@ class LuaVM:
         ``global_table`` is what scripts see as ``json``; ``raw.encode``/``raw.decode`` raise
         plain messages, for Python builtins (e.g. http table bodies).
         """
-        if self._json is None:
+        private = self._p()
+        codec = private.json_codec()
+        if codec is None:
             from assay_py.host._json_codec import CHUNKNAME, LUA_JSON
 
-            self._json = self.lua.execute(LUA_JSON, name=CHUNKNAME)
-        return self._json
+            codec = self.lua.execute(LUA_JSON, name=CHUNKNAME)
+            private.set_json_codec(*codec)
+        return codec
 
     def json_encode(self, value: Any) -> bytes:
         """Compact JSON of a Lua value with assay's rules; ValueError on unencodable values."""
@@ -158,7 +197,7 @@ class LuaVM:
         def call(*args: Any) -> Any:
             return outcome(fn, *args)
 
-        return self._wrap(call)
+        return self.current(self._wrap)(call)
 
     def outcome(self, fn: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
         """Run ``fn(*args)`` for Lua: ``(True, values...)`` or ``(False, message, level)``.
@@ -176,7 +215,13 @@ class LuaVM:
             return False, error_text(exc).encode("utf-8", "replace"), level
 
     def set_global(self, name: str, value: Any) -> None:
-        self.globals[name.encode()] = value
+        """Set a global without going through a script's _G metatable (a strict mode's
+        __newindex must not see the host's own globals)."""
+        self._p().set_global(name.encode(), value)
+
+    def get_global(self, name: str) -> Any:
+        """A global read with rawget: a script's _G metatable is never consulted."""
+        return self._p().get_global(name.encode())
 
     # -- running code -------------------------------------------------------------------
     def execute(self, source: bytes | str, chunkname: str, *args: Any) -> tuple[Any, ...]:
@@ -188,7 +233,7 @@ class LuaVM:
         """
         if isinstance(source, str):
             source = source.encode("utf-8")
-        outcome = self._run(source, chunkname.encode("utf-8"), *(self.to_lua(a) for a in args))
+        outcome = self._p().run(source, chunkname.encode("utf-8"), *(self.to_lua(a) for a in args))
         if outcome[0]:
             results = outcome[1]
             return tuple(results[i] for i in range(1, int(results[b"n"]) + 1))

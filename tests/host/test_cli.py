@@ -174,7 +174,7 @@ def test_modules_lists_globals_builtins_and_files(cwd: Path) -> None:
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["MODULE", "SOURCE", "DESCRIPTION"]
     assert lines[1] == "-" * 80
-    rows = {line[:30].strip(): (line[31:41].strip(), line[42:]) for line in lines[2:]}
+    rows = {line[:30].strip(): (line[31:43].strip(), line[44:]) for line in lines[2:]}
     assert rows["assay.ory"] == ("project", "Ory umbrella")
     assert rows["assay.rauthy"] == ("project", "Local rauthy")  # a file hides the built-in
     assert rows["assay.tool"] == ("global", "A global tool")
@@ -187,6 +187,17 @@ def test_modules_lists_globals_builtins_and_files(cwd: Path) -> None:
     by_name = {entry["name"]: entry for entry in listing["modules"]}
     assert by_name["assay.tool"]["source"] == "global"
     assert by_name["json"]["description"]
+
+
+def test_modules_lists_the_originals_globals_we_do_not_provide(cwd: Path) -> None:
+    listing = json.loads(assay("modules", "--json", cwd=cwd).stdout)
+    by_name = {entry["name"]: entry for entry in listing["modules"]}
+    for name in ("systemd", "machinectl", "cgroup", "apt", "oci", "authz"):
+        assert by_name[name]["source"] == "unavailable"
+        assert by_name[name]["description"].startswith("not provided by assay-py")
+    rows = assay("modules", cwd=cwd).stdout.splitlines()
+    (systemd,) = [row for row in rows if row.startswith("systemd ")]
+    assert systemd[31:43].strip() == "unavailable"
 
 
 def test_modules_shows_builtin_rauthy_without_override(cwd: Path) -> None:

@@ -67,8 +67,8 @@ def _is_number(value: Any) -> bool:
 class _Assertions:
     def __init__(self, vm: LuaVM) -> None:
         self.lua_type = lupa_engine().lua_type
-        self.tostring: Callable[[Any], Any] = vm.globals.tostring
-        self.find: Callable[..., Any] = vm.globals.string.find
+        # Lua functions are fetched at each call, bound to the running thread (see LuaVM).
+        self.vm = vm
 
     def render(self, value: Any) -> str:
         if value is None:
@@ -92,7 +92,7 @@ class _Assertions:
         if isinstance(message, bytes):
             text = message.decode("utf-8", "replace")
         else:
-            rendered = self.tostring(message)
+            rendered = self.vm.stock("tostring")(message)
             text = rendered.decode("utf-8", "replace") if isinstance(rendered, bytes) else "nil"
         return f" - {text}"
 
@@ -138,7 +138,7 @@ class _Assertions:
         if not isinstance(pattern, bytes):
             raise AssertionError("assert.matches: second argument must be a pattern string")
         try:
-            found = self.find(text, pattern)
+            found = self.vm.stock("find")(text, pattern)
         except lupa_engine().LuaError as exc:
             reason = str(exc).split("\nstack traceback:", 1)[0]
             raise AssertionError(f"assert.matches: pattern error: {reason}") from None

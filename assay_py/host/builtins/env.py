@@ -43,7 +43,12 @@ def install(vm: LuaVM) -> None:
     env = vm.table()
 
     def get(raw_name: Any = None) -> Any:
-        check_env = env[b"_check_env"]
+        # The global, read at each call: a table kept from install time could belong to a
+        # coroutine long gone (see LuaVM).
+        table: Any = vm.get_global("env")
+        check_env: Any = None
+        if lupa_engine().lua_type(table) == "table":
+            check_env = table[b"_check_env"]
         if lupa_engine().lua_type(check_env) == "table":
             injected = check_env[lua_text(raw_name, "env.get: name")]
             if injected is not None:
