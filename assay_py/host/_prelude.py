@@ -169,6 +169,7 @@ local private = {}
 -- Stock functions for the host's own use, safe from scripts replacing the globals.
 private.stock = { tostring = tostring, find = find, getmetatable = raw_getmetatable }
 private.getmetatable = raw_getmetatable
+private.kept = {}  -- LuaVM.keep: Lua values the Python side needs again later
 
 -- Lazy globals. Every builtin global exists from the start, so _G needs no metatable (a
 -- script's strict mode sees a plain _G), but a module is imported and installed only when a

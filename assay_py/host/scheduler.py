@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from assay_py.host.vm import LuaVM
 
 CHUNKNAME = "=[assay scheduler]"
+_KEPT = "scheduler"
 _FOREVER = float("inf")
 
 _LUA = rb"""
@@ -238,11 +239,23 @@ class Scheduler:
                 b"set_live": self._set_live,
             }
         )
-        self.lua: Any = vm.lua.execute(_LUA, hooks, name=CHUNKNAME)
-        self._wrap = self.lua[b"wrap"]
-        self.spawn: Any = self.lua[b"spawn"]
-        self.await_task: Any = self.lua[b"await"]
+        # Kept in the VM, not here: this may run inside a coroutine, whose Lua objects must
+        # not outlive the call (see LuaVM).
+        vm.keep(_KEPT, vm.lua.execute(_LUA, hooks, name=CHUNKNAME))
         vm.on_close(self._close)
+
+    @property
+    def lua(self) -> Any:
+        """The Lua half (wrap, spawn, await, current_task), bound to the running thread."""
+        return self.vm.kept(_KEPT)
+
+    @property
+    def spawn(self) -> Any:
+        return self.lua[b"spawn"]
+
+    @property
+    def await_task(self) -> Any:
+        return self.lua[b"await"]
 
     # -- for builtins ------------------------------------------------------------------
     def function(self, fn: Callable[..., Any]) -> Any:
@@ -261,7 +274,7 @@ class Scheduler:
             answer = outcome(run)
             return self._begin(deferred[0]) if deferred else answer
 
-        return self._wrap(call)
+        return self.lua[b"wrap"](call)
 
     def in_task(self) -> bool:
         return bool(self.lua[b"current_task"]())

@@ -107,6 +107,14 @@ class LuaVM:
     def _p(self) -> Any:
         return self.current(self._private)
 
+    def keep(self, key: str, value: Any) -> None:
+        """Keep a Lua value for the VM's life, in Lua (Python must not hold it: see above)."""
+        self._p().kept[key.encode()] = value
+
+    def kept(self, key: str) -> Any:
+        """A value stored with :meth:`keep`, bound to the running thread (None if absent)."""
+        return self._p().kept[key.encode()]
+
     def stock(self, name: str) -> Any:
         """A stock Lua function (``tostring``, ``find``, ``getmetatable``) as it was before any
         script ran, bound to the running thread: for builtins that need Lua's own behaviour."""
