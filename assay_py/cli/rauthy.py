@@ -22,6 +22,7 @@ import click
 if TYPE_CHECKING:
     from assay_py.rauthy.client import RauthyClient
     from assay_py.rauthy.declarative import ApplyReport, ClientResult
+    from assay_py.rauthy.declarative.engine import InstanceApplyReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -220,6 +221,15 @@ def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -
     from assay_py.rauthy.declarative import plan_clients
     from assay_py.rauthy.declarative.render import render_plan_json, render_plan_text
 
+    from . import _instance
+
+    document = _instance.load_document(file, output)
+    if document is not None:  # a mapping of kinds: the whole-instance engine
+        with conn.open() as client:
+            planned = _instance.plan_document(
+                client, document, prune=prune, parallel=4, output=output, verbose=verbose
+            )
+        sys.exit(_instance.plan_exit(planned))
     entries = _load(file, output)
     with conn.open() as client:
         report = plan_clients(client, entries, prune=prune)
@@ -291,9 +301,29 @@ def apply(
         raise click.UsageError("--output json and manifests both want stdout: add --k8s-out FILE")
     # With manifests on stdout, everything for people goes to stderr.
     human_err = manifests_to_stdout
-    entries = _load(file, output)
+    from . import _instance
+
+    document = _instance.load_document(file, output)
+    entries: Any = _load(file, output) if document is None else None
     if secrets_dir is not None:
         _prepare_secrets_dir(secrets_dir)  # before any change, so a typo costs nothing
+    if document is not None:  # a mapping of kinds: the whole-instance engine
+        with conn.open() as client:
+            whole = _instance.apply_document(
+                client,
+                document,
+                prune=prune,
+                parallel=parallel,
+                output=output,
+                verbose=verbose,
+                human_err=human_err,
+                secrets_dir=secrets_dir,
+                publish_existing=publish_existing,
+                on_progress=_progress_printer(),
+            )
+        if k8s_secret_namespace:
+            _publish_manifests(whole, k8s_secret_namespace, k8s_out, k8s_name_prefix)
+        sys.exit(EXIT_OK if whole.ok else EXIT_ERROR)
 
     with conn.open() as client:
         report = plan_clients(client, entries, prune=prune, parallel=parallel)
@@ -364,7 +394,7 @@ def _progress_printer() -> Callable[[ClientResult, int, int], None] | None:
 
 
 def _publish_manifests(
-    result: ApplyReport, namespace: str, out: str | None, name_prefix: str
+    result: ApplyReport | InstanceApplyReport, namespace: str, out: str | None, name_prefix: str
 ) -> None:
     from pathlib import Path
 

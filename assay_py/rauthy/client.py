@@ -119,6 +119,22 @@ class RauthyClient:
     def __repr__(self) -> str:
         return f"RauthyClient(url={getattr(self, 'url', None)!r})"
 
+    # -- the whole instance (assay_py.rauthy.declarative.instance) ------------------------------
+
+    def plan(self, doc: Any, **options: Any) -> Any:
+        """Plan a whole-instance document (mapping of kinds, or a list of clients):
+        ``declarative.instance.plan_instance(self, doc, **options)``."""
+        from .declarative.instance import plan_instance
+
+        return plan_instance(self, doc, **options)
+
+    def apply(self, doc_or_plan: Any, **options: Any) -> Any:
+        """Converge on a whole-instance document, or carry out a plan of one:
+        ``declarative.instance.apply_instance(self, doc_or_plan, **options)``."""
+        from .declarative.instance import apply_instance
+
+        return apply_instance(self, doc_or_plan, **options)
+
 
 class SysApi:
     """Liveness. ``/health`` is called without the API key: Rauthy needs none there."""

@@ -85,7 +85,12 @@ class Change:
     def plan_dict(self) -> dict[str, Any]:
         """For plan reports: the result shape plus the field values on both sides."""
         out = {"name": self.name, **self.to_dict()}
-        names = self.drift if self.action == "put" else tuple(self.after or self.before)
+        if self.action == "put":
+            names: tuple[str, ...] = self.drift
+        elif self.action == "create":
+            names = tuple(n for n, v in self.after.items() if v is not None)
+        else:
+            names = tuple(n for n, v in self.before.items() if v not in (None, False, [], ""))
         out["changes"] = [
             {"field": n, "before": self.before.get(n), "after": self.after.get(n)} for n in names
         ]

@@ -1,0 +1,119 @@
+"""``plan``/``apply`` of a whole-instance file (a mapping of kinds); ``rauthy.py`` hands over
+here when FILE is a mapping, and keeps the clients-only list format on its own path."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from assay_py.rauthy.declarative.instance import InstanceDoc
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def load_document(file: str, output: str) -> InstanceDoc | None:
+    """The file as a whole-instance document, or None when it is a bare list of clients."""
+    from assay_py.rauthy.declarative.instance import InstanceFileError, load_instance
+
+    try:
+        doc = load_instance(file)
+    except InstanceFileError as exc:
+        _file_error(exc, output)
+    return None if doc.bare_list else doc
+
+
+def _file_error(exc: Any, output: str) -> None:
+    if output == "json":
+        body = {"error": "invalid file", "problems": [p.to_dict() for p in exc.problems]}
+        click.echo(json.dumps(body, indent=2))
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def plan_document(
+    client: Any, doc: InstanceDoc, *, prune: bool, parallel: int, output: str, verbose: bool
+) -> Any:
+    from assay_py.rauthy.declarative.instance import InstanceFileError, plan_instance
+    from assay_py.rauthy.declarative.instance_render import (
+        render_instance_plan_json,
+        render_instance_plan_text,
+    )
+
+    try:
+        plan = plan_instance(client, doc, prune=True if prune else None, parallel=parallel)
+    except InstanceFileError as exc:
+        _file_error(exc, output)
+    if output == "json":
+        click.echo(render_instance_plan_json(plan), nl=False)
+    else:
+        click.echo(render_instance_plan_text(plan, verbose=verbose), nl=False)
+    return plan
+
+
+def plan_exit(plan: Any) -> int:
+    if plan.missing_rights:
+        return EXIT_ERROR
+    return EXIT_CHANGES if plan.has_changes else EXIT_OK
+
+
+def apply_document(
+    client: Any,
+    doc: InstanceDoc,
+    *,
+    prune: bool,
+    parallel: int,
+    output: str,
+    verbose: bool,
+    human_err: bool,
+    secrets_dir: str | None,
+    publish_existing: bool,
+    on_progress: Any,
+) -> Any:
+    from assay_py.rauthy.declarative.instance import (
+        InstanceFileError,
+        apply_instance,
+        plan_instance,
+    )
+    from assay_py.rauthy.declarative.instance_render import (
+        render_instance_apply_json,
+        render_instance_apply_text,
+        render_instance_plan_text,
+    )
+
+    try:
+        plan = plan_instance(
+            client,
+            doc,
+            prune=True if prune else None,
+            parallel=parallel,
+            publish_existing=publish_existing,
+        )
+    except InstanceFileError as exc:
+        _file_error(exc, output)
+    if output == "text":
+        click.echo(render_instance_plan_text(plan, verbose=verbose), nl=False, err=human_err)
+        click.echo(err=human_err)
+    if plan.missing_rights:
+        click.echo(
+            f"error: the API key '{plan.key_name}' lacks {', '.join(plan.missing_rights)};"
+            " nothing was changed",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
+    report = apply_instance(
+        client,
+        plan,
+        parallel=parallel,
+        secrets_dir=secrets_dir,
+        publish_existing=publish_existing,
+        on_progress=on_progress,
+    )
+    if output == "json":
+        click.echo(render_instance_apply_json(report), nl=False)
+    else:
+        click.echo(render_instance_apply_text(report, verbose=verbose), nl=False, err=human_err)
+    return report
