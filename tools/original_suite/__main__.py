@@ -1,0 +1,314 @@
+"""Run the original assay's own tests on assay-py and print how many pass.
+
+    python -m tools.original_suite ORIGINAL [--lua 5.5] [--only PATTERN] [--json OUT] [-v]
+
+ORIGINAL is a git directory or a work tree of developerinlondon/assay (the search tool's
+`fetch` gives one). Its tests and stdlib are extracted into a temporary folder at run time;
+nothing of them is kept. Each Rust test becomes a Lua script run through `assay-py run`,
+against a loopback server that answers as its wiremock setup says, with
+ASSAY_MODULES_PATH pointing at the original's stdlib (less the modules assay-py provides).
+The `.lua` test files run as they are. Not part of our test suite: CI has no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .mock_server import MockServer
+from .rust_source import constants, helper_functions, test_functions
+from .translate import Case, Untranslatable, translate
+
+_LUA_FILE_DIRS = ("e2e",)
+_LUA_FILE_GLOB = "*_lua"
+
+
+@dataclass
+class Outcome:
+    corpus: str
+    file: str
+    name: str
+    status: str
+    """pass, fail, untranslated, skipped"""
+    detail: str = ""
+    rust_side: bool = False
+
+
+def extract(original: Path, into: Path) -> Path:
+    """The original's crates/assay (tests and stdlib only) under `into`."""
+    git_dir = (
+        original if (original / "HEAD").exists() and not (original / ".git").exists() else None
+    )
+    if git_dir is None and (original / ".git").exists():
+        git_dir = original / ".git"
+    if git_dir is not None:
+        archive = subprocess.run(
+            [
+                "git",
+                f"--git-dir={git_dir}",
+                "archive",
+                "HEAD",
+                "crates/assay/tests",
+                "crates/assay/stdlib",
+            ],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    else:
+        for part in ("tests", "stdlib"):
+            shutil.copytree(original / "crates/assay" / part, into / "crates/assay" / part)
+    return into / "crates/assay"
+
+
+def builtin_modules(assay_py: list[str]) -> set[str]:
+    """`assay.X` names assay-py provides itself; the original's files for them are left out."""
+    out = subprocess.run([*assay_py, "modules", "--json"], capture_output=True, text=True)
+    try:
+        entries = json.loads(out.stdout)
+    except ValueError:
+        return {"assay.rauthy"}
+    if isinstance(entries, dict):
+        entries = entries.get("modules", [])
+    return {e["name"] for e in entries if e.get("source") == "builtin" and "." in e["name"]}
+
+
+def module_dir(crate: Path, provided: set[str], into: Path) -> Path:
+    target = into / "modules"
+    target.mkdir()
+    for item in (crate / "stdlib").iterdir():
+        name = "assay." + item.stem
+        if name in provided:
+            continue
+        dest = target / item.name
+        if item.is_dir():
+            shutil.copytree(item, dest)
+        else:
+            shutil.copy2(item, dest)
+    return target
+
+
+def long_string(text: str) -> str:
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    eq = "=" * level
+    return f"[{eq}[\n{text}]{eq}]"
+
+
+def script_for(case: Case, urls: dict[str, str]) -> str:
+    lua = case.lua
+    for name, url in urls.items():
+        lua = lua.replace("{{server:" + name + "}}", url)
+        lua = lua.replace("{{port:" + name + "}}", url.rsplit(":", 1)[1])
+    if case.mode == "run":
+        return lua
+    checks = "\n".join(
+        f"if not ({c}) then error('eval check failed: ' .. {json.dumps(c)}"
+        " .. ' (got ' .. tostring(__v) .. ')') end"
+        for c in case.checks
+    )
+    return (
+        f"local __chunk, __err = load({long_string(lua)}, '=test')\n"
+        "if not __chunk then error(__err, 0) end\n"
+        f"local __v = __chunk()\n{checks}\n"
+    )
+
+
+def run_case(
+    case: Case, crate: Path, env: dict[str, str], assay_py: list[str], work: Path
+) -> Outcome:
+    corpus = "stdlib" if Path(case.file).name.startswith("stdlib_") else "builtin"
+    if case.skip:
+        return Outcome(corpus, case.file, case.name, "skipped", case.skip)
+    servers = {
+        name: MockServer([m for m in case.mocks if m.server == name]) for name in case.servers
+    }
+    urls = {name: s.url for name, s in servers.items()}
+    for mock in case.mocks:
+        for name, url in urls.items():
+            mock.body = mock.body.replace(("{{server:" + name + "}}").encode(), url.encode())
+    for server in servers.values():
+        server.start()
+    try:
+        for d in case.dirs:
+            Path(d).mkdir(parents=True, exist_ok=True)
+        for p, content in case.files.items():
+            Path(p).parent.mkdir(parents=True, exist_ok=True)
+            Path(p).write_text(content)
+        script = work / f"{Path(case.file).stem}__{case.name}.lua"
+        script.write_text(script_for(case, urls))
+        try:
+            proc = subprocess.run(
+                [*assay_py, "run", str(script)],
+                cwd=crate,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            return Outcome(
+                corpus, case.file, case.name, "fail", "timed out after 60 s", case.rust_side
+            )
+    finally:
+        unmet = [msg for s in servers.values() for msg in s.stop()]
+    err = proc.stderr.strip().splitlines()
+    last = next(
+        (line for line in err if "ERROR" in line or "error" in line), err[-1] if err else ""
+    )
+    if case.expect_error:
+        if proc.returncode == 0:
+            return Outcome(corpus, case.file, case.name, "fail", "expected an error, got success")
+        missing = [s for s in case.error_contains if s not in proc.stderr]
+        if missing:
+            return Outcome(
+                corpus, case.file, case.name, "fail", f"error lacks {missing!r}: {last[:300]}"
+            )
+        return Outcome(corpus, case.file, case.name, "pass")
+    if proc.returncode != 0:
+        return Outcome(corpus, case.file, case.name, "fail", last[:400], case.rust_side)
+    if unmet:
+        return Outcome(corpus, case.file, case.name, "fail", "; ".join(unmet), case.rust_side)
+    return Outcome(corpus, case.file, case.name, "pass", "", case.rust_side)
+
+
+def run_lua_file(path: Path, crate: Path, env: dict[str, str], assay_py: list[str]) -> Outcome:
+    rel = str(path.relative_to(crate))
+    try:
+        proc = subprocess.run(
+            [*assay_py, "run", rel],
+            cwd=crate,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return Outcome("lua", rel, path.stem, "fail", "timed out")
+    if proc.returncode == 0:
+        return Outcome("lua", rel, path.stem, "pass")
+    err = proc.stderr.strip().splitlines()
+    return Outcome("lua", rel, path.stem, "fail", (err[0] if err else "")[:400])
+
+
+def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list[Outcome]]:
+    cases: list[Case] = []
+    untranslated: list[Outcome] = []
+    for rs in sorted((crate / "tests").rglob("*.rs")):
+        rel = str(rs.relative_to(crate))
+        if "/common/" in rel:
+            continue
+        text = rs.read_text()
+        if "lua" not in text:
+            continue
+        helpers = helper_functions(text)
+        consts = constants(text)
+        for fn in test_functions(text):
+            if only and not fnmatch.fnmatch(f"{rs.stem}::{fn.name}", only):
+                continue
+            corpus = "stdlib" if rs.name.startswith("stdlib_") else "builtin"
+            try:
+                cases.append(translate(rel, fn, helpers, consts, work, crate))
+            except (Untranslatable, ValueError, IndexError, OSError) as exc:
+                untranslated.append(Outcome(corpus, rel, fn.name, "untranslated", str(exc)[:200]))
+    return cases, untranslated
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("original", type=Path)
+    ap.add_argument("--lua", default=None, help="engine for assay-py (e.g. 5.5)")
+    ap.add_argument(
+        "--assay-py", default=None, help="the command to run (default: assay-py beside this Python)"
+    )
+    ap.add_argument("--only", default=None, help="glob over FILE::TEST, e.g. 'regex::*'")
+    ap.add_argument("--json", type=Path, default=None, help="write every outcome here")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("-v", "--verbose", action="store_true", help="print each failure")
+    args = ap.parse_args(argv)
+
+    default = Path(sys.executable).with_name("assay-py")
+    assay_py = [args.assay_py or (str(default) if default.exists() else "assay-py")]
+    if args.lua:
+        assay_py += ["--lua", args.lua]
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="assay-original-") as tmp:
+        root = Path(tmp)
+        crate = extract(args.original, root)
+        work = root / "work"
+        work.mkdir()
+        modules = module_dir(crate, builtin_modules(assay_py), root)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+        env.update(ASSAY_MODULES_PATH=str(modules), HOME=str(root), NO_COLOR="1")
+        if args.lua:
+            env["ASSAY_LUA"] = args.lua
+        cases, outcomes = collect(crate, work, args.only)
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            outcomes += list(pool.map(lambda c: run_case(c, crate, env, assay_py, work), cases))
+            if not args.only:
+                lua_files = [
+                    p for d in _LUA_FILE_DIRS for p in sorted((crate / "tests" / d).glob("*.lua"))
+                ]
+                lua_files += sorted((crate / "tests").glob(f"{_LUA_FILE_GLOB}/*.lua"))
+                outcomes += list(
+                    pool.map(lambda p: run_lua_file(p, crate, env, assay_py), lua_files)
+                )
+    report(outcomes, args.verbose, time.perf_counter() - started)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
+    return 0
+
+
+def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:
+    if verbose:
+        for o in outcomes:
+            if o.status in ("fail", "untranslated"):
+                print(f"{o.status:12} {o.file}::{o.name}: {o.detail}")
+    columns = ("tests", "run", "pass", "fail", "untransl.", "skipped", "rust-side")
+    print("\n" + f"{'corpus':8}" + "".join(f" {c:>9}" for c in columns))
+    for corpus in ("stdlib", "builtin", "lua"):
+        mine = [o for o in outcomes if o.corpus == corpus]
+        count = {
+            s: sum(o.status == s for o in mine) for s in ("pass", "fail", "untranslated", "skipped")
+        }
+        ran = count["pass"] + count["fail"]
+        rust = sum(o.rust_side and o.status == "pass" for o in mine)
+        figures = (len(mine), ran, count["pass"], count["fail"], count["untranslated"])
+        figures += (count["skipped"], rust)
+        print(f"{corpus:8}" + "".join(f" {n:>9}" for n in figures))
+    reasons: dict[str, int] = {}
+    for o in outcomes:
+        if o.status == "fail":
+            m = re.search(
+                r"attempt to index (?:a nil value|field) \(?(?:global|field) '(\w+)'"
+                r"|global '(\w+)'",
+                o.detail,
+            )
+            key = (m.group(1) or m.group(2)) if m else o.detail[:60]
+            reasons[key] = reasons.get(key, 0) + 1
+    if reasons:
+        print("\nmost common failures:")
+        for key, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:15]:
+            print(f"  {n:4}  {key}")
+    print(f"\n{seconds:.0f} s; 'rust-side': passed, Rust-side assertions not re-run")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""A loopback HTTP server that answers as a test's wiremock setup says.
+
+Matching follows wiremock: every matcher of a mock must hold; among matching mocks the first
+mounted wins; a mock past `up_to_n_times` stops matching; nothing matched is a 404; `expect(n)`
+is checked when the server stops.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .translate import MockSpec
+
+
+class MockServer:
+    def __init__(self, mocks: list[MockSpec]) -> None:
+        self.mocks = mocks
+        self.hits = [0] * len(mocks)
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                index = server.match(self.command, self.path, dict(self.headers.items()), body)
+                if index is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                mock = server.mocks[index]
+                self.send_response(mock.status)
+                if mock.content_type and "content-type" not in {
+                    k.lower() for k in mock.response_headers
+                }:
+                    self.send_header("Content-Type", mock.content_type)
+                for k, v in mock.response_headers.items():
+                    self.send_header(k, v)
+                if "content-length" not in {k.lower() for k in mock.response_headers}:
+                    self.send_header("Content-Length", str(len(mock.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(mock.body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _any
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> MockServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> list[str]:
+        """Stop serving; the unmet `expect(n)` of each mock, in words."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        return [
+            f"mock {m.method} {m.path} expected {m.expect} calls, got {self.hits[i]}"
+            for i, m in enumerate(self.mocks)
+            if m.expect is not None and m.expect != self.hits[i]
+        ]
+
+    def match(self, method: str, target: str, headers: dict[str, str], body: bytes) -> int | None:
+        parts = urlsplit(target)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        lower = {k.lower(): v for k, v in headers.items()}
+        with self.lock:
+            for i, m in enumerate(self.mocks):
+                if m.up_to is not None and self.hits[i] >= m.up_to:
+                    continue
+                if m.method and m.method != method:
+                    continue
+                if m.path is not None and m.path != parts.path:
+                    continue
+                if m.path_regex is not None and not re.search(m.path_regex, parts.path):
+                    continue
+                if any(query.get(k) != v for k, v in m.query.items()):
+                    continue
+                if any(lower.get(k) != v for k, v in m.headers.items()):
+                    continue
+                if any(k not in lower for k in m.headers_present):
+                    continue
+                if m.has_body_json and not _json_equal(body, m.body_json):
+                    continue
+                text = body.decode("utf-8", "replace")
+                if any(s not in text for s in m.body_contains):
+                    continue
+                self.hits[i] += 1
+                return i
+        return None
+
+
+def _json_equal(body: bytes, expected: Any) -> bool:
+    try:
+        return bool(json.loads(body or b"null") == expected)
+    except ValueError:
+        return False

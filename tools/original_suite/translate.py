@@ -1,0 +1,642 @@
+"""Turn one of the original's Rust test functions into a case we can run: mocks, Lua, checks.
+
+What cannot be translated faithfully is reported with a reason instead of being guessed at;
+Rust-side assertions we do not re-run are flagged so the figures stay honest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .rust_source import (
+    Helper,
+    RustFunction,
+    calls,
+    literal_at,
+    masked,
+    matching,
+    split_args,
+    string_value,
+)
+
+
+class Untranslatable(Exception):
+    """The test uses Rust we do not model; the message says what."""
+
+
+@dataclass
+class MockSpec:
+    server: str
+    method: str | None = None
+    path: str | None = None
+    path_regex: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    headers_present: list[str] = field(default_factory=list)
+    body_json: Any = None
+    has_body_json: bool = False
+    body_contains: list[str] = field(default_factory=list)
+    status: int = 200
+    body: bytes = b""
+    content_type: str | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    expect: int | None = None
+    up_to: int | None = None
+
+
+@dataclass
+class Case:
+    file: str
+    name: str
+    lua: str = ""
+    mode: str = "run"
+    """``run``: the chunk must succeed; ``eval``: its value is checked by ``checks``."""
+    expect_error: bool = False
+    error_contains: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    """Lua boolean expressions over ``__v`` (the chunk's value) that must hold."""
+    mocks: list[MockSpec] = field(default_factory=list)
+    servers: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    dirs: list[str] = field(default_factory=list)
+    rust_side: bool = False
+    """The test also asserts in Rust (requests received, files written) and we do not."""
+    skip: str | None = None
+
+
+_SERVER_START = re.compile(r"MockServer::(?:start|builder\(\)[^;]*\.start)\(\)\s*\.await")
+_LET = re.compile(r"\blet\s+(?:mut\s+)?(\w+)\s*(?::\s*([^=]+?))?\s*=\s*")
+_RUNNERS = ("run_lua_with_lib_path", "run_lua_local", "run_lua", "eval_lua_local", "eval_lua")
+
+
+@dataclass(frozen=True)
+class Json:
+    """A `serde_json::Value` the test built with `json!`."""
+
+    value: Any
+
+
+Value = str | int | Json
+
+
+def _to_json(value: Value) -> Any:
+    return value.value if isinstance(value, Json) else value
+
+
+class Scope:
+    """The values of the test's simple `let` bindings: servers, strings, numbers, temp paths."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        crate: Path,
+        helpers: dict[str, Helper],
+        consts: dict[str, str],
+        parent: Scope | None = None,
+    ) -> None:
+        self.values: dict[str, Value] = {}
+        self.servers: list[str] = list(parent.servers) if parent else []
+        self.aliases: dict[str, str] = dict(parent.aliases) if parent else {}
+        """A helper's parameter name -> the test's server it was given."""
+        self.workdir = workdir
+        self.crate = crate
+        self.helpers = helpers
+        self.consts = consts
+        self.parent = parent
+
+    def lookup(self, name: str) -> Value | None:
+        if name in self.values:
+            return self.values[name]
+        if self.parent is not None:
+            return self.parent.lookup(name)
+        if name in self.consts:
+            return self.eval(self.consts[name])
+        return None
+
+    def text(self, expr: str) -> str:
+        return str(self.eval(expr))
+
+    def eval(self, expr: str) -> Value:
+        expr = expr.strip().rstrip(",").strip()
+        expr = re.sub(r"^&(mut\s+)?", "", expr).strip()
+        for suffix in _NOOP_SUFFIXES:
+            if expr.endswith(suffix):
+                return self.eval(expr[: -len(suffix)])
+        m = re.fullmatch(r"(.+)\.replace\((.+)\)", expr, re.S)
+        if m and literal_at(m.group(2), 0):
+            return self.eval(m.group(1))
+        m = re.fullmatch(r"(.+?)\s+as\s+\w+", expr, re.S)
+        if m:
+            return self.eval(m.group(1))
+        if expr.startswith("(") and matching(expr, 0) == len(expr) - 1:
+            return self.eval(expr[1:-1])
+        lit = literal_at(expr, 0)
+        if lit is not None and lit[1] == len(expr):
+            return lit[0]
+        if re.fullmatch(r"-?\d+", expr.replace("_", "")):
+            return int(expr.replace("_", ""))
+        m = re.fullmatch(r"(\w+)\.uri\(\)", expr)
+        if m and m.group(1) in self.servers:
+            return "{{server:" + m.group(1) + "}}"
+        m = re.fullmatch(r"(\w+)\.address\(\)\.port\(\)", expr)
+        if m and m.group(1) in self.servers:
+            return "{{port:" + m.group(1) + "}}"
+        if re.fullmatch(r"\w+", expr):
+            value = self.lookup(expr)
+            if value is not None:
+                return value
+        m = re.fullmatch(r"(?:serde_json::)?json!\s*[({\[](.*)", expr, re.S)
+        if m:
+            inner = expr[expr.index("!") + 1 :].strip()
+            if inner.startswith("(") and inner.endswith(")"):
+                inner = inner[1:-1]
+            return Json(_json_value(inner, self))
+        if re.fullmatch(r"format!\s*\((.*)\)", expr, re.S):
+            return self.format(expr[expr.index("(") + 1 : -1])
+        m = re.fullmatch(r"(.+?)\.join\((.+)\)", expr, re.S)
+        if m:
+            return str(Path(self.text(m.group(1))) / self.text(m.group(2)))
+        if re.fullmatch(
+            r"(tempfile::)?(tempdir|TempDir::new)\(\)|tempfile::TempDir::new\(\)", expr
+        ):
+            return tempfile.mkdtemp(dir=self.workdir)
+        if expr in ("std::env::temp_dir()", "env::temp_dir()"):
+            return tempfile.mkdtemp(dir=self.workdir)
+        if re.fullmatch(r"std::process::id\(\)", expr):
+            return 4242
+        if "SystemTime::now()" in expr and re.search(r"as_secs\(\)\s*$", expr):
+            return int(time.time())
+        m = re.fullmatch(r"(?:std::)?fs::read_to_string\((.+)\)", expr, re.S)
+        if m:
+            p = Path(self.text(m.group(1)))
+            return (p if p.is_absolute() else self.crate / p).read_text()
+        m = re.fullmatch(r"(\w+)\s*([+-])\s*(\d+)", expr)
+        if m:
+            base = self.eval(m.group(1))
+            if isinstance(base, int):
+                return base + int(m.group(3)) * (1 if m.group(2) == "+" else -1)
+        m = re.fullmatch(r"(\w+)\s*\((.*)\)", expr, re.S)
+        if m and m.group(1) in self.helpers:
+            return self.call(m.group(1), split_args(m.group(2)))
+        raise Untranslatable(f"expression {expr[:60]!r}")
+
+    def call(self, name: str, args: list[str]) -> Value:
+        helper = self.helpers[name]
+        if len(args) != len(helper.params):
+            raise Untranslatable(f"call of {name} with {len(args)} arguments")
+        inner = self.enter(name, args)
+        body = helper.body.strip()
+        inner.bind(body)
+        tail = body[_last_statement_start(body) :].strip()
+        return inner.eval(tail)
+
+    def enter(self, name: str, args: list[str]) -> Scope:
+        """A scope for the body of helper `name` called with `args`."""
+        helper = self.helpers[name]
+        inner = Scope(self.workdir, self.crate, self.helpers, self.consts, self)
+        for param, arg in zip(helper.params, args, strict=True):
+            server = self.server_of(arg)
+            if server is not None:
+                inner.servers.append(param)
+                inner.aliases[param] = server
+            else:
+                inner.values[param] = self.eval(arg)
+        return inner
+
+    def server_of(self, expr: str) -> str | None:
+        name = expr.strip().lstrip("&").strip()
+        if name in self.servers:
+            return self.aliases.get(name, name)
+        return None
+
+    def format(self, inner: str) -> str:
+        args = split_args(inner)
+        template = literal_at(args[0], 0)
+        if template is None:
+            raise Untranslatable("format! without a literal")
+        positional = [a for a in args[1:] if not re.match(r"\w+\s*=[^=]", a)]
+        named = {
+            a.split("=", 1)[0].strip(): a.split("=", 1)[1] for a in args[1:] if a not in positional
+        }
+        index = 0
+
+        def field_value(m: re.Match[str]) -> str:
+            nonlocal index
+            whole = m.group(0)
+            if whole == "{{":
+                return "{"
+            if whole == "}}":
+                return "}"
+            key, _, spec = m.group(1).partition(":")
+            if spec not in ("", "?") and not re.fullmatch(r"\d+", spec):
+                raise Untranslatable(f"format spec {{:{spec}}}")
+            if key == "":
+                if index >= len(positional):
+                    raise Untranslatable("format! with too few arguments")
+                value = self.eval(positional[index])
+                index += 1
+            elif key.isdigit():
+                value = self.eval(positional[int(key)])
+            elif key in named:
+                value = self.eval(named[key])
+            else:
+                value = self.eval(key)
+            if spec == "?" and isinstance(value, str):
+                return json.dumps(value)
+            return str(value)
+
+        return re.sub(r"\{\{|\}\}|\{([^{}]*)\}", field_value, template[0])
+
+    def bind(self, body: str) -> None:
+        """Evaluate the body's `let` statements in order, keeping what we can model."""
+        mask = masked(body)
+        for m in _LET.finditer(mask):
+            end = _statement_end(body, m.end())
+            expr = body[m.end() : end]
+            name = m.group(1)
+            if _SERVER_START.search(expr):
+                self.servers.append(name)
+                continue
+            try:
+                self.values[name] = self.eval(expr)
+            except (Untranslatable, ValueError, IndexError, OSError):
+                continue
+
+
+_NOOP_SUFFIXES = (
+    ".to_string()",
+    ".to_owned()",
+    ".as_str()",
+    ".unwrap()",
+    ".display()",
+    ".to_string_lossy()",
+    ".to_str()",
+    ".into()",
+    ".path()",
+    ".clone()",
+    ".as_bytes()",
+    ".trim()",
+    "[..]",
+    "?",
+)
+
+
+def _last_statement_start(body: str) -> int:
+    """Where a function body's tail expression (its value) starts."""
+    mask = masked(body)
+    depth = 0
+    last = 0
+    for i, c in enumerate(mask):
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == ";" and depth == 0:
+            last = i + 1
+    return last
+
+
+def _statement_end(text: str, start: int) -> int:
+    mask = masked(text)
+    depth = 0
+    for i in range(start, len(text)):
+        c = mask[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return i
+        elif c == ";" and depth == 0:
+            return i
+    return len(text)
+
+
+def _json_value(text: str, scope: Scope) -> Any:
+    """The value of a `json!(...)` body: JSON text whose values may be Rust expressions."""
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", text.strip())
+    mask = masked(cleaned)
+    pieces: list[str] = []
+    last = 0
+    for m in re.finditer(r"[A-Za-z_&][\w:]*", mask):
+        if m.start() < last:
+            continue
+        end = m.end()
+        # Take the whole expression: calls, macro calls and method chains.
+        while end < len(mask) and mask[end] in "!(.":
+            if mask[end] == "(":
+                end = matching(cleaned, end) + 1
+            elif mask[end] == "!":
+                end += 1
+            else:
+                ident = re.match(r"\.\w+", mask[end:])
+                if ident is None:
+                    break
+                end += ident.end()
+        token = cleaned[m.start() : end]
+        pieces.append(cleaned[last : m.start()])
+        if token in ("true", "false", "null"):
+            pieces.append(token)
+        else:
+            try:
+                pieces.append(json.dumps(_to_json(scope.eval(token))))
+            except (Untranslatable, OSError):
+                pieces.append(token)
+        last = end
+    pieces.append(cleaned[last:])
+    try:
+        return json.loads("".join(pieces))
+    except json.JSONDecodeError as exc:
+        raise Untranslatable(f"json! body: {exc}") from exc
+
+
+_KNOWN_MATCHERS = {
+    "method",
+    "path",
+    "path_regex",
+    "query_param",
+    "header",
+    "header_exists",
+    "body_json",
+    "body_string_contains",
+}
+
+
+def _mock(statement: str, scope: Scope) -> MockSpec:
+    mount = calls(statement, ".mount")
+    target = mount[0][1] if mount else ""
+    server = scope.server_of(target)
+    if server is None:
+        raise Untranslatable(f"mock mounted on {target.strip()!r}")
+    spec = MockSpec(server=server)
+    text = statement
+    for _, arg in calls(statement, ".and") + calls(statement, "Mock::given"):
+        head = re.match(r"\s*(?:wiremock::matchers::)?(\w+)", arg)
+        name = head.group(1) if head else arg
+        if name not in _KNOWN_MATCHERS and not (
+            name in scope.helpers and "header(" in scope.helpers[name].body
+        ):
+            raise Untranslatable(f"matcher {name}")
+    for name, helper in scope.helpers.items():
+        if (
+            not helper.params
+            and "header(" in helper.body
+            and re.search(rf"\b{name}\(\)", masked(text))
+        ):
+            text = re.sub(rf"\b{name}\(\)", lambda _m, b=helper.body: b.strip().rstrip(";"), text)
+    for _, arg in calls(text, "method"):
+        spec.method = scope.text(arg).upper()
+    for _, arg in calls(text, "path"):
+        spec.path = scope.text(arg)
+    for _, arg in calls(text, "path_regex"):
+        spec.path_regex = scope.text(arg)
+    for _, arg in calls(text, "query_param"):
+        k, v = split_args(arg)
+        spec.query[scope.text(k)] = scope.text(v)
+    for _, arg in calls(text, "header"):
+        k, v = split_args(arg)
+        spec.headers[scope.text(k).lower()] = scope.text(v)
+    for _, arg in calls(text, "header_exists"):
+        spec.headers_present.append(scope.text(arg).lower())
+    for _, arg in calls(text, "body_string_contains"):
+        spec.body_contains.append(scope.text(arg))
+    for _, arg in calls(text, "body_json"):
+        spec.body_json = _to_json(scope.eval(arg))
+        spec.has_body_json = True
+    for unknown in ("body_partial_json", "query_param_is_missing", "body_string", "bearer_token"):
+        if re.search(rf"(?<![\w.]){unknown}\s*\(", masked(text)):
+            raise Untranslatable(f"matcher {unknown}")
+    respond = calls(text, ".respond_with")
+    if respond:
+        _response(spec, respond[0][1], scope)
+    for _, arg in calls(text, ".expect"):
+        spec.expect = int(arg.strip().split("..")[0] or 0)
+    for _, arg in calls(text, ".up_to_n_times"):
+        spec.up_to = int(arg)
+    if "set_delay" in masked(text):
+        raise Untranslatable("response delay")
+    return spec
+
+
+def _response(spec: MockSpec, text: str, scope: Scope) -> None:
+    """Fill the answer of a mock from `ResponseTemplate::new(..)...`, or a helper returning one."""
+    head = re.fullmatch(r"\s*(\w+)\s*\((.*)\)\s*", text, re.S)
+    if head and head.group(1) in scope.helpers:
+        helper = scope.helpers[head.group(1)]
+        inner = scope.enter(head.group(1), split_args(head.group(2)))
+        inner.bind(helper.body)
+        _response(spec, helper.body, inner)
+        return
+    for _, arg in calls(text, "ResponseTemplate::new"):
+        spec.status = int(scope.eval(arg))
+    for _, arg in calls(text, ".set_body_json"):
+        spec.body = json.dumps(_to_json(scope.eval(arg))).encode()
+        spec.content_type = "application/json"
+    for _, arg in calls(text, ".set_body_string"):
+        spec.body = scope.text(arg).encode()
+        spec.content_type = spec.content_type or "text/plain"
+    for _, arg in calls(text, ".set_body_raw"):
+        body, mime = split_args(arg)
+        spec.body = scope.text(body).encode()
+        spec.content_type = scope.text(mime)
+    for _, arg in calls(text, ".set_body_bytes"):
+        lit = arg.strip().lstrip("&").strip()
+        if lit.startswith('b"') or lit.startswith("br"):
+            spec.body = string_value(lit).encode("latin-1")
+        else:
+            spec.body = scope.text(lit.replace(".as_bytes()", "").replace(".to_vec()", "")).encode()
+    for _, arg in calls(text, ".insert_header"):
+        k, v = split_args(arg)
+        spec.response_headers[scope.text(k)] = scope.text(v)
+    for _, arg in calls(text, ".append_header"):
+        k, v = split_args(arg)
+        spec.response_headers[scope.text(k)] = scope.text(v)
+
+
+def _mocks(body: str, scope: Scope) -> list[MockSpec]:
+    """The mocks a body mounts, itself or through helpers such as `mount_discovery(&server)`."""
+    mask = masked(body)
+    found: list[tuple[int, list[MockSpec]]] = []
+    for m in re.finditer(r"Mock::given\s*\(", mask):
+        end = _statement_end(body, m.start())
+        found.append((m.start(), [_mock(body[m.start() : end], scope)]))
+    for name, helper in scope.helpers.items():
+        if "Mock::given" not in helper.body:
+            continue
+        for at, args in calls(body, name):
+            parts = split_args(args)
+            if not any(scope.server_of(a) for a in parts):
+                continue
+            inner = scope.enter(name, parts)
+            inner.bind(helper.body)
+            found.append((at, _mocks(helper.body, inner)))
+    return [mock for _, group in sorted(found, key=lambda f: f[0]) for mock in group]
+
+
+_ELSE_ASSERT = re.compile(r"\bassert(?:_eq|_ne)?!\s*\(")
+
+
+_VM_SET = re.compile(r"\bvm\s*\.globals\(\)\s*\.set\s*\(")
+_VM_LOAD = re.compile(r"\bvm\s*\.load\s*\(")
+
+
+def _lua_value(value: Value) -> str:
+    return str(value) if isinstance(value, int) else json.dumps(value, ensure_ascii=False)
+
+
+def translate(
+    path: str,
+    fn: RustFunction,
+    helpers: dict[str, Helper],
+    consts: dict[str, str],
+    workdir: Path,
+    crate: Path,
+) -> Case:
+    case = Case(file=path, name=fn.name)
+    if fn.ignored:
+        case.skip = "#[ignore] in the original"
+        return case
+    body = fn.body
+    mask = masked(body)
+    scope = Scope(workdir, crate, helpers, consts)
+    scope.bind(body)
+    case.servers = list(scope.servers)
+
+    runner = None
+    for name in _RUNNERS:
+        found = calls(body, name)
+        if found:
+            runner = (name, found)
+            break
+    prelude = ""
+    if runner is None and _VM_LOAD.search(mask):
+        # A test that builds its own VM: globals it sets become assignments before the chunk.
+        for m in _VM_SET.finditer(mask):
+            close = matching(body, m.end() - 1)
+            key, value = split_args(body[m.end() : close])
+            value = re.sub(
+                r"^vm\.create_string\((.+)\)\.unwrap\(\)$", r"\1", value.strip(), flags=re.S
+            )
+            prelude += f"{scope.text(key)} = {_lua_value(scope.eval(value))}\n"
+        load = list(_VM_LOAD.finditer(mask))
+        if len(load) > 1:
+            raise Untranslatable(f"{len(load)} Lua runs in one test")
+        close = matching(body, load[0].end() - 1)
+        tail = mask[close : _statement_end(body, close) if ";" in mask[close:] else len(mask)]
+        kind = "eval_lua" if ".eval" in tail else "run_lua"
+        runner = (kind, [(load[0].start(), body[load[0].end() : close])])
+    if runner is None:
+        raise Untranslatable("no run_lua/eval_lua call (a Rust-only test)")
+    name, found = runner
+    if len(found) > 1:
+        raise Untranslatable(f"{len(found)} Lua runs in one test")
+    start, arg = found[0]
+    args = split_args(arg)
+    case.lua = prelude + scope.text(args[0])
+    case.mode = "eval" if name.startswith("eval") else "run"
+    if name == "run_lua_with_lib_path":
+        raise Untranslatable("custom library path")
+
+    # Mocks: each statement that starts with Mock::given.
+    case.mocks = _mocks(body, scope)
+
+    # Files written before the run.
+    before = body[:start]
+    for _, a in calls(before, "std::fs::write") + calls(before, "fs::write"):
+        p, content = split_args(a)
+        try:
+            case.files[scope.text(p)] = scope.text(content)
+        except Untranslatable:
+            raise Untranslatable("fs::write of a computed value") from None
+    for _, a in calls(before, "std::fs::create_dir_all") + calls(before, "fs::create_dir_all"):
+        case.dirs.append(scope.text(a))
+
+    after = body[start:]
+    after_mask = masked(after)
+    run_stmt_end = _statement_end(after, 0)
+    run_stmt = after_mask[:run_stmt_end]
+    rest = after[run_stmt_end:]
+    rest_mask = after_mask[run_stmt_end:]
+
+    errorish = (
+        ("is_err()" in after_mask) or ("unwrap_err" in after_mask) or ("expect_err" in after_mask)
+    )
+    if errorish:
+        case.expect_error = True
+        for _, a in calls(after, "contains"):
+            lit = literal_at(a, 0)
+            if lit is not None:
+                case.error_contains.append(lit[0])
+        return case
+
+    if case.mode == "eval":
+        var = re.search(r"\blet\s+(\w+)", body[max(0, start - 80) : start])
+        result = var.group(1) if var else "result"
+        for m in _ELSE_ASSERT.finditer(rest_mask):
+            close = matching(rest, m.end() - 1)
+            parts = split_args(rest[m.end() : close])
+            check = _eval_check(m.group(0), parts, result, scope)
+            if check is None:
+                case.rust_side = True
+            else:
+                case.checks.append(check)
+        return case
+
+    checked = any(k in run_stmt for k in (".unwrap()", "unwrap_or_else", "expect("))
+    if not checked and "is_ok()" not in rest_mask:
+        case.rust_side = True
+    if _ELSE_ASSERT.search(rest_mask) or "received_requests" in rest_mask or "sent_" in rest_mask:
+        case.rust_side = True
+    return case
+
+
+def _eval_check(macro: str, parts: list[str], var: str, scope: Scope) -> str | None:
+    """A Lua expression for `assert!(...)`/`assert_eq!(...)` over the eval result, or None."""
+    if not parts:
+        return None
+    head = parts[0].strip()
+    if macro.startswith("assert!"):
+        if head == var:
+            return "__v == true"
+        if head == f"!{var}":
+            return "__v == false"
+        m = re.fullmatch(rf"{var}\.(contains|starts_with|ends_with)\((.+)\)", head, re.S)
+        if m:
+            needle = _lua_value(scope.eval(m.group(2)))
+            return {
+                "contains": f"string.find(__v, {needle}, 1, true) ~= nil",
+                "starts_with": f"string.sub(__v, 1, #{needle}) == {needle}",
+                "ends_with": f"string.sub(__v, -#{needle}) == {needle}",
+            }[m.group(1)]
+        m = re.fullmatch(rf"\({var}\s*-\s*(.+?)\)\.abs\(\)\s*<\s*(.+)", head, re.S)
+        if m:
+            return f"math.abs(__v - ({m.group(1)})) < {m.group(2)}"
+        m = re.fullmatch(rf"{var}\s*(>=|<=|>|<)\s*(-?[\d.]+)", head)
+        if m:
+            return f"__v {m.group(1)} {m.group(2)}"
+        return None
+    if len(parts) < 2:
+        return None
+    left, right = parts[0].strip(), parts[1].strip()
+    if left != var:
+        left, right = right, left
+    if left != var:
+        m = re.fullmatch(rf"{var}\.len\(\)", left)
+        if m and re.fullmatch(r"\d+", right):
+            return f"#__v == {right}"
+        return None
+    op = "==" if macro.startswith("assert_eq") else "~="
+    if right in ("true", "false"):
+        return f"__v {op} {right}"
+    if re.fullmatch(r"-?\d+(\.\d+)?(_?[iuf](8|16|32|64|size))?", right):
+        return f"__v {op} {re.sub(r'_?[iuf](8|16|32|64|size)$', '', right)}"
+    try:
+        return f"__v {op} {_lua_value(scope.eval(right))}"
+    except Untranslatable:
+        return None
