@@ -4,6 +4,8 @@
 --- @env RAUTHY_URL, BOOTSTRAP_API_KEY
 --- @quickref rauthy.client(url, api_key, opts?) -> client | Admin client; api_key is "<name>$<secret>"
 --- @quickref c.clients:reconcile(payload, opts?) -> {action, secret?, drift_on?, drift?, reason?, warnings?} | Create, update or rebuild a client
+--- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups
+--- @quickref c:plan(doc) / c:apply(doc, opts?) -> table | A whole instance: clients, scopes, user_attributes, roles, groups
 --- @quickref rauthy.client_presets.<name>({host=...}) -> payload | Ready-made client payloads
 --
 -- The binding only: every decision is made in Python (assay_py.rauthy). Methods work with
@@ -58,6 +60,28 @@ function M.client(url, api_key, opts)
     plan = function(entries, o) return native.plan(h, entries, o) end,
     apply = function(entries, o) return native.apply(h, entries, o) end,
   })
+
+  -- Scopes, custom user attributes, roles and groups: everything keyed by name.
+  for _, area in ipairs({ "scopes", "attributes", "roles", "groups" }) do
+    c[area] = methods({
+      list = function() return native.kind(h, area, "list") end,
+      get = function(name) return native.kind(h, area, "get", name) end,
+      create = function(entry) return native.kind(h, area, "create", entry) end,
+      update = function(name, entry) return native.kind(h, area, "update", name, entry) end,
+      delete = function(name) return native.kind(h, area, "delete", name) end,
+      reconcile = function(entry, o) return native.kind(h, area, "reconcile", entry, o) end,
+    })
+  end
+
+  -- The whole instance: c:plan(doc) / c:apply(doc, opts), dot calls too.
+  function c.plan(first, ...)
+    if first == c then return native.instance_plan(h, ...) end
+    return native.instance_plan(h, first, ...)
+  end
+  function c.apply(first, ...)
+    if first == c then return native.instance_apply(h, ...) end
+    return native.instance_apply(h, first, ...)
+  end
 
   return c
 end

@@ -277,3 +277,13 @@ def test_attribute_validation(entry: dict[str, Any], field: str) -> None:
     with pytest.raises(RauthyValidationError) as caught:
         attributes.plan([entry], [])
     assert [f for f, _ in caught.value.violations] == [field]
+
+
+def test_claims_at_root_on_an_older_rauthy_is_a_warning_not_endless_drift() -> None:
+    [change] = scopes.plan(
+        [{"name": "apps", "claims_at_root": True}], [{"id": "s1", "name": "apps"}]
+    )
+    assert change.action == "noop"
+    assert change.warnings == (
+        "claims_at_root: needs Rauthy 0.36 or later; this Rauthy ignores it",
+    )

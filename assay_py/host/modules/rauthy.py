@@ -153,8 +153,57 @@ def load(vm: LuaVM) -> Any:
         preset_name = text(name, "preset name")
         return rauthy.client_presets.get(preset_name)(options(opts))
 
+    def kind(handle: Any, area: str, method: str, *args: Any) -> Any:
+        """``c.scopes``, ``c.attributes``, ``c.roles``, ``c.groups``: names and entries."""
+        area, method = text(area, "kind"), text(method, "method")
+        if area not in _KIND_AREAS:
+            raise ValueError(f"rauthy: no kind {area!r}")
+        if method in ("get", "delete"):
+            return call(handle, area, method, text(args[0], f"{area}.{method}: name"))
+        if method == "update":
+            entry = _entry_fixed(payload_of(args[1], f"{area}.update"))
+            return call(handle, area, method, text(args[0], f"{area}.update: name"), entry)
+        if method in ("create", "reconcile"):
+            entry = _entry_fixed(payload_of(args[0], f"{area}.{method}"))
+            if method == "create":
+                return call(handle, area, method, entry)
+            dry_run = bool(options(args[1] if len(args) > 1 else None).get("dry_run", False))
+            return call(handle, area, method, entry, dry_run=dry_run)
+        if method == "list":
+            return call(handle, area, method)
+        raise ValueError(f"rauthy.{area}: no method {method!r}")
+
+    def document_of(value: Any) -> Any:
+        doc = vm.from_lua(value)
+        if isinstance(doc, dict):
+            return {
+                k: ([] if v == {} else _entries_fixed(v)) if k in _DOC_LISTS else v
+                for k, v in doc.items()
+            }
+        return _entries_fixed(doc)
+
+    def instance_plan(handle: Any, doc: Any, opts: Any = None) -> Any:
+        given = options(opts)
+        prune = given.get("prune")
+        return clients[handle].plan(document_of(doc), prune=prune).to_dict()
+
+    def instance_apply(handle: Any, doc: Any, opts: Any = None) -> Any:
+        given = options(opts)
+        unknown = sorted(set(given) - {"parallel", "prune", "secrets_dir", "publish_existing"})
+        if unknown:
+            raise ValueError(
+                f"rauthy: apply: unknown option {unknown[0]!r}"
+                " (known: parallel, prune, secrets_dir, publish_existing)"
+            )
+        report = clients[handle].apply(document_of(doc), **given)
+        # The script asked for these clients; minted secrets are its to publish.
+        return report.to_dict(include_secrets=True)
+
     native = vm.table(
         {
+            "kind": vm.function(kind),
+            "instance_plan": vm.function(instance_plan),
+            "instance_apply": vm.function(instance_apply),
             "client": vm.function(new_client),
             "health": vm.function(lambda h: call(h, "sys", "health")),
             "wait_healthy": vm.function(wait_healthy),
@@ -182,9 +231,23 @@ def load(vm: LuaVM) -> Any:
     return vm.run_module_file(lua_source("assay/rauthy.lua"), "@assay/rauthy.lua", native)
 
 
+_KIND_AREAS = ("scopes", "attributes", "roles", "groups")
+_KIND_LISTS = frozenset({"attr_include_access", "attr_include_id"})
+_DOC_LISTS = frozenset({"clients", "scopes", "user_attributes", "roles", "groups"})
+
+
+def _entries_fixed(value: Any) -> Any:
+    if value == {}:
+        return []
+    if isinstance(value, list):
+        return [_entry_fixed(e) if isinstance(e, dict) else e for e in value]
+    return value
+
+
 def _lists_fixed(payload: dict[str, Any]) -> dict[str, Any]:
     # Lua has one empty-table value; in a list-typed field it means an empty list.
-    return {k: [] if v == {} and k in LIST_FIELDS else v for k, v in payload.items()}
+    lists = LIST_FIELDS | _KIND_LISTS
+    return {k: [] if v == {} and k in lists else v for k, v in payload.items()}
 
 
 def _entry_fixed(entry: dict[str, Any]) -> dict[str, Any]:

@@ -102,18 +102,22 @@ class InstanceApplyReport:
                 out.update(report.secrets())
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, include_secrets: bool = False) -> dict[str, Any]:
+        """Plain values; ``secrets`` (``{client_id: secret}``) only when asked for."""
         kinds: dict[str, Any] = {}
         for o in self.outcomes:
             entry = kinds.setdefault(o.key, {"ok": True, "results": []})
             entry["results"].extend(dict(r) for r in o.results)
             entry["ok"] = entry["ok"] and o.ok
-        return {
+        out = {
             "ok": self.ok,
             "kinds": kinds,
             "repaired": [dict(r) for r in self.repaired],
             "skipped": list(self.skipped),
         }
+        if include_secrets:
+            out["secrets"] = self.secrets()
+        return out
 
 
 # --- ordering ------------------------------------------------------------------------------

@@ -136,6 +136,9 @@ class Kind:
     delete_effects: Callable[[str], tuple[str, ...]] = lambda name: ()
     #: Warnings a desired entry always earns (privileged names, ...).
     entry_warnings: Callable[[Mapping[str, Any]], tuple[str, ...]] = lambda entry: ()
+    #: Fields only newer Rauthy versions serve: a live row without them cannot hold them, so
+    #: they are not compared there (a warning says so) instead of drifting forever.
+    newer_fields: Mapping[str, str] = field(default_factory=dict)
     #: Turns any answer row (POST answers included) into the list's row shape.
     normalise_row: Callable[[Mapping[str, Any]], Row] = dict
 
@@ -255,9 +258,12 @@ def _decide(
             warnings=warnings,
         )
     before = kind.live_view(row)
-    drift = tuple(n for n in after if not json_equal(after[n], before.get(n)))
+    unknown = [n for n in kind.newer_fields if n in after and n not in row]
+    for n in unknown:
+        warnings = (*warnings, f"{n}: {kind.newer_fields[n]}; this Rauthy ignores it")
+    drift = tuple(n for n in after if n not in unknown and not json_equal(after[n], before.get(n)))
     if not drift:
-        return Change(kind.key, name, "noop", id=kind.live_id(row))
+        return Change(kind.key, name, "noop", id=kind.live_id(row), warnings=warnings)
     return Change(
         kind.key,
         name,

@@ -98,6 +98,7 @@ KIND = Kind(
     builtins=DEFAULT_SCOPES,
     delete_effects=_effects,
     normalise_row=normalise_row,
+    newer_fields={"claims_at_root": "needs Rauthy 0.36 or later"},
 )
 
 

@@ -98,11 +98,99 @@ function Clients:plan(entries, opts) end
 ---@return table
 function Clients:apply(entries, opts) end
 
+---@class rauthy.ScopeEntry
+---@field name string                   ^[a-zA-Z0-9-_/:*.]{2,64}$, no ','
+---@field attr_include_access? string[]  custom user attributes in the access token
+---@field attr_include_id? string[]      custom user attributes in the id token
+---@field claims_at_root? boolean        Rauthy 0.36 and later
+---@field renamed_from? string           the old name: create new, re-point, delete old
+---@field rename? "replace"|"in_place"
+
+---@class rauthy.AttributeEntry
+---@field name string                    ^[a-zA-Z0-9-_/]{2,32}$
+---@field desc? string
+---@field default_value? any
+---@field typ? "Email"
+---@field user_editable? boolean
+---@field renamed_from? string
+---@field rename? "replace"|"in_place"
+
+---@class rauthy.MemberEntry
+---@field name string                    a role or group name, no ','
+---@field meta? any                      JSON; PUT replaces it
+---@field renamed_from? string
+---@field rename? "replace"|"in_place"
+
+---@class rauthy.KindResult
+---@field action "create"|"put"|"noop"
+---@field drift_on? string
+---@field drift? string[]
+---@field reason? string
+---@field warnings? string[]
+---@field planned? boolean
+
+---@class rauthy.Kind
+local Kind = {}
+---@return table[]
+function Kind:list() end
+---@param name string
+---@return table|nil   nil when absent (one list request)
+function Kind:get(name) end
+---@param entry rauthy.ScopeEntry|rauthy.AttributeEntry|rauthy.MemberEntry
+---@return table
+function Kind:create(entry) end
+---@param name string  the current name; entry.name may differ (an in-place rename)
+---@param entry rauthy.ScopeEntry|rauthy.AttributeEntry|rauthy.MemberEntry
+---@return table
+function Kind:update(name, entry) end
+---@param name string  built-ins are refused before anything is sent
+---@return boolean     false when there was none
+function Kind:delete(name) end
+---@param entry rauthy.ScopeEntry|rauthy.AttributeEntry|rauthy.MemberEntry
+---@param opts? rauthy.ReconcileOptions
+---@return rauthy.KindResult
+function Kind:reconcile(entry, opts) end
+
+---@class rauthy.InstanceDoc
+---@field version? 1
+---@field prune? table<string, boolean>  per kind; built-ins are never deleted
+---@field user_attributes? rauthy.AttributeEntry[]
+---@field scopes? rauthy.ScopeEntry[]
+---@field roles? rauthy.MemberEntry[]
+---@field groups? rauthy.MemberEntry[]
+---@field clients? table[]               the clients file's entries (payloads or presets)
+
+---@class rauthy.InstancePlan
+---@field changes boolean
+---@field reads integer
+---@field missing_rights string[]        rights the API key lacks; apply would refuse
+---@field kinds table<string, {prune: boolean, summary: table<string, integer>, items: table[]}>
+
+---@class rauthy.InstanceApplyResult
+---@field ok boolean
+---@field kinds table<string, {ok: boolean, results: table[]}>
+---@field repaired table[]               references re-pointed or re-asserted
+---@field skipped string[]
+---@field secrets table<string, string>  client id -> minted secret
+
 ---@class rauthy.Client
 ---@field base_url string
 ---@field sys rauthy.Sys
 ---@field discovery rauthy.Discovery
 ---@field clients rauthy.Clients
+---@field scopes rauthy.Kind
+---@field attributes rauthy.Kind         custom user-attribute definitions
+---@field roles rauthy.Kind
+---@field groups rauthy.Kind
+local Client = {}
+---@param doc rauthy.InstanceDoc|table[]
+---@param opts? {prune?: boolean}
+---@return rauthy.InstancePlan
+function Client:plan(doc, opts) end
+---@param doc rauthy.InstanceDoc|table[]
+---@param opts? {parallel?: integer, prune?: boolean, secrets_dir?: string, publish_existing?: boolean}
+---@return rauthy.InstanceApplyResult
+function Client:apply(doc, opts) end
 
 ---@class rauthy.PresetOptions
 ---@field host string

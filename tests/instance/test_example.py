@@ -1,0 +1,47 @@
+"""``examples/rauthy.yaml`` through the ``assay-py`` command, in a subprocess, against the
+emulator: apply, then a second plan with no changes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from assay_py.emulator import RauthyEmulator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _assay(emulator: RauthyEmulator, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAUTHY_", "BOOTSTRAP_"))}
+    env.update(RAUTHY_URL=emulator.url, RAUTHY_API_KEY=emulator.api_key)
+    command = [sys.executable, "-m", "assay_py", "rauthy", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_example_instance_applies_and_converges(rauthy_emulator: RauthyEmulator) -> None:
+    planned = _assay(rauthy_emulator, "plan", "examples/rauthy.yaml")
+    assert planned.returncode == 2, planned.stderr
+    applied = _assay(rauthy_emulator, "apply", "examples/rauthy.yaml")
+    assert applied.returncode == 0, applied.stderr + applied.stdout
+    assert "Apply: 10 created." in applied.stdout
+
+    api = httpx.Client(
+        base_url=rauthy_emulator.url,
+        headers={"Authorization": f"API-Key {rauthy_emulator.api_key}"},
+    )
+    org = next(s for s in api.get("/scopes").json() if s["name"] == "org")
+    assert org["attr_include_id"] == ["department"]
+    assert {"argocd-admins", "argocd-readonly"} <= {g["name"] for g in api.get("/groups").json()}
+    assert {"grafana-admin", "grafana-viewer"} <= {r["name"] for r in api.get("/roles").json()}
+    assert "groups" in api.get("/clients/argocd").json()["scopes"]
+    assert "org" in api.get("/clients/reports").json()["default_scopes"]
+
+    before = rauthy_emulator.request_count()
+    again = _assay(rauthy_emulator, "plan", "examples/rauthy.yaml")
+    assert again.returncode == 0, again.stdout
+    assert again.stdout.startswith("No changes:")
+    assert rauthy_emulator.request_count() - before == 5
