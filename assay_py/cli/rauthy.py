@@ -196,7 +196,12 @@ _output_option = click.option(
 
 @rauthy.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--prune", is_flag=True, help="Also plan deleting clients absent from FILE.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also plan deleting clients (with a mapping FILE: items of every kind in it) absent"
+    " from FILE; built-ins never.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="List unchanged clients too.")
 @_output_option
 @connection_options
@@ -212,6 +217,15 @@ def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -
         host: argocd.example.com
         overrides: {access_token_lifetime: 900}
       - {id: tool, confidential: false, redirect_uris: [https://tool.example.com/cb]}
+
+    \b
+    Or a whole instance, a mapping of kinds (examples/rauthy.yaml):
+      prune: {scopes: true}
+      user_attributes: [{name: department}]
+      scopes: [{name: org, attr_include_access: [department]}]
+      roles: [{name: grafana-admin}]
+      groups: [{name: argocd-admins}]
+      clients: [{preset: argocd, host: argocd.example.com}]
 
     \b
     Examples:
@@ -243,7 +257,12 @@ def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -
 @rauthy.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--parallel", "-p", type=click.IntRange(1, 64), default=4, show_default=True)
-@click.option("--prune", is_flag=True, help="Delete clients absent from FILE (never 'rauthy').")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete clients (with a mapping FILE: items of every kind in it) absent from FILE;"
+    " never built-ins such as 'rauthy', 'openid', 'rauthy_admin'.",
+)
 @click.option(
     "--secrets-dir",
     type=click.Path(file_okay=False),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ._app import ApiError, App, Request, Response, _not_found_row, _ok, _read_body
@@ -17,7 +16,6 @@ __all__ = [
     "BodyError",
     "Errors",
     "Field",
-    "Handler",
     "Request",
     "Response",
     "bad_request",
@@ -26,10 +24,8 @@ __all__ = [
     "ok",
     "read_body",
     "require",
-    "saved",
 ]
 
-Handler = Callable[[App, Request, "ApiKey | None", str | None], Response]
 ok = _ok
 read_body = _read_body
 not_found = _not_found_row
@@ -45,12 +41,6 @@ def bad_request(message: str) -> ApiError:
 
 def invalid(errors: Errors) -> ApiError:
     return ApiError(400, "BadRequest", errors.message())
-
-
-def saved(app: App, answer: Any) -> Response:
-    """Call with the store lock held after a mutation: marks it, answers 200."""
-    app.store.changed()
-    return answer if isinstance(answer, Response) else ok(answer)
 
 
 class MemberKind:

@@ -267,3 +267,36 @@ def test_python_plan_and_apply(c: rauthy.RauthyClient) -> None:
     report = c.apply(plan)
     assert report.ok and report.to_dict()["kinds"]["groups"]["results"][0]["status"] == "ok"
     assert not c.plan(doc).has_changes
+
+
+def test_a_failing_kind_stops_the_run_before_dependents_and_deletes(
+    run: Run, write: Write, c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
+) -> None:
+    c.scopes.create({"name": "old:scope"})
+    path = str(write("prune: {scopes: true}\n" + INSTANCE.replace("version: 1\n", "")))
+    rauthy_emulator.faults.fail_next(1, status=500, method="POST", path="/roles")
+    failed = run("apply", path)
+    assert failed.exit_code == 1, failed.output
+    assert "roles: billing_admin: create FAILED" in failed.output
+    assert "groups: skipped (an earlier kind failed)" in failed.output
+    assert c.scopes.get("old:scope") is not None  # no deletes after a failure
+    assert c.clients.get("reports") is None
+    again = run("apply", path)
+    assert again.exit_code == 0, again.output
+    assert c.scopes.get("old:scope") is None
+    assert run("plan", path).exit_code == 0
+
+
+def test_a_create_whose_answer_was_lost_is_recognised(
+    run: Run, write: Write, c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
+) -> None:
+    path = str(write("groups: [{name: finance, meta: {cost_center: 42}}]\n"))
+    rauthy_emulator.faults.drop_next(1, when="after", method="POST", path="/groups")
+    applied = run("apply", path, "-o", "json")
+    assert applied.exit_code == 0, applied.output
+    body = json.loads(applied.output)
+    assert body["kinds"]["groups"]["results"] == [
+        {"name": "finance", "action": "create", "status": "ok", "attempts": 2}
+    ]
+    assert [g["name"] for g in c.groups.list()].count("finance") == 1
+    assert run("plan", path).exit_code == 0

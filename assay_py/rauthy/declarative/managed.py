@@ -12,7 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assay_py.rauthy.errors import RauthyError
+from assay_py.rauthy.errors import (
+    RauthyError,
+    RauthyForbidden,
+    RauthyUnauthorized,
+    RauthyValidationError,
+)
 from assay_py.rauthy.kinds import KINDS, Change, Kind, plan_kind
 from assay_py.rauthy.kinds._base import RENAMED_FROM
 
@@ -271,8 +276,27 @@ def _run(api: Any, change: Change) -> dict[str, Any]:
     try:
         api.execute(change)
     except RauthyError as exc:
+        if change.action == "create" and _landed(api, change, exc):
+            return {**out, "status": "ok", "attempts": 2}
         return {**out, "status": "failed", "error": str(exc)}
     return {**out, "status": "ok"}
+
+
+def _landed(api: Any, change: Change, exc: RauthyError) -> bool:
+    """A create whose answer was lost may have landed (POSTs are not resent once sent): if
+    the name exists now, PUT the same body so it holds exactly what was asked."""
+    if isinstance(exc, (RauthyValidationError, RauthyForbidden, RauthyUnauthorized)):
+        return False
+    try:
+        row = api.get(change.name)
+        if row is None:
+            return False
+        api.execute(
+            Change(change.kind, change.name, "put", body=change.body, id=api.kind.live_id(row))
+        )
+    except RauthyError:
+        return False
+    return True
 
 
 # --- clients --------------------------------------------------------------------------------
