@@ -46,6 +46,8 @@ _NAME: Final = re.compile(
     r"\uF900-\uFA6A\uFF66-\uFF9F\uFFA1-\uFFDC]{2,128}$"
 )
 _CLAIMS_MAX_BYTES: Final = 1024
+# Built once: json.dumps with options builds a new encoder on every call.
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":"))
 
 #: Common mistakes that difflib would not guess, mapped to the field meant.
 _ALIASES: Final[dict[str, str]] = {
@@ -191,7 +193,7 @@ def _check_claims(value: Any) -> _Violations:
     if not isinstance(value, Mapping):
         return [("claims", "must be an object")]
     try:
-        size = len(json.dumps(value, separators=(",", ":")).encode())
+        size = len(_COMPACT.encode(value).encode())
     except (TypeError, ValueError):
         return [("claims", "must be JSON-serialisable")]
     if size > _CLAIMS_MAX_BYTES:

@@ -89,8 +89,47 @@ def test_parse_all_error_names_itself(lua: Lua) -> None:
 
 def test_cyclic_alias_is_an_error(lua: Lua) -> None:
     assert lua.error('yaml.parse("&a [*a]")') == (
-        "yaml.parse: nested deeper than 200 levels (or cyclic)"
+        "yaml.parse: an alias refers to a value that contains it"
     )
+
+
+# A 9-level "billion laughs": 10**9 values from a few hundred bytes. It used to be walked
+# value by value up to MAX_VALUES (seconds, and gigabytes once converted).
+_LAUGHS = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\\n" for i in range(1, 10)
+)
+
+
+@pytest.mark.parametrize("function", ["parse", "parse_all"])
+def test_billion_laughs_is_refused_without_expanding(lua: Lua, function: str) -> None:
+    assert len(_LAUGHS) < 700
+    assert lua.error(f'yaml.{function}("{_LAUGHS}")') == (
+        f"yaml.{function}: document expands to more than 5000000 values"
+    )
+
+
+def test_alias_amplification_is_refused_below_the_value_cap(lua: Lua) -> None:
+    # About 10**6 values from 73 written out: under MAX_VALUES, far over what reuse needs.
+    laughs = _LAUGHS.split("a6:")[0]
+    assert lua.error(f'yaml.parse("{laughs}")') == (
+        "yaml.parse: aliases expand 73 values to 1234567 (an alias bomb?)"
+    )
+
+
+def test_moderate_alias_reuse_still_loads(lua: Lua) -> None:
+    text = "base: &b {x: 1, y: [1, 2]}\\n" + "".join(f"k{i}: *b\\n" for i in range(50))
+    assert lua(f'return yaml.parse("{text}").k49.y[2]') == 2
+
+
+@pytest.mark.parametrize("nested", ["[" * 20000, "- " * 20000 + "x", "{a: " * 5000])
+def test_deep_nesting_is_a_clear_error(lua: Lua, nested: str) -> None:
+    message = lua.error(f'yaml.parse("{nested}")')
+    assert message.startswith("yaml.parse: nested deeper than 1000 levels at line 1 column")
+
+
+def test_nesting_under_libyamls_limit_is_bounded_too(lua: Lua) -> None:
+    nested = "[" * 900 + "]" * 900
+    assert lua.error(f'yaml.parse("{nested}")') == "yaml.parse: nested deeper than 200 levels"
 
 
 def test_alias_expansion_is_bounded(lua: Lua, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,10 @@ from assay_py.host.vm import LuaVM
 # Bounds what one document may expand to through aliases ("billion laughs"), and nesting.
 MAX_VALUES = 5_000_000
 MAX_DEPTH = 200
+# Aliases may multiply the values written out at most this much (plus a margin): reuse is
+# fine, exponential growth is not, and refusing it costs no more than reading the text.
+ALIAS_FACTOR = 10
+ALIAS_MARGIN = 100_000
 
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
@@ -116,13 +120,76 @@ def _load(where: str, raw: Any, *, all_documents: bool) -> Any:
             document = yaml.load(text, Loader=loader)
         else:
             documents = list(yaml.load_all(text, Loader=loader))
-    # ValueError: an explicit tag on a bad scalar (`!!int x`); RecursionError: deep nesting.
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{where}: {_yaml_reason(exc)}") from None
+    # ValueError: an explicit tag on a bad scalar (`!!int x`).
+    except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
+    except RecursionError:  # the pure-Python composer, where libyaml is missing
+        raise ValueError(f"{where}: nested too deeply") from None
+    for loaded in [document] if not all_documents else documents:
+        _check_expansion(where, loaded)
     plain = _Plain(where)
     if not all_documents:
         return plain.value(document, 0)
     return [value for value in (plain.value(doc, 0) for doc in documents) if value is not None]
+
+
+def _yaml_reason(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if not isinstance(problem, str) or "nesting depth" not in problem:
+        return str(exc)
+    # libyaml's own limit; its text ("while increasing flow level") reads as an internal error.
+    where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+    return f"nested deeper than 1000 levels{where}"
+
+
+def _check_expansion(where: str, document: Any) -> None:
+    """Refuse alias bombs before anything walks them: each shared value is measured once."""
+    if not isinstance(document, (dict, list)):
+        return
+    known: dict[int, int] = {}  # id -> expanded size
+    written = expanded = 0
+    stack: list[tuple[Any, Any, list[int]]] = []
+    on_path: set[int] = set()
+
+    def enter(value: Any) -> None:
+        nonlocal written
+        written += len(value) + 1
+        on_path.add(id(value))
+        stack.append((value, iter(value.values() if isinstance(value, dict) else value), [1]))
+
+    enter(document)
+    while stack:
+        node, children, size = stack[-1]
+        for child in children:
+            if not isinstance(child, (dict, list)):
+                size[0] += 1
+            elif id(child) in known:
+                size[0] += known[id(child)]
+            elif id(child) in on_path:
+                raise ValueError(f"{where}: an alias refers to a value that contains it")
+            elif len(stack) > MAX_DEPTH:
+                raise ValueError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+            else:
+                enter(child)
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            known[id(node)] = size[0]
+            if stack:
+                stack[-1][2][0] += size[0]
+            else:
+                expanded = size[0]
+            continue
+        if size[0] > MAX_VALUES:
+            break
+    if stack or expanded > MAX_VALUES:
+        raise ValueError(f"{where}: document expands to more than {MAX_VALUES} values")
+    if expanded > ALIAS_FACTOR * written + ALIAS_MARGIN:
+        raise ValueError(f"{where}: aliases expand {written} values to {expanded} (an alias bomb?)")
 
 
 class _Plain:

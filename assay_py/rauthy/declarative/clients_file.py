@@ -7,22 +7,22 @@ problem is reported at once with its entry number, client id, field and, when kn
 
 from __future__ import annotations
 
-import copy
-import json
-import re
+import gc
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assay_py.rauthy.errors import RauthyError, RauthyValidationError
+
+from ._limits import Measure, ShapeError
+from ._source import EntryMarks, Parsed, SourceError, parse_text
 
 __all__ = ["ClientsFileError", "Entry", "Problem", "load_clients_file", "parse_entries"]
 
 #: Keys of a preset entry that are not passed to the preset as options.
 _PRESET_KEY = "preset"
 _OVERRIDES_KEY = "overrides"
-_FIELD_ROOT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -88,21 +88,39 @@ def load_clients_file(path: str | Path) -> list[Entry]:
     file is valid.
     """
     source = str(path)
+    # Parsing makes many objects and no garbage cycles: the collector's passes over them
+    # cost more than the parse itself on large files.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(path, source)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(path: str | Path, source: str) -> list[Entry]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ClientsFileError(
             [Problem(f"cannot read file: {exc}", source=source)], source
         ) from None
-    data, marks = _parse_text(text, source, is_json=Path(path).suffix.lower() == ".json")
-    return parse_entries(data, source=source, _marks=marks)
+    try:
+        parsed = parse_text(text, is_json=Path(path).suffix.lower() == ".json")
+    except SourceError as exc:
+        problems = [
+            Problem(s.rule, s.entry, s.client_id, s.field, s.line, source) for s in exc.spots
+        ]
+        raise ClientsFileError(problems, source) from None
+    return parse_entries(parsed.data, source=source, _parsed=parsed)
 
 
 def parse_entries(
     items: Any,
     *,
     source: str | None = None,
-    _marks: Sequence[_EntryMarks] | None = None,
+    _parsed: Parsed | None = None,
 ) -> list[Entry]:
     """Expand and validate already-parsed entries (a list of mappings, or Entry objects).
 
@@ -122,13 +140,19 @@ def parse_entries(
     entries: list[Entry] = []
     problems: list[Problem] = []
     first_index: dict[str, int] = {}
+    measure = Measure()
     for position, raw in enumerate(items, start=1):
-        marks = _marks[position - 1] if _marks and position <= len(_marks) else _EntryMarks()
+        marks = _Marks(_parsed, position)
         if isinstance(raw, Entry):
             entry: Entry | None = raw
             found: list[Problem] = []
         else:
-            entry, found = _parse_entry(raw, position, marks, source)
+            found = _shape_problems(raw, measure, position, marks, source)
+            if measure.over_budget():
+                # Stop here: what follows would only cost more of the same.
+                problems.append(_over_budget(measure, raw, position, marks, source))
+                break
+            entry, found = (None, found) if found else _parse_entry(raw, position, marks, source)
         problems.extend(found)
         if entry is None:
             continue
@@ -139,7 +163,7 @@ def parse_entries(
                     entry=position,
                     client_id=entry.id,
                     field="id",
-                    line=marks.key_line("id"),
+                    line=marks.get().key_line("id"),
                     source=source,
                 )
             )
@@ -154,8 +178,58 @@ def parse_entries(
 # --- one entry ---------------------------------------------------------------------------
 
 
+class _Marks:
+    """An entry's lines, looked up only when a problem needs them."""
+
+    def __init__(self, parsed: Parsed | None, position: int) -> None:
+        self._parsed = parsed
+        self._position = position
+
+    def get(self) -> EntryMarks:
+        return self._parsed.marks(self._position) if self._parsed else EntryMarks()
+
+    @property
+    def line(self) -> int | None:
+        """The entry's own line: cheap, known without looking at its keys."""
+        if self._parsed is None:
+            return None
+        lines = self._parsed.entry_lines
+        return lines[self._position - 1] if self._position <= len(lines) else None
+
+    def field_line(self, field_name: str | None) -> int | None:
+        return self.get().field_line(field_name) if field_name else self.line
+
+
+def _shape_problems(
+    raw: Any, measure: Measure, position: int, marks: _Marks, source: str | None
+) -> list[Problem]:
+    """Too deep, too big or cyclic values, found before anything copies or walks them."""
+    if not isinstance(raw, Mapping):
+        return []
+    label = raw.get("id") if isinstance(raw.get("id"), str) else None
+    found = []
+    for key, value in raw.items():
+        try:
+            measure.field(value)
+        except ShapeError as exc:
+            name = str(key)
+            found.append(Problem(str(exc), position, label, name, marks.field_line(name), source))
+    return found
+
+
+def _over_budget(
+    measure: Measure, raw: Any, position: int, marks: _Marks, source: str | None
+) -> Problem:
+    label = raw.get("id") if isinstance(raw, Mapping) and isinstance(raw.get("id"), str) else None
+    rule = (
+        f"YAML aliases expand the file to more than {measure.expanded} values"
+        f" from {measure.written} written out (an alias bomb?)"
+    )
+    return Problem(rule, position, label, None, marks.field_line(None), source)
+
+
 def _parse_entry(
-    raw: Any, position: int, marks: _EntryMarks, source: str | None
+    raw: Any, position: int, marks: _Marks, source: str | None
 ) -> tuple[Entry | None, list[Problem]]:
     def problem(rule: str, field_name: str | None = None, client_id: str | None = None) -> Problem:
         return Problem(
@@ -163,7 +237,7 @@ def _parse_entry(
             entry=position,
             client_id=client_id,
             field=field_name,
-            line=marks.field_line(field_name) if field_name else marks.line,
+            line=marks.field_line(field_name),
             source=source,
         )
 
@@ -180,7 +254,7 @@ def _parse_entry(
     else:
         if _OVERRIDES_KEY in raw:
             return None, [problem("only allowed together with 'preset'", _OVERRIDES_KEY, label)]
-        payload = copy.deepcopy(dict(raw))
+        payload = _copied(raw)
 
     client_id = payload.get("id")
     if not isinstance(client_id, str) or not client_id:
@@ -215,9 +289,7 @@ def _expand_preset(
         return None, [problem(f"expected a mapping, got {_kind(overrides)}", _OVERRIDES_KEY, label)]
     if "id" in overrides:
         return None, [problem("set 'id' on the entry, not in overrides", "overrides.id", label)]
-    options = {
-        k: copy.deepcopy(v) for k, v in raw.items() if k not in {_PRESET_KEY, _OVERRIDES_KEY}
-    }
+    options = {k: _copied(v) for k, v in raw.items() if k not in {_PRESET_KEY, _OVERRIDES_KEY}}
     try:
         payload = dict(client_presets.get(name)(options))
     except RauthyValidationError as exc:
@@ -225,7 +297,7 @@ def _expand_preset(
         return None, [problem(rule, field_name, label) for field_name, rule in exc.violations]
     except (RauthyError, ValueError, TypeError) as exc:
         return None, [problem(str(exc), _PRESET_KEY, label)]
-    payload.update(copy.deepcopy(dict(overrides)))
+    payload.update(_copied(overrides))
     return payload, []
 
 
@@ -240,84 +312,6 @@ def _violations(payload: dict[str, Any]) -> list[tuple[str, str]]:
     except RauthyValidationError as exc:
         found.extend(v for v in exc.violations if v not in found)
     return found
-
-
-# --- parsing with line numbers -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _EntryMarks:
-    """Where an entry and its keys start (1-based lines); empty when the source has no lines."""
-
-    line: int | None = None
-    keys: dict[str, int] = field(default_factory=dict)
-    overrides: dict[str, int] = field(default_factory=dict)
-
-    def key_line(self, key: str) -> int | None:
-        return self.keys.get(key, self.line)
-
-    def field_line(self, field_name: str) -> int | None:
-        # "redirect_uris[1]" and "scim.base_uri" belong to the line of their top-level key.
-        if field_name.startswith(f"{_OVERRIDES_KEY}."):
-            field_name = field_name[len(_OVERRIDES_KEY) + 1 :]
-        match = _FIELD_ROOT.match(field_name)
-        root = match[0] if match else field_name
-        return self.overrides.get(root) or self.keys.get(root) or self.line
-
-
-def _parse_text(text: str, source: str, *, is_json: bool) -> tuple[Any, list[_EntryMarks]]:
-    import yaml
-
-    if is_json:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = Problem(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
-            raise ClientsFileError([_with_source(problem, source)], source) from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            reason = getattr(exc, "problem", None) or str(exc)
-            problem = Problem(f"invalid YAML: {reason}", line=line, source=source)
-            raise ClientsFileError([problem], source) from None
-    # Marks come from a second, node-level pass; JSON is valid YAML for these purposes, and
-    # where it is not, messages simply go without line numbers.
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return data, []
-    return data, _entry_marks(root)
-
-
-def _entry_marks(root: Any) -> list[_EntryMarks]:
-    import yaml
-
-    if isinstance(root, yaml.MappingNode):
-        for key, value in root.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == "clients":
-                root = value
-    if not isinstance(root, yaml.SequenceNode):
-        return []
-    marks = []
-    for item in root.value:
-        keys: dict[str, int] = {}
-        overrides: dict[str, int] = {}
-        if isinstance(item, yaml.MappingNode):
-            for key, value in item.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    continue
-                keys[key.value] = key.start_mark.line + 1
-                if key.value == _OVERRIDES_KEY and isinstance(value, yaml.MappingNode):
-                    overrides = {
-                        k.value: k.start_mark.line + 1
-                        for k, _ in value.value
-                        if isinstance(k, yaml.ScalarNode)
-                    }
-        marks.append(_EntryMarks(item.start_mark.line + 1, keys, overrides))
-    return marks
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -340,15 +334,16 @@ def _violation_field(problem: Problem) -> str:
     return f"{prefix}.{problem.field}" if problem.field else prefix
 
 
-def _with_source(problem: Problem, source: str) -> Problem:
-    return Problem(
-        problem.rule,
-        entry=problem.entry,
-        client_id=problem.client_id,
-        field=problem.field,
-        line=problem.line,
-        source=source,
-    )
+def _copied(value: Any) -> Any:
+    """A copy of JSON-shaped data (already measured: bounded depth, no cycles)."""
+    if isinstance(value, Mapping):
+        return {k: v if type(v) in _SCALARS else _copied(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [v if type(v) in _SCALARS else _copied(v) for v in value]
+    return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _kind(value: Any) -> str:
