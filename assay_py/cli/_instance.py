@@ -15,15 +15,16 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
-def load_document(file: str, output: str) -> InstanceDoc | None:
-    """The file as a whole-instance document, or None when it is a bare list of clients."""
+def load_document(file: str, output: str) -> InstanceDoc:
+    """The file as a whole-instance document; ``bare_list`` when it is a list of clients
+    (whose ``parsed`` text then serves the clients file without a second parse)."""
     from assay_py.rauthy.declarative.instance import InstanceFileError, load_instance
 
     try:
-        doc = load_instance(file)
+        return load_instance(file)
     except InstanceFileError as exc:
         _file_error(exc, output)
-    return None if doc.bare_list else doc
+        raise  # not reached: _file_error exits
 
 
 def _file_error(exc: Any, output: str) -> None:

@@ -238,13 +238,13 @@ def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -
     from . import _instance
 
     document = _instance.load_document(file, output)
-    if document is not None:  # a mapping of kinds: the whole-instance engine
+    if not document.bare_list:  # a mapping of kinds: the whole-instance engine
         with conn.open() as client:
             planned = _instance.plan_document(
                 client, document, prune=prune, parallel=4, output=output, verbose=verbose
             )
         sys.exit(_instance.plan_exit(planned))
-    entries = _load(file, output)
+    entries = _load(file, output, document.parsed)
     with conn.open() as client:
         report = plan_clients(client, entries, prune=prune)
     click.echo(
@@ -323,10 +323,10 @@ def apply(
     from . import _instance
 
     document = _instance.load_document(file, output)
-    entries: Any = _load(file, output) if document is None else None
+    entries: Any = _load(file, output, document.parsed) if document.bare_list else None
     if secrets_dir is not None:
         _prepare_secrets_dir(secrets_dir)  # before any change, so a typo costs nothing
-    if document is not None:  # a mapping of kinds: the whole-instance engine
+    if not document.bare_list:  # a mapping of kinds: the whole-instance engine
         with conn.open() as client:
             whole = _instance.apply_document(
                 client,
@@ -366,11 +366,11 @@ def apply(
     sys.exit(EXIT_OK if result.ok else EXIT_ERROR)
 
 
-def _load(file: str, output: str) -> Any:
+def _load(file: str, output: str, parsed: Any = None) -> Any:
     from assay_py.rauthy.declarative import ClientsFileError, load_clients_file
 
     try:
-        return load_clients_file(file)
+        return load_clients_file(file, _parsed=parsed)
     except ClientsFileError as exc:
         if output == "json":
             import json

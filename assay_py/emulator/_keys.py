@@ -92,9 +92,7 @@ def _hash(alg: str) -> Any:
     return hashes.SHA384() if alg == "RS384" else hashes.SHA512()
 
 
-def _public_jwk(
-    alg: str, kid: str, private: RSAPrivateKey | Ed25519PrivateKey
-) -> dict[str, Any]:
+def _public_jwk(alg: str, kid: str, private: RSAPrivateKey | Ed25519PrivateKey) -> dict[str, Any]:
     """Rauthy's JWK field order: kty, use, alg, (crv), kid, then n/e or x."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat

@@ -212,3 +212,35 @@ def test_the_command_prints_one_clear_error(write: Write, name: str, text: str) 
     assert "Traceback" not in result.output
     assert "1 problem:" in result.output
     assert "claims:" in result.output
+
+
+# --- the whole-instance file (a mapping of kinds) reads through the same guards ------------
+
+
+def _plan(path: Path) -> Any:
+    return CliRunner().invoke(main, ["rauthy", "plan", str(path)], env={"RAUTHY_URL": None})
+
+
+def test_an_alias_bomb_in_another_kind_is_one_problem(write: Write) -> None:
+    lines = ["scopes:", "  - name: evil", "    attr_include_access:"]
+    lines.append("      x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]")
+    lines += [f"      x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    result = _plan(write("instance.yaml", "\n".join(lines) + "\n"))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "instance.yaml:3: scopes[1] 'evil': attr_include_access: holds more than" in (
+        result.output
+    )
+
+
+def test_deep_nesting_in_another_kind_names_kind_entry_and_field(write: Write) -> None:
+    result = _plan(write("instance.yaml", "roles:\n  - name: x\n    extra: " + "[" * 20000))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "instance.yaml:3: roles[1] 'x': extra: nested deeper than 32 levels" in result.output
+
+
+def test_keys_given_twice_in_an_instance_json_file(write: Write) -> None:
+    text = '{"roles": [{"name": "a",\n "name": "b"}],\n "clients": [{"id": "xx",\n "id": "yy"}]}'
+    result = _plan(write("instance.json", text))
+    assert result.exit_code == 1
+    assert "instance.json:2: roles[1] 'b': name: key given twice" in result.output
+    assert "instance.json:4: clients[1] 'yy': id: key given twice" in result.output

@@ -38,6 +38,8 @@ class Spot(NamedTuple):
     client_id: str | None = None
     field: str | None = None
     line: int | None = None
+    #: The top-level key holding the entry's list (None for a top-level list).
+    kind: str | None = None
 
 
 class SourceError(Exception):
@@ -70,21 +72,45 @@ class EntryMarks:
 
 @dataclass
 class Parsed:
-    """The data, each entry's line (when cheap), and key lines computed on first use."""
+    """The data, each entry's line (when cheap), and the node tree for lines on demand.
+
+    ``root()`` is the composed YAML node tree (for JSON, composed on first call; None where
+    JSON is not YAML). Entries are those of a top-level list, or of a top-level ``clients``.
+    """
 
     data: Any
     entry_lines: list[int | None]
-    _marks_of: Callable[[], list[EntryMarks]]
+    _root_of: Callable[[], Any]
+    #: Where marks come from some other way (the instance file's, per kind).
+    _marks_of: Callable[[], list[EntryMarks]] | None = None
     _marks: list[EntryMarks] | None = None
+    _root: list[Any] = field(default_factory=list)
+
+    def root(self) -> Any:
+        if not self._root:
+            self._root.append(self._root_of())
+        return self._root[0]
 
     def marks(self, position: int) -> EntryMarks:
         """The marks of entry ``position`` (1-based)."""
         if self._marks is None:
-            self._marks = self._marks_of()
+            if self._marks_of is not None:
+                self._marks = self._marks_of()
+            else:
+                self._marks = [_node_marks(node) for node in _entry_nodes(self.root())]
         if 0 < position <= len(self._marks):
             return self._marks[position - 1]
         line = self.entry_lines[position - 1] if 0 < position <= len(self.entry_lines) else None
         return EntryMarks(line)
+
+
+def sequence_marks(node: Any) -> list[EntryMarks]:
+    """The marks of every item of a sequence node (an empty list for anything else)."""
+    import yaml
+
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [_node_marks(item) for item in node.value]
 
 
 def parse_text(text: str, *, is_json: bool) -> Parsed:
@@ -222,12 +248,8 @@ def _parse_yaml(text: str) -> Parsed:
         loader.dispose()
     entries = _entry_nodes(root)
     if loader.duplicates:
-        raise SourceError(_yaml_duplicates(loader.duplicates, entries, data))
-    return Parsed(
-        data,
-        [node.start_mark.line + 1 for node in entries],
-        lambda: [_node_marks(node) for node in entries],
-    )
+        raise SourceError(_yaml_duplicates(loader.duplicates, root, data))
+    return Parsed(data, [node.start_mark.line + 1 for node in entries], lambda: root)
 
 
 def _entry_nodes(root: Any) -> list[Any]:
@@ -257,26 +279,39 @@ def _node_marks(item: Any) -> EntryMarks:
     return EntryMarks(item.start_mark.line + 1, keys, overrides)
 
 
-def _yaml_duplicates(
-    found: list[tuple[Any, str, int]], entries: list[Any], data: Any
-) -> list[Spot]:
+def _yaml_duplicates(found: list[tuple[Any, str, int]], root: Any, data: Any) -> list[Spot]:
     spots = []
     for node, key, line in found:
-        position, route = _locate(node, entries, _node_children)
-        spots.append(_duplicate_spot(data, position, [*(route or []), key], line))
+        route = _locate(node, root, _node_children)
+        spots.append(_duplicate_spot(data, [*(route or []), key], line))
     return sorted(spots, key=lambda s: s.line or 0)
 
 
-def _duplicate_spot(
-    data: Any, position: int | None, route: list[str | int], line: int | None
-) -> Spot:
+def _duplicate_spot(data: Any, route: list[str | int], line: int | None) -> Spot:
+    """The spot of a key given twice at ``route`` (from the document's root)."""
+    kind: str | None = None
+    steps = list(route)
+    if isinstance(data, dict) and steps and isinstance(steps[0], str):
+        kind = steps[0]
+        data = data.get(kind)
+        steps = steps[1:]
+    index = steps[0] if steps else None
+    if not (isinstance(data, list) and len(steps) > 1 and isinstance(index, int)):
+        return Spot(_TWICE, field=_dotted(route), line=line)
+    steps = steps[1:]
+    entry = data[index] if index < len(data) else None
+    label = entry.get("id", entry.get("name")) if isinstance(entry, dict) else None
     return Spot(
-        "key given twice (the last one would silently win)",
-        entry=position,
-        client_id=_entry_id(data, position),
-        field=_dotted(route),
+        _TWICE,
+        entry=index + 1,
+        client_id=label if isinstance(label, str) else None,
+        field=_dotted(steps),
         line=line,
+        kind=kind,
     )
+
+
+_TWICE = "key given twice (the last one would silently win)"
 
 
 def _node_children(node: Any) -> list[tuple[str | int, Any]]:
@@ -301,20 +336,19 @@ def _data_children(value: Any) -> list[tuple[str | int, Any]]:
 
 
 def _locate(
-    target: Any, entries: list[Any], children: Callable[[Any], list[tuple[str | int, Any]]]
-) -> tuple[int | None, list[str | int] | None]:
-    """Which entry holds ``target`` (by identity), and the keys leading to it."""
-    for position, entry in enumerate(entries, start=1):
-        stack: list[tuple[Any, list[str | int]]] = [(entry, [])]
-        seen: set[int] = set()
-        while stack:
-            node, route = stack.pop()
-            if node is target:
-                return position, route
-            if id(node) not in seen:
-                seen.add(id(node))
-                stack.extend((child, [*route, step]) for step, child in children(node))
-    return None, None
+    target: Any, root: Any, children: Callable[[Any], list[tuple[str | int, Any]]]
+) -> list[str | int] | None:
+    """The keys and indexes leading from ``root`` to ``target`` (by identity)."""
+    stack: list[tuple[Any, list[str | int]]] = [(root, [])]
+    seen: set[int] = set()
+    while stack:
+        node, route = stack.pop()
+        if node is target:
+            return route
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend((child, [*route, step]) for step, child in children(node))
+    return None
 
 
 def _dotted(route: list[str | int]) -> str:
@@ -352,7 +386,7 @@ def _parse_json(text: str) -> Parsed:
         raise SourceError([_deep_spot(text)]) from None
     if duplicates:
         raise SourceError(_json_duplicates(duplicates, data, text))
-    return Parsed(data, lines, _yaml_marks_of(text))
+    return Parsed(data, lines, lambda: _compose_json(text))
 
 
 def _decode_entries(decoder: json.JSONDecoder, text: str) -> tuple[Any, list[int | None]]:
@@ -406,48 +440,35 @@ def _expect_end(text: str, i: int) -> None:
         raise json.JSONDecodeError("Extra data", text, i)
 
 
-def _yaml_marks_of(text: str) -> Callable[[], list[EntryMarks]]:
+def _compose_json(text: str) -> Any:
     # JSON is YAML for these purposes; where it is not, messages go without key lines.
-    def marks() -> list[EntryMarks]:
-        import yaml
+    import yaml
 
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        try:
-            root = yaml.compose(text, Loader=base)
-        except (yaml.YAMLError, RecursionError):
-            return []
-        return [_node_marks(node) for node in _entry_nodes(root)]
-
-    return marks
+    try:
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, RecursionError):
+        return None
 
 
 def _json_duplicates(
     found: list[tuple[dict[str, Any], list[str]]], data: Any, text: str
 ) -> list[Spot]:
-    entries = _entries_of(data)
     spots = []
     for mapping, keys in found:
-        position, route = _locate(mapping, entries, _data_children)
+        route = _locate(mapping, data, _data_children)
         for key in keys:
-            line = _json_duplicate_line(text, position, route, key)
-            spots.append(_duplicate_spot(data, position, [*(route or []), key], line))
+            line = _json_duplicate_line(text, route, key)
+            spots.append(_duplicate_spot(data, [*(route or []), key], line))
     return sorted(spots, key=lambda s: s.line or 0)
 
 
-def _json_duplicate_line(
-    text: str, position: int | None, route: list[str | int] | None, key: str
-) -> int | None:
+def _json_duplicate_line(text: str, route: list[str | int] | None, key: str) -> int | None:
     """The line of the key's second occurrence, from a YAML composition of the JSON text."""
     import yaml
 
-    if position is None or route is None:
+    if route is None:
         return None
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        nodes = _entry_nodes(yaml.compose(text, Loader=base))
-    except (yaml.YAMLError, RecursionError):
-        return None
-    node = nodes[position - 1] if position <= len(nodes) else None
+    node = _compose_json(text)
     for step in route:
         node = dict(_node_children(node)).get(step) if node is not None else None
     lines = [
@@ -473,23 +494,34 @@ def _deep_spot(text: str, *, entry: int | None = None, line: int = 1) -> Spot:
     rule = f"nested deeper than {MAX_FIELD_DEPTH} levels"
     loaders = [getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader]
     for loader in dict.fromkeys(loaders):
-        found = _walk_to_depth(text, loader, 0 if entry is not None else 1)
+        found = _walk_to_depth(text, loader, one_entry=entry is not None)
         if found is not None:
-            position, client_id, key, at = found
-            if entry is not None:
-                position = entry
-            return Spot(rule, entry=position, client_id=client_id, field=key, line=at + line - 1)
+            kind, position, label, key, at = found
+            return Spot(
+                rule,
+                entry=entry if entry is not None else position,
+                client_id=label,
+                field=key,
+                line=at + line - 1,
+                kind=kind,
+            )
     return Spot(rule, entry=entry, line=line if entry is not None else None)
 
 
 def _walk_to_depth(
-    text: str, loader: Any, entries_depth: int
-) -> tuple[int, str | None, str | None, int] | None:
-    """(entry, its id, field, line) of the first container nested past the limit."""
+    text: str, loader: Any, *, one_entry: bool
+) -> tuple[str | None, int, str | None, str | None, int] | None:
+    """(kind, entry, its id or name, field, line) of the first container nested too deep.
+
+    Entries are the items of a top-level list, or of the lists under a top-level mapping's
+    keys (the kinds); with ``one_entry`` the text is one entry.
+    """
     import yaml
 
     levels: list[list[Any]] = []  # per open collection: [is a mapping, items seen]
-    entry, key, client_id = 0, None, None
+    entries_depth = 0 if one_entry else 1
+    kind: str | None = None
+    entry, key, label = 0, None, None
     try:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.CollectionEndEvent):
@@ -504,38 +536,25 @@ def _walk_to_depth(
             if levels:
                 is_key = levels[-1][0] and levels[-1][1] % 2 == 0
                 levels[-1][1] += 1
+            if depth == 0 and isinstance(event, yaml.MappingStartEvent) and not one_entry:
+                entries_depth = 2  # a mapping of kinds, or {clients: [...]}
+            if depth == 1 and is_key and entries_depth == 2 and isinstance(event, yaml.ScalarEvent):
+                kind, entry = event.value, 0
             if depth == entries_depth and not is_key:
-                entry, key, client_id = entry + 1, None, None
-            if isinstance(event, yaml.ScalarEvent) and is_key:
-                if depth == 1 and event.value == "clients" and levels[0][0]:
-                    entries_depth = 2
-                elif depth == entries_depth + 1:
+                entry, key, label = entry + 1, None, None
+            if isinstance(event, yaml.ScalarEvent) and depth == entries_depth + 1:
+                if is_key:
                     key = event.value
-            elif isinstance(event, yaml.ScalarEvent) and depth == entries_depth + 1 and key == "id":
-                client_id = event.value
+                elif key in ("id", "name") and label is None:
+                    label = event.value
             if isinstance(event, yaml.CollectionStartEvent):
                 levels.append([isinstance(event, yaml.MappingStartEvent), 0])
                 if len(levels) > entries_depth + 1 + MAX_FIELD_DEPTH and entry:
                     mark = event.start_mark
-                    return entry, client_id, key, (mark.line + 1 if mark else 1)
+                    return kind, entry, label, key, (mark.line + 1 if mark else 1)
     except (yaml.YAMLError, RecursionError):
         pass
     return None
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _entries_of(data: Any) -> list[Any]:
-    if isinstance(data, dict) and set(data) == {"clients"}:
-        data = data["clients"]
-    return data if isinstance(data, list) else []
-
-
-def _entry_id(data: Any, position: int | None) -> str | None:
-    entries = _entries_of(data)
-    if position is None or not 0 < position <= len(entries):
-        return None
-    entry = entries[position - 1]
-    value = entry.get("id") if isinstance(entry, dict) else None
-    return value if isinstance(value, str) else None

@@ -81,7 +81,7 @@ class ClientsFileError(RauthyValidationError):
         super().__init__(violations, message)
 
 
-def load_clients_file(path: str | Path) -> list[Entry]:
+def load_clients_file(path: str | Path, *, _parsed: Parsed | None = None) -> list[Entry]:
     """Read, expand and validate a clients file (``.json``, or YAML for any other suffix).
 
     Raises ``ClientsFileError`` listing every problem; nothing is returned unless the whole
@@ -93,6 +93,8 @@ def load_clients_file(path: str | Path) -> list[Entry]:
     collecting = gc.isenabled()
     gc.disable()
     try:
+        if _parsed is not None:  # the text was parsed already (the instance file's front door)
+            return parse_entries(_parsed.data, source=source, _parsed=_parsed)
         return _load(path, source)
     finally:
         if collecting:

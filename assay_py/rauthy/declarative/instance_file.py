@@ -8,8 +8,8 @@ this module only knows the document's shape.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +100,13 @@ class InstanceDoc:
 
     kinds: Mapping[str, list[Any]]
     prune: Mapping[str, bool]
-    marks: Mapping[str, list[EntryMarks]]
+    marks: Mapping[str, Sequence[EntryMarks]]
     source: str | None = None
     #: A bare list: the clients-only format.
     bare_list: bool = False
     kind_lines: Mapping[str, int] = field(default_factory=dict)
+    #: The parsed text (``declarative._source.Parsed``) when read from a file.
+    parsed: Any = field(default=None, repr=False, compare=False)
 
 
 def load_instance_file(path: str | Path, known: Sequence[str]) -> InstanceDoc:
@@ -116,8 +118,11 @@ def load_instance_file(path: str | Path, known: Sequence[str]) -> InstanceDoc:
         raise InstanceFileError(
             [Problem(f"cannot read file: {exc}", source=source)], source
         ) from None
-    data, marks, kind_lines = _parse(text, source, is_json=Path(path).suffix.lower() == ".json")
-    return parse_document(data, known, source=source, _marks=marks, _kind_lines=kind_lines)
+    data, marks, kind_lines, parsed = _parse(
+        text, source, is_json=Path(path).suffix.lower() == ".json"
+    )
+    doc = parse_document(data, known, source=source, _marks=marks, _kind_lines=kind_lines)
+    return replace(doc, parsed=parsed)
 
 
 def parse_document(
@@ -125,11 +130,11 @@ def parse_document(
     known: Sequence[str],
     *,
     source: str | None = None,
-    _marks: Mapping[str, list[EntryMarks]] | None = None,
+    _marks: Mapping[str, Sequence[EntryMarks]] | None = None,
     _kind_lines: Mapping[str, int] | None = None,
 ) -> InstanceDoc:
     """Check the document's shape; ``known`` are the kinds' file keys."""
-    marks = dict(_marks or {})
+    marks = _marks if _marks is not None else {}
     if isinstance(data, list):
         return InstanceDoc({"clients": data}, {}, marks, source, bare_list=True)
     if not isinstance(data, Mapping):
@@ -138,7 +143,7 @@ def parse_document(
         raise InstanceFileError([Problem(rule, source=source)], source)
     problems: list[Problem] = []
     kinds: dict[str, list[Any]] = {}
-    lines = dict(_kind_lines or {})
+    lines = _kind_lines if _kind_lines is not None else {}
     for key, value in data.items():
         if key in DOC_KEYS:
             continue
@@ -160,6 +165,7 @@ def parse_document(
             )
             continue
         kinds[key] = value
+    problems.extend(_shape_problems(kinds, marks, source))
     version = data.get("version")
     if version is not None and version != 1:
         problems.append(Problem("unsupported version; expected 1", field="version", source=source))
@@ -167,6 +173,45 @@ def parse_document(
     if problems:
         raise InstanceFileError(problems, source)
     return InstanceDoc(kinds, prune, marks, source, kind_lines=lines)
+
+
+def _shape_problems(
+    kinds: Mapping[str, list[Any]], marks: Mapping[str, Sequence[EntryMarks]], source: str | None
+) -> list[Problem]:
+    """Too deep, too big or cyclic values in any kind but clients (whose parser checks them),
+    measured without expanding YAML aliases."""
+    from ._limits import Measure, ShapeError
+
+    measure = Measure()
+    found: list[Problem] = []
+    for kind, entries in kinds.items():
+        if kind == "clients":
+            continue
+        for position, raw in enumerate(entries, start=1):
+            if not isinstance(raw, Mapping):
+                continue
+            name = raw.get("name")
+            for key, value in raw.items():
+                try:
+                    measure.field(value)
+                except ShapeError as exc:
+                    kind_marks = marks.get(kind, [])
+                    mark = kind_marks[position - 1] if position <= len(kind_marks) else None
+                    found.append(
+                        Problem(
+                            str(exc),
+                            kind,
+                            position,
+                            name if isinstance(name, str) else None,
+                            str(key),
+                            mark.of(str(key)) if mark is not None else None,
+                            source,
+                        )
+                    )
+            if measure.over_budget():
+                rule = "YAML aliases expand the file far beyond what is written (an alias bomb?)"
+                return [*found, Problem(rule, kind, position, source=source)]
+    return found
 
 
 def _prune(
@@ -201,63 +246,126 @@ def _prune(
 # --- parsing with line numbers -------------------------------------------------------------
 
 
-def _parse(
-    text: str, source: str, *, is_json: bool
-) -> tuple[Any, dict[str, list[EntryMarks]], dict[str, int]]:
-    import json
+def _parse(text: str, source: str, *, is_json: bool) -> tuple[Any, Any, Any, Any]:
+    """(data, marks per kind, line per top-level key, the parsed text), lines on demand.
 
-    import yaml
+    The clients file's reader does the parsing: one pass with the C loader, hostile input
+    (deep nesting, alias bombs, keys given twice) refused with the entry and field named.
+    """
+    from ._source import SourceError, parse_text
 
-    if is_json:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = Problem(
-                f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno, source=source
-            )
-            raise InstanceFileError([problem], source) from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = Problem(
-                f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                line=mark.line + 1 if mark is not None else None,
+    try:
+        parsed = parse_text(text, is_json=is_json)
+    except SourceError as exc:
+        problems = [
+            Problem(
+                s.rule,
+                kind=s.kind or ("clients" if s.entry is not None else None),
+                entry=s.entry,
+                name=s.client_id,
+                field=s.field,
+                line=s.line,
                 source=source,
             )
-            raise InstanceFileError([problem], source) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return data, {}, {}
-    marks: dict[str, list[EntryMarks]] = {}
-    kind_lines: dict[str, int] = {}
-    if isinstance(root, yaml.SequenceNode):
-        marks["clients"] = _sequence_marks(root)
-    elif isinstance(root, yaml.MappingNode):
-        for key, value in root.value:
-            if isinstance(key, yaml.ScalarNode):
-                kind_lines[key.value] = key.start_mark.line + 1
-                if isinstance(value, yaml.SequenceNode):
-                    marks[key.value] = _sequence_marks(value)
-    return data, marks, kind_lines
+            for s in exc.spots
+        ]
+        raise InstanceFileError(problems, source) from None
+    return parsed.data, _KindMarks(parsed), _KindLines(parsed), parsed
 
 
-def _sequence_marks(node: Any) -> list[EntryMarks]:
-    import yaml
+class _KindLines(Mapping[str, int]):
+    """The line of each top-level key, from the node tree on first use."""
 
-    out = []
-    for item in node.value:
-        keys: dict[str, int] = {}
-        if isinstance(item, yaml.MappingNode):
-            keys = {
-                k.value: k.start_mark.line + 1
-                for k, _ in item.value
-                if isinstance(k, yaml.ScalarNode)
+    def __init__(self, parsed: Any) -> None:
+        self._parsed = parsed
+        self._lines: dict[str, int] | None = None
+
+    def _all(self) -> dict[str, int]:
+        if self._lines is None:
+            import yaml
+
+            root = self._parsed.root()
+            self._lines = {}
+            if isinstance(root, yaml.MappingNode):
+                for key, _ in root.value:
+                    if isinstance(key, yaml.ScalarNode):
+                        self._lines.setdefault(key.value, key.start_mark.line + 1)
+        return self._lines
+
+    def __getitem__(self, key: str) -> int:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class _KindMarks(Mapping[str, Sequence[EntryMarks]]):
+    """Marks per kind. Which kinds there are comes from the data; lines from the node tree,
+    only when a problem asks for one."""
+
+    def __init__(self, parsed: Any) -> None:
+        self._parsed = parsed
+        data = parsed.data
+        if isinstance(data, list):
+            self._keys = ["clients"]
+        elif isinstance(data, Mapping):
+            self._keys = [str(k) for k, v in data.items() if isinstance(v, list)]
+        else:
+            self._keys = []
+        self._known: dict[str, list[EntryMarks]] | None = None
+
+    def _all(self) -> dict[str, list[EntryMarks]]:
+        if self._known is None:
+            import yaml
+
+            from ._source import sequence_marks
+
+            root = self._parsed.root()
+            nodes: dict[str, Any] = {}
+            if isinstance(root, yaml.SequenceNode):
+                nodes["clients"] = root
+            elif isinstance(root, yaml.MappingNode):
+                for key, value in root.value:
+                    if isinstance(key, yaml.ScalarNode):
+                        nodes.setdefault(key.value, value)
+            self._known = {
+                key: [EntryMarks(m.line, m.keys) for m in sequence_marks(node)]
+                for key, node in nodes.items()
             }
-        out.append(EntryMarks(item.start_mark.line + 1, keys))
-    return out
+        return self._known
+
+    def __getitem__(self, key: str) -> Sequence[EntryMarks]:
+        if key not in self._keys:
+            raise KeyError(key)
+        return _Later(lambda: self._all().get(key, []))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class _Later(Sequence[EntryMarks]):
+    """A list made on first use."""
+
+    def __init__(self, make: Any) -> None:
+        self._make = make
+        self._items: list[EntryMarks] | None = None
+
+    def _list(self) -> list[EntryMarks]:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
 
 
 def _violation(problem: Problem) -> str:

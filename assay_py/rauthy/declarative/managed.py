@@ -154,7 +154,8 @@ class NamedManaged:
         problems: list[Problem] = []
         first: dict[str, int] = {}
         for position, raw in enumerate(items, start=1):
-            mark = marks[position - 1] if position <= len(marks) else EntryMarks()
+            # Looked up only for a problem: marks may be computed on first use.
+            mark = _LazyMark(marks, position)
             name = raw.get("name") if isinstance(raw, Mapping) else None
             label = name if isinstance(name, str) else None
             found = self.kind.check(raw)
@@ -315,11 +316,17 @@ class ClientsManaged:
     def parse(
         self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
     ) -> tuple[list[Any], list[Problem]]:
-        from .clients_file import ClientsFileError, _EntryMarks, parse_entries
+        from ._source import EntryMarks as ClientMarks
+        from ._source import Parsed
+        from .clients_file import ClientsFileError, parse_entries
 
-        old_marks = [_EntryMarks(m.line, dict(m.keys)) for m in marks]
+        # Lines only when a problem needs one (marks may be computed on first use).
+        def root_marks() -> list[ClientMarks]:
+            return [ClientMarks(m.line, dict(m.keys)) for m in marks]
+
+        parsed = Parsed(None, [], lambda: None, root_marks)
         try:
-            return parse_entries(list(items), source=source, _marks=old_marks), []
+            return parse_entries(list(items), source=source, _parsed=parsed), []
         except ClientsFileError as exc:
             return [], [
                 Problem(p.rule, self.key, p.entry, p.client_id, p.field, p.line, source)
@@ -400,6 +407,15 @@ class ClientsManaged:
         client_id = str(row["id"])
         full = client.clients.get(client_id) or dict(row)  # the list leaves out scim
         client.clients.put(client_id, {**full, **refs})
+
+
+class _LazyMark:
+    def __init__(self, marks: Sequence[EntryMarks], position: int) -> None:
+        self._marks, self._position = marks, position
+
+    def of(self, field_name: str | None) -> int | None:
+        found = self._marks[self._position - 1] if self._position <= len(self._marks) else None
+        return found.of(field_name) if found is not None else None
 
 
 def managed_kinds() -> list[Managed]:
