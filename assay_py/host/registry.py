@@ -51,7 +51,7 @@ class BuiltinGlobal(NamedTuple):
 BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
     g.name: g
     for g in (
-        BuiltinGlobal("http", "http", "HTTP client: get/post/put/patch/delete, client(opts)"),
+        BuiltinGlobal("http", "http", "HTTP: get/post/put/patch/delete, client, download, serve"),
         BuiltinGlobal("json", "json", "JSON parse/encode (sorted keys, null -> nil), array/object"),
         BuiltinGlobal("assert", "assert_", "Assertions: eq ne gt lt contains not_nil matches"),
         BuiltinGlobal("log", "log", "Log lines on stderr: info, warn, error, debug"),

@@ -10,6 +10,7 @@ httpx is imported on the first request, so scripts that never call ``http`` star
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -257,11 +258,133 @@ def _methods(vm: LuaVM, client: _Client, *, bound: bool) -> Any:
     return vm.table({method: awaitable(vm, verb(method)) for method in _METHODS})
 
 
+DOWNLOAD_MAX_SIZE = 1024**3
+
+
+def _download(client: _Client, url: Any, path: Any, opts: Any) -> Pending:
+    """``http.download(url, path, opts?)``: GET into ``path`` through a temp file and an
+    atomic rename; returns the number of bytes. opts: headers, timeout, max_size (0 = none)."""
+    if not isinstance(url, bytes):
+        raise ValueError("http.download: first arg must be url string")
+    if not isinstance(path, bytes):
+        raise ValueError("http.download: second arg must be dest path string")
+    headers: dict[str, tuple[bytes, bytes]] = {}
+    timeout: float | None = None
+    max_size = DOWNLOAD_MAX_SIZE
+    if opts is not None and lupa_engine().lua_type(opts) == "table":
+        headers = _caller_headers("http.download", opts[b"headers"])
+        value = opts[b"timeout"]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            timeout = float(value) if value != float("inf") else None
+        size = opts[b"max_size"]
+        if isinstance(size, (int, float)) and not isinstance(size, bool):
+            max_size = int(size)
+    httpx_client = client.httpx_client()
+    text_url = url.decode("utf-8", "replace")
+    dest = path.decode("utf-8", "surrogateescape")
+    return Pending(lambda: _fetch_to_file(httpx_client, text_url, dest, headers, timeout, max_size))
+
+
+def _fetch_to_file(
+    client: httpx.Client,
+    url: str,
+    dest: str,
+    headers: dict[str, tuple[bytes, bytes]],
+    timeout: float | None,
+    max_size: int,
+) -> int:
+    import os
+    import secrets
+
+    import httpx
+
+    parent = os.path.dirname(dest)
+    if parent:
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as exc:
+            raise OSError(f"http.download: mkdir parent: {_io_reason(exc)}") from None
+    # A random suffix, not the pid: another local user cannot plant a link at a guessable name.
+    temp = f"{dest}.tmp.{secrets.token_hex(8)}"
+    try:
+        handle = open(temp, "xb")  # noqa: SIM115 (closed below, before the rename)
+    except OSError as exc:
+        raise OSError(f'http.download: create temp "{temp}": {_io_reason(exc)}') from None
+    shown = _redact(url)
+    try:
+        with handle:
+            try:
+                request = client.build_request(
+                    "GET",
+                    url,
+                    headers=list(headers.values()),
+                    timeout=client.timeout if timeout is None else timeout,
+                )
+                response = client.send(request, stream=True)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise ConnectionError(f"http.download: request: {_describe(exc, url)}") from None
+            try:
+                if not 200 <= response.status_code < 300:
+                    reason = response.reason_phrase
+                    raise ConnectionError(
+                        f"http.download: HTTP {response.status_code} {reason} for {shown}".replace(
+                            "  ", " "
+                        )
+                    )
+                total = 0
+                for chunk in response.iter_bytes():
+                    total += len(chunk)
+                    if max_size > 0 and total > max_size:
+                        raise ValueError(
+                            f"http.download: response exceeds max_size ({total} > {max_size}"
+                            f" bytes) for {shown}"
+                        )
+                    handle.write(chunk)
+            except httpx.HTTPError as exc:
+                raise ConnectionError(f"http.download: stream: {_describe(exc, url)}") from None
+            finally:
+                response.close()
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.replace(temp, dest)
+        except OSError as exc:
+            raise OSError(
+                f'http.download: rename "{temp}" -> "{dest}": {_io_reason(exc)}'
+            ) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return total
+
+
+def _io_reason(exc: OSError) -> str:
+    return f"{exc.strerror} (os error {exc.errno})" if exc.strerror else str(exc)
+
+
 def install(vm: LuaVM) -> None:
-    http = _methods(vm, _Client(vm, _Options()), bound=False)
+    client = _Client(vm, _Options())
+    http = _methods(vm, client, bound=False)
 
     def new_client(opts: Any = None) -> Any:
         return _methods(vm, _Client(vm, _client_options(opts)), bound=True)
 
+    def download(url: Any = None, path: Any = None, opts: Any = None) -> Pending:
+        return _download(client, url, path, opts)
+
+    def serve(port: Any = None, routes: Any = None, *_: Any) -> Pending:
+        from assay_py.host.builtins._http_serve import serve
+
+        return serve(vm, "http.serve", port, routes)
+
+    def serve_with_extra(port: Any = None, routes: Any = None, extra: Any = None) -> Pending:
+        from assay_py.host.builtins._http_serve import serve
+
+        return serve(vm, "http.serve_with_extra", port, routes, extra)
+
     http[b"client"] = vm.function(new_client)
+    http[b"download"] = awaitable(vm, download)
+    http[b"serve"] = awaitable(vm, serve)
+    http[b"serve_with_extra"] = awaitable(vm, serve_with_extra)
     vm.set_global("http", http)
