@@ -211,10 +211,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def _drop(self, method: str, path: str, headers: dict[str, str]) -> None:
+        # Logged before the hang-up, so a client that has seen the drop also sees it logged.
+        self.server.log.append(RequestRecord(method, path, redact_headers(headers), None))
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        self.server.log.append(RequestRecord(method, path, redact_headers(headers), None))
 
     def _write(self, response: Response) -> None:
         status = response.status
