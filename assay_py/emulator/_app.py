@@ -10,13 +10,16 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, unquote
 
 from . import _clients as c
 from ._jsonbody import BodyError, Field, read_struct
 from ._keys import KeyStore
 from ._state import ApiKey, Store
+
+if TYPE_CHECKING:
+    from ._oidc import Oidc
 
 JSON = "application/json"
 _SCOPES = ["email", "openid", "profile", "groups", "address", "phone"]
@@ -76,11 +79,19 @@ _Principal = ApiKey | None
 
 
 class App:
-    def __init__(self, store: Store, version: str, issuer: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        version: str,
+        issuer: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.version = version
         self.issuer = issuer
+        self.clock = clock
         self.keys = KeyStore()
+        self._oidc_endpoints: Oidc | None = None
         self._discovery = _dumps(self._discovery_doc())
         self._discovery_scopes: list[str] = list(_SCOPES)
         from ._kind_routes import ROUTES
@@ -267,6 +278,20 @@ class App:
             return _not_found_row().response()
         return Response(200, _dumps(pair.jwk), JSON, [("access-control-allow-origin", "*")])
 
+    @property
+    def oidc(self) -> Oidc:
+        """The sign-in endpoints (built on first use, so admin-only runs never load them)."""
+        if self._oidc_endpoints is None:
+            from ._oidc import Oidc
+
+            self._oidc_endpoints = Oidc(
+                self.store, self.keys, self.issuer, self.clock, self.version
+            )
+        return self._oidc_endpoints
+
+    def _oidc(self, request: Request, principal: _Principal, route: str) -> Response:
+        return self.oidc.handle(request, route)
+
     def _rotate_jwk(self, request: Request, principal: _Principal, route: str) -> Response:
         self._require(principal, "Secrets", "update")
         self.keys.rotate()
@@ -362,7 +387,7 @@ class App:
             client = self.store.clients.get(client_id)
             if client is None:
                 raise _not_found_row()
-            now = time.time()
+            now = self.clock()
             kept = [(s, until) for s, until in client.cached_secrets if until > now]
             if hours is not None and client.secret is not None:
                 kept.append((client.secret, now + hours * 3600))
@@ -381,6 +406,14 @@ class App:
         ("GET", "/version"): _version,
         ("GET", "/oidc/certs"): _certs,
         ("POST", "/oidc/rotate_jwk"): _rotate_jwk,
+        ("GET", "/oidc/authorize"): _oidc,
+        ("POST", "/oidc/authorize"): _oidc,
+        ("POST", "/oidc/token"): _oidc,
+        ("GET", "/oidc/userinfo"): _oidc,
+        ("POST", "/oidc/userinfo"): _oidc,
+        ("POST", "/oidc/introspect"): _oidc,
+        ("GET", "/oidc/logout"): _oidc,
+        ("POST", "/oidc/logout"): _oidc,
         ("GET", "/clients"): _list_clients,
         ("POST", "/clients"): _create_client,
     }

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from ._app import App
 from ._clients import to_response
+from ._clock import Clock
 from ._faults import Faults
 from ._request_log import DEFAULT_MAXLEN, RequestLog, RequestRecord
 from ._server import EmulatorServer
@@ -27,6 +27,10 @@ class RauthyEmulator:
     right is made (or reused from ``state_file``). ``requests`` keeps the last
     ``request_log_size`` requests (2,000 by default) so that a long run stays the same size;
     ``request_count`` counts every request.
+
+    ``clock`` is what every expiry reads (a ``Clock``: wall time that tests move with
+    ``emu.clock.advance(seconds)``; pass one to share it between emulators). Sign-in:
+    ``add_user(..., password=...)``, ``token``, ``login`` (docs/oidc-emulation.md).
     """
 
     def __init__(
@@ -36,6 +40,7 @@ class RauthyEmulator:
         version: str = "0.35.2",
         state_file: str | os.PathLike[str] | None = None,
         request_log_size: int = DEFAULT_MAXLEN,
+        clock: Clock | None = None,
     ) -> None:
         if not (version == "0.35.2" or version.startswith("0.36")):
             raise ValueError("version: must be '0.35.2' or '0.36'")
@@ -46,7 +51,8 @@ class RauthyEmulator:
         self.port: int = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/auth/v1"
         self._store = Store(f"http://127.0.0.1:{self.port}", state_file)
-        self._server.app = App(self._store, version, self.url + "/")
+        self.clock = clock if clock is not None else Clock()
+        self._server.app = App(self._store, version, self.url + "/", self.clock)
         self._key_name = self._install_default_key(api_key)
         self._thread: threading.Thread | None = None
 
@@ -153,7 +159,7 @@ class RauthyEmulator:
 
     def valid_client_secrets(self, client_id: str) -> list[str]:
         """The live secret first, then rotated ones still cached (``cache_current_hours``)."""
-        now = time.time()
+        now = self.clock()
         with self._store.lock:
             client = self._store.clients.get(client_id)
             if client is None or client.secret is None:
@@ -165,6 +171,61 @@ class RauthyEmulator:
         with self._store.lock:
             client = self._store.clients.get(client_id)
             return None if client is None else to_response(client, self.version, True)
+
+    # --- sign-in -------------------------------------------------------------------------
+
+    def token(
+        self,
+        client_id: str,
+        secret: str,
+        scopes: Sequence[str] | None = None,
+        auth: str = "post",
+    ) -> dict[str, Any]:
+        """A ``client_credentials`` grant over HTTP; the token set, or ``OidcFlowError``."""
+        from ._oidc_client import token
+
+        return token(self.url, client_id, secret, scopes, auth)
+
+    def login(
+        self,
+        client_id: str,
+        email: str,
+        password: str | None = None,
+        redirect_uri: str | None = None,
+        pkce: str | None = "auto",
+        scopes: Sequence[str] | None = None,
+        nonce: str | None = None,
+        state: str | None = None,
+    ) -> dict[str, Any]:
+        """A browserless ``authorization_code`` login of a test user; the token set.
+
+        ``redirect_uri`` defaults to the client's first; ``pkce="auto"`` uses ``S256`` when the
+        client allows it, else ``plain``, and none for a client without ``challenges``; a
+        confidential client's secret is sent for it.
+        """
+        from ._oidc_client import login
+
+        assert self._server.app is not None
+        if password is None:
+            known = self._server.app.oidc.state.user_by_email(email)
+            if known is None:
+                raise ValueError(f"user: no test user {email!r}; add it with add_user()")
+            password = known.password
+        with self._store.lock:
+            client = self._store.clients.get(client_id)
+            if client is None:
+                raise ValueError(f"client_id: no client {client_id!r}")
+            challenges, secret = client.challenges, client.secret
+            uris = list(client.redirect_uris)
+        if pkce == "auto":
+            pkce = None if challenges is None else ("S256" if "S256" in challenges else "plain")
+        if redirect_uri is None:
+            if not uris:
+                raise ValueError(f"redirect_uri: client {client_id!r} has none registered")
+            redirect_uri = uris[0]
+        return login(
+            self.url, client_id, email, password, secret, redirect_uri, pkce, scopes, nonce, state
+        )
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -181,9 +242,23 @@ class RauthyEmulator:
         with self._server.stats_lock:
             return self._server.handled, self._server.handler_seconds
 
-    def add_user(self, email: str, roles: Sequence[str] = (), groups: Sequence[str] = ()) -> str:
-        """Seed a user holding ``roles``/``groups`` (stored comma-joined, as Rauthy does); the
-        users routes are not emulated yet, this is for watching role and group rewrites."""
+    def add_user(
+        self,
+        email: str,
+        roles: Sequence[str] = (),
+        groups: Sequence[str] = (),
+        *,
+        password: str | None = None,
+        given_name: str = "Test",
+        family_name: str | None = "User",
+        **extra: Any,
+    ) -> str:
+        """Seed a user holding ``roles``/``groups`` (stored comma-joined, as Rauthy does); its id.
+
+        The users routes are not emulated yet; the row is there for watching role and group
+        rewrites, and, with a ``password``, for signing in (``login``, the password grant):
+        its tokens carry the row's roles and groups as they are at issue time.
+        """
         from ._named import User, new_id
 
         user = User(new_id(), email.lower(), ",".join(roles), ",".join(groups) or None)
@@ -191,6 +266,19 @@ class RauthyEmulator:
             self._store.kinds.users.append(user)
             self._store.changed()
         self._store.persist()
+        if password is not None:
+            from ._oidc_state import TestUser
+
+            login = TestUser(
+                email=email,
+                password=password,
+                given_name=given_name,
+                family_name=family_name,
+                id=user.id,
+                **extra,
+            )
+            assert self._server.app is not None
+            self._server.app.oidc.state.add_user(login)
         return user.id
 
     def user_memberships(self, email: str) -> dict[str, list[str]] | None:
