@@ -74,7 +74,7 @@ def shared() -> Iterator[tuple[RauthyEmulator, Path]]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as where, RauthyEmulator() as emu:
-        emu.add_user("tester@example.com", PASSWORD, roles=["user"], groups=["staff"])
+        emu.add_user("tester@example.com", password=PASSWORD, roles=["user"], groups=["staff"])
         yield emu, _apply(emu, Path(where))
 
 

@@ -23,7 +23,7 @@ FLOWS = ["authorization_code", "refresh_token"]
 def emu(rauthy_emulator: RauthyEmulator) -> RauthyEmulator:
     rauthy_emulator.add_user(
         "alice@example.com",
-        PASSWORD,
+        password=PASSWORD,
         given_name="Alice",
         family_name="Liddell",
         roles=["admin"],
@@ -72,9 +72,8 @@ def test_login_returns_an_id_token_that_verifies(emu: RauthyEmulator, alg: str) 
         "refresh_token",
     ]
     claims = verified(emu, token_set["id_token"], alg, "app1")
-    user = emu._server.app.oidc.state.user_by_email("alice@example.com")  # type: ignore[union-attr]
-    assert user is not None
-    assert claims["sub"] == user.id and claims["typ"] == "Id" and claims["nonce"] == "n-123"
+    alice = next(u.id for u in emu._store.kinds.users if u.email == "alice@example.com")
+    assert claims["sub"] == alice and claims["typ"] == "Id" and claims["nonce"] == "n-123"
     assert claims["scope"] == "openid email profile groups"
     assert (claims["email"], claims["given_name"], claims["family_name"]) == (
         "alice@example.com",
@@ -313,5 +312,18 @@ def test_login_helper_reports_unknown_user_and_client(emu: RauthyEmulator) -> No
 
 
 def test_test_user_repr_hides_the_password(emu: RauthyEmulator) -> None:
-    user = emu.add_user("carol@example.com", "s3cret-pass")
-    assert "s3cret-pass" not in repr(user)
+    emu.add_user("carol@example.com", password="s3cret-pass")
+    user = emu._server.app.oidc.state.user_by_email("carol@example.com")  # type: ignore[union-attr]
+    assert user is not None and "s3cret-pass" not in repr(user)
+
+
+def test_tokens_carry_the_users_roles_as_they_are_at_issue_time(emu: RauthyEmulator) -> None:
+    configure(emu, flows_enabled=FLOWS, challenges=None, scopes=["openid", "groups"])
+    assert claims_of(emu.login("app1", "alice@example.com")["id_token"])["roles"] == ["admin"]
+    with emu._store.lock:
+        row = next(u for u in emu._store.kinds.users if u.email == "alice@example.com")
+        row.roles = "admin,auditor"
+    assert claims_of(emu.login("app1", "alice@example.com")["id_token"])["roles"] == [
+        "admin",
+        "auditor",
+    ]

@@ -18,7 +18,11 @@ LOGOUT_TO = "https://app.example.com/bye"
 @pytest.fixture
 def emu(rauthy_emulator: RauthyEmulator) -> RauthyEmulator:
     rauthy_emulator.add_user(
-        "alice@example.com", PASSWORD, given_name="Alice", family_name=None, groups=["devs"]
+        "alice@example.com",
+        password=PASSWORD,
+        given_name="Alice",
+        family_name=None,
+        groups=["devs"],
     )
     return rauthy_emulator
 

@@ -14,7 +14,9 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def emu(rauthy_emulator: RauthyEmulator) -> RauthyEmulator:
-    rauthy_emulator.add_user("alice@example.com", PASSWORD, roles=["viewer"], groups=["devs"])
+    rauthy_emulator.add_user(
+        "alice@example.com", password=PASSWORD, roles=["viewer"], groups=["devs"]
+    )
     return rauthy_emulator
 
 
