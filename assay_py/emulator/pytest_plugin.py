@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def rauthy_emulator() -> Iterator[RauthyEmulator]:
-    """A fresh Rauthy emulator on a free loopback port, stopped after the test."""
+    """A fresh Rauthy emulator on a free loopback port, stopped after the test.
+
+    Sign-in helpers: ``add_user(email, password=...)``, ``token(client_id, secret)``,
+    ``login(client_id, email)`` and ``clock.advance(seconds)`` (docs/oidc-emulation.md).
+    """
     from assay_py.emulator import RauthyEmulator
 
     with RauthyEmulator(port=0) as emulator:
