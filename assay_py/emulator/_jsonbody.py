@@ -3,11 +3,21 @@
 Errors here are plain text (``Json deserialize error: ...`` or ``Content type error``) and come
 before any auth check, as in Rauthy. Messages follow serde_json's wording; the
 ``line/column`` points just past the offending value (for list elements: past the list).
+
+Hostile bodies: serde_json stops at 128 nested containers (``recursion limit exceeded``) and
+cannot hold a number beyond f64 (``number out of range``), where Python's decoder recurses
+until a RecursionError or refuses integers over 4,300 digits. A body that could reach either
+limit (many brackets, a long digit run, a three-digit exponent) is read by ``_guarded``, an
+iterative reader that meets those limits where serde would, in serde's order: a typed field
+stops at its first element of the wrong type, an unknown field is skipped unread, a free-form
+(``any``) field reads everything. Ordinary bodies never take that path.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -17,6 +27,12 @@ ALGS = ("RS256", "RS384", "RS512", "EdDSA")
 _DECODER = json.JSONDecoder()
 _WS = " \t\n\r"
 _I32 = (-(2**31), 2**31 - 1)
+# serde_json's recursion limit: the 128th nested container (the body's own object is the first).
+_DEPTH_LIMIT = 128
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+# Enough to reach a limit above: a run of digits past f64's range, or a 3-digit exponent.
+_HUGE_NUMBER = re.compile(r"[0-9]{300}|[eE][-+]?[0-9]{3}")
+_LITERALS = (("true", True), ("false", False), ("null", None))
 
 # Python json error messages -> serde_json's wording.
 _SYNTAX = {
@@ -104,15 +120,165 @@ def _skip_ws(text: str, index: int) -> int:
     return index
 
 
-def _members(text: str) -> tuple[list[tuple[str, Any, int]], int]:
-    """Top-level object members as ``(key, value, end_index)``; raises on bad syntax."""
+class _Unreadable:
+    """A value serde_json would fail on when it reads it (its error, positioned); the error is
+    raised only if and when the field is read, so that an earlier field's error comes first."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def error(self) -> BodyError:
+        return BodyError(f"Json deserialize error: {self.message}")
+
+
+def _number(text: str, index: int, end: int, token: str) -> Any:
+    """A JSON number as Python's decoder gives it, or ``_Unreadable`` past f64's range."""
+    integer = _NUMBER.match(token)
+    assert integer is not None
+    value = float(token)
+    if math.isinf(value):
+        return _Unreadable(f"number out of range {_position(text, end)}")
+    if integer.group(1) is None and integer.group(2) is None:
+        return int(token)  # finite as f64, so at most ~309 digits: within int()'s limit
+    return value
+
+
+def _guarded(text: str, index: int, keep: int) -> tuple[Any, int]:
+    """One JSON value from ``index``, read without recursion: ``(value, end)``.
+
+    ``keep`` is how many levels of the value are built: children attach to containers of
+    depth < ``keep`` (the value itself is depth 1); deeper containers stay empty, so a typed
+    field still sees "a sequence" where serde would stop. A number past f64, at a kept level,
+    becomes ``_Unreadable``. With ``keep`` beyond the limit (an ``any`` field) the 128th
+    container makes the whole value ``_Unreadable``, as serde_json's recursion limit.
+    Syntax errors raise ``json.JSONDecodeError`` as Python's decoder words them.
+    """
+    failed: list[_Unreadable] = []
+    try:
+        return _read_iteratively(text, index, keep, failed)
+    except json.JSONDecodeError:
+        if failed:  # serde stops at the limit, before it could see the broken syntax
+            raise failed[0].error() from None
+        raise
+
+
+def _read_iteratively(
+    text: str, index: int, keep: int, failures: list[_Unreadable]
+) -> tuple[Any, int]:
+    stack: list[list[Any] | dict[str, Any]] = []
+    keys: list[str] = []  # the pending key of each open object, in stack order
+    failed: _Unreadable | None = None
+    length = len(text)
+    while True:
+        index = _skip_ws(text, index)
+        if index >= length:
+            raise json.JSONDecodeError("Expecting value", text, index)
+        char = text[index]
+        value: Any
+        if char in "[{":
+            if failed is None and keep >= _DEPTH_LIMIT and len(stack) + 2 >= _DEPTH_LIMIT:
+                failed = _Unreadable(f"recursion limit exceeded {_position(text, index + 1)}")
+                failures.append(failed)
+            container: list[Any] | dict[str, Any] = [] if char == "[" else {}
+            index = _skip_ws(text, index + 1)
+            closer = "]" if char == "[" else "}"
+            if index < length and text[index] == closer:
+                value, index = container, index + 1
+            else:
+                stack.append(container)
+                if char == "{":
+                    index = _key(text, index, keys)
+                continue
+        elif char == '"':
+            value, index = scanstring(text, index + 1)
+        else:
+            match = _NUMBER.match(text, index)
+            if match is not None:
+                token, end = match.group(), match.end()
+                keep_it = len(stack) < keep and failed is None
+                value = _number(text, index, end, token) if keep_it else None
+                if isinstance(value, _Unreadable) and keep >= _DEPTH_LIMIT:
+                    failed = value  # free-form: serde reads it all, so the value is lost
+                    failures.append(failed)
+                index = end
+            else:
+                for word, literal in _LITERALS:
+                    if text.startswith(word, index):
+                        value, index = literal, index + len(word)
+                        break
+                else:
+                    raise json.JSONDecodeError("Expecting value", text, index)
+        # A value is complete: attach it, then close every container it completes.
+        while True:
+            if not stack:
+                return (failed if failed is not None else value), index
+            parent = stack[-1]
+            if len(stack) < keep:
+                if isinstance(parent, list):
+                    parent.append(value)
+                else:
+                    parent[keys[-1]] = value
+            index = _skip_ws(text, index)
+            if index < length and text[index] == ",":
+                index += 1
+                if isinstance(parent, dict):
+                    keys.pop()
+                    index = _key(text, _skip_ws(text, index), keys)
+                break
+            closer = "]" if isinstance(parent, list) else "}"
+            if index < length and text[index] == closer:
+                value = stack.pop()
+                if isinstance(parent, dict):
+                    keys.pop()
+                index += 1
+                continue
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+
+
+def _key(text: str, index: int, keys: list[str]) -> int:
+    """Read ``"key":`` at ``index`` (whitespace skipped) and push the key; the index after."""
+    if index >= len(text) or text[index] != '"':
+        raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
+    key, index = scanstring(text, index + 1)
+    index = _skip_ws(text, index)
+    if index >= len(text) or text[index] != ":":
+        raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
+    keys.append(key)
+    return index + 1
+
+
+def _keep(field: Field | None) -> int:
+    """Levels of a member's value that serde reads before it can fail (see ``_guarded``)."""
+    if field is None:
+        return 0  # unknown: skipped unread
+    if field.kind == "any":
+        return _DEPTH_LIMIT
+    return 2  # the value and its elements (a list's items, a struct's fields)
+
+
+def _members(
+    text: str, fields: Sequence[Field] | None = None
+) -> tuple[list[tuple[str, Any, int]], int]:
+    """Top-level object members as ``(key, value, end_index)``; raises on bad syntax.
+
+    ``fields`` tells the guarded reader how far serde would read each member; without it
+    (or for an ordinary body) Python's decoder reads every value.
+    """
+    guarded: dict[str, Field | None] | None = None
+    if fields is not None and _may_hit_limits(text):
+        guarded = {f.name: f for f in fields}
     index = _skip_ws(text, 0)
     if index >= len(text):
         raise BodyError(
             f"Json deserialize error: EOF while parsing a value {_position(text, index)}"
         )
     if text[index] != "{":
-        value, end = _DECODER.raw_decode(text, index)
+        if guarded is not None:
+            value, end = _guarded(text, index, 1)
+            if isinstance(value, _Unreadable):
+                raise value.error()
+        else:
+            value, end = _DECODER.raw_decode(text, index)
         raise BodyError(
             f"Json deserialize error: invalid type: {_unexpected(value)}, expected a map "
             f"{_position(text, end)}"
@@ -132,7 +298,11 @@ def _members(text: str) -> tuple[list[tuple[str, Any, int]], int]:
         index = _skip_ws(text, index)
         if index >= len(text) or text[index] != ":":
             raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
-        value, index = _DECODER.raw_decode(text, _skip_ws(text, index + 1))
+        start = _skip_ws(text, index + 1)
+        if guarded is not None:
+            value, index = _guarded(text, start, _keep(guarded.get(key)))
+        else:
+            value, index = _DECODER.raw_decode(text, start)
         members.append((key, value, index))
         index = _skip_ws(text, index)
         if index < len(text) and text[index] == ",":
@@ -143,8 +313,15 @@ def _members(text: str) -> tuple[list[tuple[str, Any, int]], int]:
         raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
 
 
+def _may_hit_limits(text: str) -> bool:
+    brackets = text.count("[") + text.count("{")
+    return brackets >= _DEPTH_LIMIT - 1 or _HUGE_NUMBER.search(text) is not None
+
+
 def _check(field: Field, value: Any, where: str) -> Any:
     """The value converted to its Rust type, or a serde-style error."""
+    if isinstance(value, _Unreadable):
+        raise value.error()
     if value is None and not field.required and field.kind != "bool":
         return None
     kind = field.kind
@@ -163,6 +340,8 @@ def _check(field: Field, value: Any, where: str) -> Any:
         )
     if kind == "strings" and isinstance(value, list):
         for item in value:
+            if isinstance(item, _Unreadable):
+                raise item.error()
             if not isinstance(item, str):
                 raise BodyError(
                     f"Json deserialize error: invalid type: {_unexpected(item)}, "
@@ -226,7 +405,7 @@ def read_struct(
             f"Json deserialize error: invalid unicode code point at {exc.start}"
         ) from None
     try:
-        members, end = _members(text)
+        members, end = _members(text, fields)
         trailing = _skip_ws(text, end)
         if trailing < len(text):
             raise json.JSONDecodeError("Extra data", text, trailing)
