@@ -237,6 +237,11 @@ class RauthyEmulator:
         ``/auth/v1`` or not. Exact however many requests the log itself has let go."""
         return self._log.count(method, path_prefix)
 
+    def connections_opened(self) -> int:
+        """TCP connections accepted since start: how well a client reuses its pool."""
+        with self._server.connections_lock:
+            return self._server.connections_opened
+
     def handler_stats(self) -> tuple[int, float]:
         """``(requests handled, seconds spent server-side)`` since start, for benchmarks."""
         with self._server.stats_lock:

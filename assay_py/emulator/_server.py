@@ -61,6 +61,9 @@ class _DateCache:
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # listen() backlog. socketserver's default of 5 overflowed when a client opened 32
+    # connections at once: the kernel dropped SYNs and the client saw resets and retried.
+    request_queue_size = 128
 
     def __init__(self, port: int, faults: Faults, log: RequestLog) -> None:
         self.app: App | None = None
@@ -72,6 +75,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.stats_lock = threading.Lock()
         self.handled = 0
         self.handler_seconds = 0.0
+        self.connections_opened = 0
         super().__init__(("127.0.0.1", port), _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -100,6 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.connections_lock:
             self.server.connections.add(self.connection)
+            self.server.connections_opened += 1
 
     def finish(self) -> None:
         with self.server.connections_lock:

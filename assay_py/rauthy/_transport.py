@@ -77,6 +77,43 @@ class RetrySettings:
     max_retry_after: float = 30.0
 
 
+# The CLI's --parallel goes up to 64.
+_POOL_SIZE = 64
+
+
+class _TlsWhenNeeded(httpx.BaseTransport):
+    """Plain HTTP at once; the TLS transport only for the first https:// request.
+
+    httpx builds its TLS context (loading the CA bundle, about 26 ms) when a client is made,
+    which an ``http://`` Rauthy (the emulator, a cluster-internal URL) never uses. Proxies
+    from the environment are the client's own mounts and are not affected.
+    """
+
+    def __init__(self, verify: bool | ssl.SSLContext, limits: httpx.Limits) -> None:
+        self._verify = verify
+        self._limits = limits
+        # verify=False: the plain pool is never asked for TLS, so no CA bundle is loaded.
+        self._plain = httpx.HTTPTransport(verify=False, limits=limits)
+        self._tls: httpx.HTTPTransport | None = None
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "https":
+            return self._plain.handle_request(request)
+        tls = self._tls
+        if tls is None:
+            with self._lock:
+                if self._tls is None:
+                    self._tls = httpx.HTTPTransport(verify=self._verify, limits=self._limits)
+                tls = self._tls
+        return tls.handle_request(request)
+
+    def close(self) -> None:
+        self._plain.close()
+        if self._tls is not None:
+            self._tls.close()
+
+
 class Transport:
     """Sends requests relative to a base URL and turns failures into ``RauthyError``s."""
 
@@ -98,11 +135,15 @@ class Transport:
         self._sleep = sleep
         self._secrets: set[str] = set()
         self._secrets_lock = threading.Lock()
+        # Every connection stays pooled: with fewer keep-alive slots than workers, each burst
+        # closed and reopened connections (hundreds per apply at --parallel 32). The pool
+        # opens only as many as requests run at once, so this is sized by the parallelism.
+        limits = httpx.Limits(max_connections=_POOL_SIZE, max_keepalive_connections=_POOL_SIZE)
         self.http = httpx.Client(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             verify=verify,
             headers={"User-Agent": user_agent},
-            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            transport=_TlsWhenNeeded(verify, limits),
             follow_redirects=False,
         )
 
