@@ -9,11 +9,13 @@ Exit status is 0 when the script finishes and 1 on any error; errors go to stder
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
+
+TYPE_CHECKING = False  # not typing's: see assay_py.cli
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import NoReturn
 
 _SCRIPT_EXTENSIONS = (".lua",)
 _CHECK_EXTENSIONS = (".yaml", ".yml")
@@ -64,15 +66,6 @@ def _run(
         sys.stdout.flush()
 
 
-def _script_context(emulator: bool) -> contextlib.AbstractContextManager[Any]:
-    # Hook for `--emulator`: start a loopback Rauthy emulator unless RAUTHY_URL names one.
-    if emulator and not os.environ.get("RAUTHY_URL"):
-        from assay_py.cli._emulated import start_for_script
-
-        return start_for_script()
-    return contextlib.nullcontext()
-
-
 def run_script(
     path: str, args: Sequence[str], *, emulator: bool = False, verbose: bool = False
 ) -> None:
@@ -82,7 +75,13 @@ def run_script(
         fail(f"YAML check mode ({extension}) is not supported by assay-py; run a .lua script")
     if extension not in _SCRIPT_EXTENSIONS:
         fail(f'unsupported file extension "{extension.lstrip(".")}" (expected .lua)')
-    with _script_context(emulator):
+    if emulator and not os.environ.get("RAUTHY_URL"):
+        # `--emulator`: a loopback Rauthy emulator for the script, unless RAUTHY_URL names one.
+        from assay_py.cli._emulated import start_for_script
+
+        with start_for_script():
+            _run(path, args, verbose=verbose)
+    else:
         _run(path, args, verbose=verbose)
 
 
