@@ -157,9 +157,26 @@ def diff(
             want = desired[name]
         if name in s.SCOPE_FIELDS and known_scopes is not None and want is not None:
             want = [scope for scope in want if scope in known_scopes or scope == "openid"]
-        if comparable(name, want) != comparable(name, live.get(name)):
+        have = live.get(name)
+        if not _identical(want, have) and comparable(name, want) != comparable(name, have):
             drift.append(name)
     return tuple(drift), warnings
+
+
+_PLAIN = (str, bool, int)
+
+
+def _identical(want: Any, have: Any) -> bool:
+    """True when both are the same plain value (same types too), so no rule can tell them
+    apart; the usual case of an unchanged client, decided without normalising."""
+    kind = type(want)
+    if kind is not type(have):
+        return False
+    if kind in _PLAIN or want is None:
+        return bool(want == have)
+    if kind is list:
+        return bool(want == have) and all(type(item) is str for item in want)
+    return False
 
 
 def comparable(name: str, value: Any) -> Hashable:

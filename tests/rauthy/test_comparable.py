@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from assay_py.rauthy.reconcile import comparable, normalise
+from assay_py.rauthy.reconcile import _identical, comparable, normalise
 
 VALUES: dict[str, list[Any]] = {
     "redirect_uris": [
@@ -54,3 +54,11 @@ def test_comparable_agrees_with_the_canonical_texts(name: str) -> None:
     for left, right in itertools.product(VALUES[name], repeat=2):
         same_text = normalise(name, left) == normalise(name, right)
         assert (comparable(name, left) == comparable(name, right)) == same_text, (left, right)
+
+
+@pytest.mark.parametrize("name", sorted(VALUES))
+def test_the_shortcut_for_identical_values_never_hides_drift(name: str) -> None:
+    for left, right in itertools.product(VALUES[name], repeat=2):
+        if _identical(left, right):
+            assert normalise(name, left) == normalise(name, right), (left, right)
+    assert _identical(["a", "b"], ["a", "b"]) and not _identical([1], [True])
