@@ -12,7 +12,6 @@ from urllib.parse import unquote
 
 from ._kind_routes import (
     App,
-    BodyError,
     Errors,
     Field,
     Request,
@@ -35,8 +34,8 @@ _FIELDS = (
     Field("name", "string", True),
     Field("desc", "string"),
     Field("default_value", "any"),
-    Field("typ", "any"),
-    Field("user_editable", "any"),
+    Field("typ", "attr_typ"),
+    Field("user_editable", "opt_bool"),
 )
 
 
@@ -51,13 +50,6 @@ def to_response(attr: Attr) -> dict[str, Any]:
 
 def _body(request: Request) -> dict[str, Any]:
     body = read_body(request, _FIELDS)
-    typ = body.get("typ")
-    if typ is not None and typ != "Email":
-        shown = f"`{typ}`" if isinstance(typ, str) else "a non-string"
-        raise BodyError(f"Json deserialize error: unknown variant {shown}, expected `Email`")
-    editable = body.get("user_editable")
-    if editable is not None and not isinstance(editable, bool):
-        raise BodyError("Json deserialize error: invalid type, expected a boolean")
     errors = Errors()
     if not matches(RE_ATTR, body["name"]):
         errors.add("name", "^[a-z0-9-_/]{2,32}$", body["name"])

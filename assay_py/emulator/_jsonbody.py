@@ -61,7 +61,7 @@ class BodyError(Exception):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # string | bool | i32 | u8 | strings | alg | any | scim
+    kind: str  # string | bool | opt_bool | i32 | u8 | strings | alg | attr_typ | any | scim
     required: bool = False
 
 
@@ -73,6 +73,8 @@ _EXPECTED = {
     "strings": "a sequence",
     "alg": "enum JwkKeyPairAlg",
     "scim": "struct ScimClientRequestResponse",
+    "opt_bool": "a boolean",
+    "attr_typ": "enum UserAttrConfigTyp",
 }
 
 SCIM_FIELDS = (
@@ -354,6 +356,14 @@ def _check(field: Field, value: Any, where: str) -> Any:
         expected = ", ".join(f"`{a}`" for a in ALGS)
         raise BodyError(
             f"Json deserialize error: unknown variant `{value}`, expected one of {expected} {where}"
+        )
+    if kind == "opt_bool" and (value is None or isinstance(value, bool)):
+        return value  # Option<bool>: null is None
+    if kind == "attr_typ" and isinstance(value, str):
+        if value == "Email":
+            return value
+        raise BodyError(
+            f"Json deserialize error: unknown variant `{value}`, expected `Email` {where}"
         )
     if kind == "scim" and isinstance(value, dict):
         return _struct(list(value.items()), SCIM_FIELDS, where, where)

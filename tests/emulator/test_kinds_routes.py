@@ -207,7 +207,20 @@ def test_attribute_definitions(api: httpx.Client) -> None:
     assert error(api.put("/users/attr/nope", json={"name": "nope"}))[:2] == (404, "NotFound")
     status, _, message = error(api.post("/users/attr", json={"name": "a.b"}))
     assert status == 400 and '"name"' in message
-    assert api.post("/users/attr", json={"name": "xx", "typ": "Phone"}).status_code == 400
+    typ = api.post(
+        "/users/attr",
+        content=b'{"name": "xx", "typ": "Phone"}',
+        headers={"content-type": "application/json"},
+    )
+    assert typ.status_code == 400
+    assert typ.text == (
+        "Json deserialize error: unknown variant `Phone`, expected `Email` at line 1 column 29"
+    )
+    editable = api.post("/users/attr", json={"name": "xx", "user_editable": "yes"})
+    assert editable.text.startswith(
+        'Json deserialize error: invalid type: string "yes", expected a boolean'
+    )
+    assert api.post("/users/attr", json={"name": "xx", "user_editable": None}).status_code == 200
     assert api.delete("/users/attr/department").status_code == 200
     assert error(api.delete("/users/attr/department"))[:2] == (404, "NotFound")
 
