@@ -16,6 +16,7 @@ from assay_py.host.builtins import (
     crypto,
     env,
     fs,
+    json,
     log,
     os,
     regex,
@@ -24,7 +25,7 @@ from assay_py.host.builtins import (
 )
 from assay_py.host.vm import LuaVM
 
-INSTALLERS = (assert_, log, env, clock, os, base64, crypto, yaml, fs, toml, regex)
+INSTALLERS = (assert_, json, log, env, clock, os, base64, crypto, yaml, fs, toml, regex)
 CHUNK = "=test"
 # Builtin errors carry the calling line, like any Lua error: "test:1: fs.read: ...".
 _POSITION = re.compile(r"^test:\d+: ")

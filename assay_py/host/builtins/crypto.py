@@ -1,9 +1,11 @@
-"""The ``crypto`` global: ``hash``, ``hmac`` and ``random``.
+"""The ``crypto`` global: ``hash``, ``hash_file``, ``hmac``, ``random`` and JSON Web Tokens.
 
-``crypto.hash(s, alg?)`` and ``crypto.hmac(key, data, alg?, raw?)`` give lowercase hex (or raw
+``crypto.hash(s, alg?)``, ``crypto.hash_file(path, alg?)`` (read in chunks) and
+``crypto.hmac(key, data, alg?, raw?)`` give lowercase hex (or raw
 bytes for ``hmac`` with ``raw == true``); algorithms are the SHA-2 and SHA-3 families, named
 case-insensitively, ``sha256`` by default. ``crypto.random(len?)`` is ``len`` (default 32)
-characters of ``[A-Za-z0-9]`` from the OS's secure source.
+characters of ``[A-Za-z0-9]`` from the OS's secure source. ``jwt_sign``, ``jwt_decode`` and
+``jwt_verify`` live in :mod:`.jwt`.
 
 ``hashlib`` (OpenSSL) and ``secrets`` are imported on first use: together they cost several
 milliseconds of start-up that most scripts never need.
@@ -11,6 +13,7 @@ milliseconds of start-up that most scripts never need.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from assay_py.host.builtins._args import lua_text, lua_type_name
@@ -34,7 +37,7 @@ def _algorithm(raw: Any, where: str) -> str:
     name = lua_text(raw, f"{where}: algorithm").decode("utf-8", "replace")
     if name.lower() not in SUPPORTED:
         raise ValueError(
-            f"{where}: unsupported algorithm: {name} (supported: {', '.join(SUPPORTED)})"
+            f"{where}: unsupported algorithm: {name.lower()} (supported: {', '.join(SUPPORTED)})"
         )
     return name.lower().replace("-", "_")  # hashlib spells SHA-3 "sha3_256"
 
@@ -44,6 +47,35 @@ def hash_hex(data: Any = None, algorithm: Any = None) -> str:
 
     text = lua_text(data, "crypto.hash: first argument")
     return hashlib.new(_algorithm(algorithm, "crypto.hash"), text).hexdigest()
+
+
+def hash_file(path: Any = None, algorithm: Any = None) -> str:
+    import hashlib
+
+    if not isinstance(path, bytes):
+        raise TypeError("crypto.hash_file: first argument must be a path string")
+    if algorithm is not None and not isinstance(algorithm, bytes):
+        raise TypeError("crypto.hash_file: second argument must be an algorithm string or nil")
+    digest = hashlib.new(_algorithm(algorithm, "crypto.hash_file"))
+    name = path.decode("utf-8", "surrogateescape")
+    shown = path.decode("utf-8", "replace")
+    try:
+        # A raw descriptor: a folder opens and fails on read, as Rust's File::open does.
+        fd = os.open(name, os.O_RDONLY)
+    except OSError as exc:
+        raise OSError(f'crypto.hash_file: open "{shown}": {_os_error(exc)}') from None
+    try:
+        while chunk := os.read(fd, 64 * 1024):
+            digest.update(chunk)
+    except OSError as exc:
+        raise OSError(f'crypto.hash_file: read "{shown}": {_os_error(exc)}') from None
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
+
+
+def _os_error(exc: OSError) -> str:
+    return f"{exc.strerror} (os error {exc.errno})" if exc.strerror else str(exc)
 
 
 def hmac_digest(key: Any = None, data: Any = None, algorithm: Any = None, raw: Any = None) -> Any:
@@ -78,11 +110,18 @@ def random_alphanumeric(length: Any = 32) -> bytes:
 
 
 def install(vm: LuaVM) -> None:
+    from assay_py.host.builtins.jwt import Jwt
+
+    tokens = Jwt(vm)
     vm.set_global(
         "crypto",
         vm.table(
             {
                 "hash": vm.function(hash_hex),
+                "hash_file": vm.function(hash_file),
+                "jwt_sign": vm.function(tokens.sign),
+                "jwt_decode": vm.function(tokens.decode),
+                "jwt_verify": vm.function(tokens.verify),
                 "hmac": vm.function(hmac_digest),
                 "random": vm.function(random_alphanumeric),
             }
