@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from ._scrub import Scrubber
 from .errors import (
     RauthyError,
     RauthyForbidden,
@@ -58,12 +59,13 @@ class ApiKey(httpx.Auth):
         """The key's name (the part before ``$``), which is not secret."""
         return self._key.partition("$")[0]
 
+    def secrets(self) -> tuple[str, str]:
+        """The key and its secret half, for a :class:`Scrubber`."""
+        return self._key, self._key.partition("$")[2]
+
     def scrub(self, text: str) -> str:
-        """``text`` with the key (and its secret half) replaced."""
-        for part in (self._key, self._key.partition("$")[2]):
-            if len(part) >= 4:
-                text = text.replace(part, "<redacted>")
-        return text
+        """``text`` with the key (and its secret half) replaced, whole or in part."""
+        return Scrubber(*self.secrets()).scrub(text)
 
     def __repr__(self) -> str:
         return "ApiKey(<redacted>)"
@@ -133,8 +135,7 @@ class Transport:
         self._auth = api_key
         self._retry = retry
         self._sleep = sleep
-        self._secrets: set[str] = set()
-        self._secrets_lock = threading.Lock()
+        self._scrubber = Scrubber(*api_key.secrets())
         # Every connection stays pooled: with fewer keep-alive slots than workers, each burst
         # closed and reopened connections (hundreds per apply at --parallel 32). The pool
         # opens only as many as requests run at once, so this is sized by the parallelism.
@@ -156,16 +157,11 @@ class Transport:
 
     def remember_secret(self, secret: str) -> None:
         """Secrets seen in answers are scrubbed from any later error text."""
-        with self._secrets_lock:
-            self._secrets.add(secret)
+        self._scrubber.add(secret)
 
     def scrub(self, text: str) -> str:
-        text = self._auth.scrub(text)
-        with self._secrets_lock:
-            secrets = tuple(self._secrets)
-        for secret in secrets:
-            text = text.replace(secret, "<redacted>")
-        return text
+        """Every secret this transport knows, whole or in part, taken out of ``text``."""
+        return self._scrubber.scrub(text)
 
     def request(
         self,
@@ -248,8 +244,10 @@ class Transport:
         )
 
     def error(self, method: str, path: str, response: httpx.Response) -> RauthyError:
-        error, message = _parse_error_body(response)
-        message = self.scrub(message)
+        error, message, from_json = _parse_error_body(response)
+        # Scrub first, cut after: a cut made first could keep most of a secret.
+        message = self.scrub(message) if from_json else _cut(self.scrub(message))
+        error = self.scrub(error) if error is not None else None
         kwargs: dict[str, Any] = {
             "method": method,
             "path": path,
@@ -268,7 +266,8 @@ class Transport:
         return RauthyError(message, **kwargs)
 
 
-def _parse_error_body(response: httpx.Response) -> tuple[str | None, str]:
+def _parse_error_body(response: httpx.Response) -> tuple[str | None, str, bool]:
+    """(Rauthy's error name, its message, whether it came from a JSON error body)."""
     text = response.text
     try:
         data = json.loads(text) if text else None
@@ -276,12 +275,16 @@ def _parse_error_body(response: httpx.Response) -> tuple[str | None, str]:
         data = None
     if isinstance(data, dict) and isinstance(data.get("message"), str):
         error = data.get("error")
-        return (error if isinstance(error, str) else None), data["message"]
+        return (error if isinstance(error, str) else None), data["message"], True
     if not text:
-        return None, response.reason_phrase or "(empty body)"
-    if len(text) > _MAX_BODY_TEXT:
-        text = text[:_MAX_BODY_TEXT] + "..."
-    return None, text
+        return None, response.reason_phrase or "(empty body)", False
+    # Bounded before scrubbing so a huge page costs little; a secret cut here lies far past
+    # the final cut, and its piece at the edge is scrubbed anyway.
+    return None, text[: _MAX_BODY_TEXT * 128], False
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _MAX_BODY_TEXT else text[:_MAX_BODY_TEXT] + "..."
 
 
 def _parse_violations(message: str) -> list[tuple[str, str]]:
