@@ -460,7 +460,9 @@ def list_(output: str, conn: Connection) -> None:
     with conn.open() as client:
         clients = client.clients.list()
     if output == "json":
-        _echo_json(clients)
+        from assay_py.rauthy.redact import shown_client
+
+        _echo_json([shown_client(item) for item in clients])
         return
     rows = [("ID", "NAME", "TYPE", "ENABLED")]
     for item in clients:
@@ -483,7 +485,9 @@ def get(client_id: str, output: str, conn: Connection) -> None:
         found = client.clients.get(client_id)
     if found is None:
         _fail(f"client {client_id!r} not found")
-    _echo_data(found, output)
+    from assay_py.rauthy.redact import shown_client
+
+    _echo_data(shown_client(found), output)  # scim.bearer_token is a credential
 
 
 @rauthy.command()

@@ -57,6 +57,23 @@ class Plan:
         """Whether the client ends up confidential (so a created client has a secret)."""
         return bool(self.put_body.get("confidential"))
 
+    def __repr__(self) -> str:
+        # The bodies carry scim.bearer_token, a credential: shown as a marker.
+        from .redact import shown_client
+
+        parts = {
+            "action": self.action,
+            "client_id": self.client_id,
+            "desired": shown_client(self.desired),
+            "live": shown_client(self.live),
+            "drift": self.drift,
+            "reason": self.reason,
+            "put_body": shown_client(self.put_body),
+            "post_body": shown_client(self.post_body),
+            "warnings": self.warnings,
+        }
+        return f"Plan({', '.join(f'{k}={v!r}' for k, v in parts.items())})"
+
     @property
     def mutates(self) -> bool:
         return self.action != "noop"

@@ -12,6 +12,7 @@ import json
 import string
 import traceback
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -126,3 +127,51 @@ def test_a_json_error_body_is_scrubbed_in_error_and_message(rec: Recorder) -> No
     with rauthy.client(rec.url, KEY, retries=1) as api, pytest.raises(rauthy.RauthyError) as info:
         api.clients.list()
     assert fragments(f"{info.value} {info.value.error}") == []
+
+
+# --- scim.bearer_token: a credential inside a client payload -------------------------------
+
+TOKEN = "scim-bearer-token-that-must-stay-hidden"
+SCIM_CLIENT = {
+    "id": "scimmed",
+    "confidential": True,
+    "redirect_uris": ["https://app.example.com/cb"],
+    "scim": {
+        "bearer_token": TOKEN,
+        "base_uri": "https://app.example.com/scim/v2",
+        "sync_groups": True,
+    },
+}
+
+
+def test_reprs_of_plans_and_entries_hide_the_bearer_token() -> None:
+    from assay_py.rauthy.declarative import parse_entries
+    from assay_py.rauthy.reconcile import plan
+
+    live = {**SCIM_CLIENT, "scim": {**SCIM_CLIENT["scim"], "bearer_token": "old-" + TOKEN}}
+    for shown in (
+        repr(plan(SCIM_CLIENT, None)),
+        repr(plan(SCIM_CLIENT, live)),
+        repr(parse_entries([SCIM_CLIENT])),
+    ):
+        assert TOKEN not in shown
+        assert "(sensitive)" in shown
+
+
+def test_the_get_and_list_commands_hide_the_bearer_token(
+    rauthy_emulator: Any, tmp_path: Any
+) -> None:
+    with rauthy.client(rauthy_emulator.url, rauthy_emulator.api_key) as api:
+        api.clients.create(SCIM_CLIENT)
+        assert api.clients.get("scimmed")["scim"]["bearer_token"] == TOKEN  # the data is whole
+    env = {
+        "RAUTHY_URL": rauthy_emulator.url,
+        "RAUTHY_API_KEY": rauthy_emulator.api_key,
+        "RAUTHY_API_KEY_FILE": None,
+    }
+    for args in (["get", "scimmed"], ["get", "scimmed", "-o", "yaml"], ["list", "-o", "json"]):
+        result = CliRunner().invoke(main, ["rauthy", *args], env=env)
+        assert result.exit_code == 0, result.output
+        assert TOKEN not in result.output
+    shown = CliRunner().invoke(main, ["rauthy", "get", "scimmed"], env=env).output
+    assert json.loads(shown)["scim"]["bearer_token"] == "(sensitive)"

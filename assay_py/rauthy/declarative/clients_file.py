@@ -40,6 +40,14 @@ class Entry:
         """``clients.yaml:12: entry 3 (id 'grafana')``, for messages."""
         return _where(self.source, self.line, self.index, self.id)
 
+    def __repr__(self) -> str:
+        from assay_py.rauthy.redact import shown_client  # scim.bearer_token is a credential
+
+        return (
+            f"Entry(id={self.id!r}, payload={shown_client(self.payload)!r}, index={self.index!r},"
+            f" line={self.line!r}, preset={self.preset!r}, source={self.source!r})"
+        )
+
 
 @dataclass(frozen=True)
 class Problem:
