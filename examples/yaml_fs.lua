@@ -2,8 +2,8 @@
 --
 --   assay-py examples/yaml_fs.lua
 
-local dir = os.tmpname()          -- a fresh unique name; LuaJIT creates it as a file
-fs.remove(dir)
+local dir = os.tmpname()          -- a fresh unique name (LuaJIT also creates it as a file)
+if fs.exists(dir) then fs.remove(dir) end
 fs.mkdir(dir)
 
 -- fs.write creates parent directories.

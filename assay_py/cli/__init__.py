@@ -26,13 +26,28 @@ if TYPE_CHECKING:
     import click
 
 _VERBOSE = ("-v", "--verbose")
+_LUA = "--lua"
+_LUA_NAMES = ("luajit", "5.5")  # the engines of assay_py.host._engine, without importing it
+
+
+def _lua_value(tokens: Sequence[str], index: int) -> tuple[str, int] | None:
+    """``--lua NAME`` or ``--lua=NAME`` at ``index``: (NAME, index after it), else None."""
+    token = tokens[index]
+    if token.startswith(_LUA + "="):
+        value, after = token[len(_LUA) + 1 :], index + 1
+    elif token == _LUA and index + 1 < len(tokens):
+        value, after = tokens[index + 1], index + 2
+    else:
+        return None
+    # Anything else is for click to word ("'5.4' is not one of 'luajit', '5.5'").
+    return (value, after) if value in _LUA_NAMES else None
 
 
 class ScriptLaunch:
     """A script command read without click: what to run and with which flags."""
 
     # A plain class: dataclasses imports inspect, a few ms of a start this module exists to cut.
-    __slots__ = ("args", "code", "command", "emulator", "file", "verbose")
+    __slots__ = ("args", "code", "command", "emulator", "file", "lua", "verbose")
 
     def __init__(self, command: str) -> None:
         self.command = command  # "run" or "exec"
@@ -41,6 +56,7 @@ class ScriptLaunch:
         self.args: list[str] = []
         self.emulator = False
         self.verbose = False
+        self.lua: str | None = None  # --lua NAME: the engine
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ScriptLaunch):
@@ -56,9 +72,19 @@ def parse_script_command(argv: Sequence[str]) -> ScriptLaunch | None:
     """The launch for a plain script command line, or None to let click read ``argv``."""
     index = 0
     verbose = False
-    while index < len(argv) and argv[index] in _VERBOSE:
-        verbose = True
-        index += 1
+    lua: str | None = None
+    while index < len(argv):
+        if argv[index] in _VERBOSE:
+            verbose = True
+            index += 1
+            continue
+        if argv[index] == _LUA or argv[index].startswith(_LUA + "="):
+            found = _lua_value(argv, index)
+            if found is None:
+                return None  # click's "--lua requires an argument"
+            lua, index = found
+            continue
+        break
     if index == len(argv):
         return None  # bare `assay-py`: click prints the help
     head = argv[index]
@@ -72,6 +98,7 @@ def parse_script_command(argv: Sequence[str]) -> ScriptLaunch | None:
         launch = _parse_run(argv[index:])
     if launch is not None:
         launch.verbose = launch.verbose or verbose
+        launch.lua = launch.lua or lua
     return launch
 
 
@@ -79,7 +106,10 @@ def _parse_run(tokens: Sequence[str]) -> ScriptLaunch | None:
     launch = ScriptLaunch("run")
     positional: list[str] = []
     options_done = False
-    for token in tokens:
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
         if options_done:
             positional.append(token)
         elif token == "--":
@@ -88,6 +118,11 @@ def _parse_run(tokens: Sequence[str]) -> ScriptLaunch | None:
             launch.verbose = True
         elif token == "--emulator":
             launch.emulator = True
+        elif token == _LUA or token.startswith(_LUA + "="):
+            found = _lua_value(tokens, index - 1)
+            if found is None:
+                return None
+            launch.lua, index = found
         elif token.startswith("-"):
             return None  # --help, or an option click passes on as an argument: its rules
         else:
@@ -117,6 +152,11 @@ def _parse_exec(tokens: Sequence[str]) -> ScriptLaunch | None:
                 return None  # "-e requires an argument", or a repeated -e: click's words
             launch.code = tokens[index]
             index += 1
+        elif token == _LUA or token.startswith(_LUA + "="):
+            found = _lua_value(tokens, index - 1)
+            if found is None:
+                return None
+            launch.lua, index = found
         elif token.startswith("-"):
             return None
         else:
@@ -133,6 +173,8 @@ def _start(launch: ScriptLaunch) -> None:
 
     if launch.verbose:
         runner.set_verbose()
+    if launch.lua is not None:
+        runner.set_engine(launch.lua)
     if launch.command == "exec":
         runner.exec_code(launch.code, launch.file, launch.args, verbose=launch.verbose)
     else:

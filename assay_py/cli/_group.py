@@ -11,7 +11,7 @@ import importlib
 
 import click
 
-from assay_py.cli._launch import set_verbose
+from assay_py.cli._launch import set_engine, set_verbose
 from assay_py.cli._names import LAZY_COMMANDS as _LAZY_COMMANDS
 
 
@@ -36,11 +36,24 @@ class AssayGroup(click.Group):
             formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        first = next((a for a in args if not a.startswith("-")), None)
-        if first is not None and first not in _LAZY_COMMANDS:
+        first = _first_argument(args)
+        if first is not None and args[first] not in _LAZY_COMMANDS:
             args = list(args)
-            args.insert(args.index(first), "run")
+            args.insert(first, "run")
         return super().parse_args(ctx, args)
+
+
+def _first_argument(args: list[str]) -> int | None:
+    """The index of the first argument that is no option nor an option's value."""
+    index = 0
+    while index < len(args):
+        if args[index] == "--lua":
+            index += 2
+        elif args[index].startswith("-"):
+            index += 1
+        else:
+            return index
+    return None
 
 
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -53,14 +66,30 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     ctx.exit()
 
 
+def _engine(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        set_engine(value)
+
+
+LUA_CHOICE = click.Choice(["luajit", "5.5"])
+LUA_HELP = "Lua engine: luajit (default, fast) or 5.5 (the original's numbers). Env: ASSAY_LUA."
+
+
 @click.group(cls=AssayGroup, invoke_without_command=True)
+@click.option(
+    "--lua",
+    type=LUA_CHOICE,
+    expose_value=False,
+    is_eager=True,
+    callback=_engine,
+    help=LUA_HELP,
+)
 @click.option(
     "--version",
     is_flag=True,
     expose_value=False,
-    is_eager=True,
     callback=_print_version,
-    help="Show the version and the Lua engine, then exit.",
+    help="Show the version and the Lua engine in use, then exit.",
 )
 @click.option(
     "-v", "--verbose", is_flag=True, help="Say more on stderr: the start line and log.debug."

@@ -25,6 +25,16 @@ def set_verbose() -> None:
     os.environ["ASSAY_LOG_LEVEL"] = "debug"  # read by the `log` global: log.debug shows
 
 
+def set_engine(name: str) -> None:
+    """``--lua NAME``: the engine every VM of this process (and of its children) runs."""
+    from assay_py.host._engine import ENV_VAR, EngineError, engine_name
+
+    try:
+        os.environ[ENV_VAR] = engine_name(name)
+    except EngineError as exc:
+        fail(str(exc).replace("engine:", "--lua:", 1))
+
+
 def log_line(level: str, message: str) -> None:
     """A line in the format of the `log` global (the same timestamp and level columns)."""
     from assay_py.host.builtins.log import emit
@@ -46,11 +56,16 @@ def _run(
 ) -> None:
     """Run a file (or inline ``code``, chunk ``<eval>``), report any failure, exit 1 on error."""
     from assay_py.host import LuaHost, LuaScriptError
+    from assay_py.host._engine import EngineError, engine_name
 
+    try:
+        engine = engine_name()
+    except EngineError as exc:
+        fail(str(exc))
     if verbose:
         log_line("INFO", f"starting assay-py (script mode) script={script}")
     try:
-        with LuaHost(args=args) as host:
+        with LuaHost(args=args, engine=engine) as host:
             if code is None:
                 host.run_file(script)
             else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from assay_py.cli._launch import exec_code, run_script, set_verbose
+from assay_py.cli._launch import exec_code, run_script, set_engine, set_verbose
 
 
 def _root_verbose() -> bool:
@@ -32,6 +32,22 @@ _verbose_option = click.option(
 )
 
 
+def _engine(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        set_engine(value)
+
+
+# Like -v, --lua is global: the script commands take it too (`assay-py run --lua 5.5 x.lua`).
+_lua_option = click.option(
+    "--lua",
+    type=click.Choice(["luajit", "5.5"]),
+    expose_value=False,
+    is_eager=True,
+    callback=_engine,
+    help="Lua engine: luajit (default) or 5.5. Same as `assay-py --lua`; env: ASSAY_LUA.",
+)
+
+
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("script", metavar="FILE")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -42,6 +58,7 @@ _verbose_option = click.option(
     "unless RAUTHY_URL is already set.",
 )
 @_verbose_option
+@_lua_option
 def run(script: str, args: tuple[str, ...], emulator: bool) -> None:
     """Run a Lua script FILE; ARGS after `--` become the Lua table `arg`.
 
@@ -62,6 +79,7 @@ def run(script: str, args: tuple[str, ...], emulator: bool) -> None:
 @click.argument("file", required=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @_verbose_option
+@_lua_option
 def exec_(code: str | None, file: str | None, args: tuple[str, ...]) -> None:
     """Run inline Lua code with -e, or a FILE as Lua whatever its extension.
 
@@ -77,6 +95,7 @@ def exec_(code: str | None, file: str | None, args: tuple[str, ...]) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_lua_option
 def modules(as_json: bool) -> None:
     """List what scripts can use: built-in globals, built-in modules and module files.
 
@@ -89,6 +108,7 @@ def modules(as_json: bool) -> None:
     Example:
       assay-py modules --json | jq '.modules[].name'
     """
+    from assay_py.host._engine import engine_name
     from assay_py.host.catalog import list_modules
 
     entries = list_modules()
@@ -97,7 +117,11 @@ def modules(as_json: bool) -> None:
 
         from assay_py import __version__
 
-        payload = {"version": __version__, "modules": [entry.as_dict() for entry in entries]}
+        payload = {
+            "version": __version__,
+            "engine": engine_name(),
+            "modules": [entry.as_dict() for entry in entries],
+        }
         click.echo(json.dumps(payload, indent=2))
         return
     click.echo(f"{'MODULE':<30} {'SOURCE':<12} DESCRIPTION")

@@ -12,24 +12,30 @@ from typing import Any
 from assay_py.host._engine import lupa_engine
 
 MAX_DEPTH = 200
-# LuaJIT numbers are doubles: integers beyond 2^53 cannot be represented exactly.
+# LuaJIT numbers are doubles: integers beyond 2^53 cannot be represented exactly. Lua 5.5
+# integers are 64-bit.
 _EXACT_INT = 2**53
+_INT64 = 2**63
 
 
 class ConversionError(ValueError):
     """A value that has no faithful Lua (or Python) form."""
 
 
-def to_lua(lua: Any, value: Any) -> Any:
-    """Convert a Python value for Lua: dicts to tables, lists to sequences, None to nil."""
-    plain = _plain(value, 0, set())
+def to_lua(lua: Any, value: Any, *, integers: bool = False) -> Any:
+    """Convert a Python value for Lua: dicts to tables, lists to sequences, None to nil.
+
+    ``integers``: the engine has an integer subtype (Lua 5.5), so an int in 64-bit range
+    becomes a Lua integer; otherwise ints a double cannot hold exactly become floats.
+    """
+    plain = _plain(value, 0, set(), _INT64 - 1 if integers else _EXACT_INT)
     if isinstance(plain, (dict, list)):
         # lupa builds nested tables in C, far faster than setting items one by one.
         return lua.table_from(plain, recursive=True)
     return plain
 
 
-def _plain(value: Any, depth: int, path: set[int]) -> Any:
+def _plain(value: Any, depth: int, path: set[int], exact: int) -> Any:
     """``value`` with text as UTF-8 bytes and numbers Lua can hold, checked for depth/cycles."""
     kind = type(value)
     if kind is str:  # the common cases first: this runs for every value crossing into Lua
@@ -39,7 +45,7 @@ def _plain(value: Any, depth: int, path: set[int]) -> Any:
     if isinstance(value, bytes):
         return value
     if isinstance(value, int):
-        if -_EXACT_INT <= value <= _EXACT_INT:
+        if -exact <= value <= exact:
             return value
         try:
             return float(value)
@@ -59,11 +65,11 @@ def _plain(value: Any, depth: int, path: set[int]) -> Any:
         converted: dict[Any, Any] | list[Any]
         if isinstance(value, Mapping):
             converted = {
-                _plain(key, depth + 1, path): _plain(item, depth + 1, path)
+                _plain(key, depth + 1, path, exact): _plain(item, depth + 1, path, exact)
                 for key, item in value.items()
             }
         else:
-            converted = [_plain(item, depth + 1, path) for item in value]
+            converted = [_plain(item, depth + 1, path, exact) for item in value]
         path.discard(marker)
         return converted
     # Lua objects go back as they are. A Python callable would reach Lua as a Python object
@@ -73,20 +79,23 @@ def _plain(value: Any, depth: int, path: set[int]) -> Any:
     raise ConversionError(f"cannot convert {type(value).__name__} to a Lua value")
 
 
-def from_lua(value: Any, getmetatable: Any = None) -> Any:
+def from_lua(value: Any, getmetatable: Any = None, *, integers: bool = False) -> Any:
     """Convert a Lua value for Python: sequences to lists, other tables to dicts.
 
-    Whole numbers come back as ``int``; strings as ``str`` when they are UTF-8, else ``bytes``.
+    Whole numbers come back as ``int`` (with ``integers``, for an engine with an integer
+    subtype, only integers do: a float stays a float, as ``5.0`` is on Lua 5.5); strings as
+    ``str`` when they are UTF-8, else ``bytes``.
     An empty table becomes ``{}`` unless it was marked with ``json.array`` (seen through
     ``getmetatable``, the Lua function of the table's own runtime).
     """
-    return _Reader(lupa_engine().lua_type, getmetatable).read(value, 0)
+    return _Reader(lupa_engine().lua_type, getmetatable, integers).read(value, 0)
 
 
 class _Reader:
-    def __init__(self, lua_type: Any, getmetatable: Any) -> None:
+    def __init__(self, lua_type: Any, getmetatable: Any, integers: bool = False) -> None:
         self.lua_type = lua_type
         self.getmetatable = getmetatable
+        self.integers = integers
         self.path: list[Any] = []  # the tables being read, outermost first
 
     def read(self, value: Any, depth: int) -> Any:
@@ -97,6 +106,8 @@ class _Reader:
             except UnicodeDecodeError:
                 return value
         if kind is float:
+            if self.integers:
+                return value
             return int(value) if value.is_integer() and abs(value) <= 2**63 else value
         if value is None or kind is bool or kind is int or kind is str:
             return value

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
+from assay_py.host._engine import EngineName
 from assay_py.host.vm import LuaVM
 
 
@@ -26,14 +27,22 @@ class LuaHost:
     [2, {'a': True}]
 
     ``args`` become the global ``arg`` (``arg[1..n]``; :meth:`run_file` sets ``arg[0]``).
+    ``engine`` is ``"luajit"`` or ``"5.5"`` (default: ``$ASSAY_LUA``, else LuaJIT).
     Errors raise :class:`~assay_py.host.errors.LuaScriptError`.
     """
 
-    def __init__(self, args: Sequence[str] | None = None) -> None:
-        self.vm = LuaVM()
+    def __init__(
+        self, args: Sequence[str] | None = None, *, engine: EngineName | str | None = None
+    ) -> None:
+        self.vm = LuaVM(engine=engine)
         self._args = None if args is None else list(args)
         if self._args is not None:
             self._set_arg(None)
+
+    @property
+    def engine(self) -> EngineName:
+        """The engine this host runs: ``"luajit"`` or ``"5.5"``."""
+        return self.vm.engine
 
     @property
     def globals(self) -> Any:

@@ -14,10 +14,10 @@ CHUNKNAME = "=[assay json]"
 LUA_JSON = rb"""
 local type, pairs, next, error, pcall, tostring, tonumber, getmetatable, setmetatable, select =
       type, pairs, next, error, pcall, tostring, tonumber, getmetatable, setmetatable, select
-local byte, char, find, fmt, gsub, sub = string.byte, string.char, string.find, string.format,
-      string.gsub, string.sub
+local byte, char, find, fmt, gsub, sub, match, rep = string.byte, string.char, string.find,
+      string.format, string.gsub, string.sub, string.match, string.rep
 local concat, sort = table.concat, table.sort
-local floor, huge = math.floor, math.huge
+local floor, huge, mtype = math.floor, math.huge, math.type
 
 local MAX_DEPTH = 200
 local INT_LIMIT = 2 ^ 63
@@ -77,20 +77,40 @@ local function quote(s)
   return '"' .. s .. '"'
 end
 
-local function number_text(x)
-  -- The original words every non-finite number this way, infinities included.
-  if x ~= x or x == huge or x == -huge then error("cannot encode NaN as JSON number", 0) end
-  -- LuaJIT has only doubles: a whole value is what Lua 5.5 would hold as an integer.
-  if x == floor(x) and x >= -INT_LIMIT and x < INT_LIMIT then return fmt("%d", x) end
+-- A float as serde_json writes it (ryu's shortest form): 5.0, 0.1, 1e20, 1.5e-7, 0.00001.
+local function float_text(x)
   local s = fmt("%.15g", x)
   if tonumber(s) ~= x then
     s = fmt("%.16g", x)
     if tonumber(s) ~= x then s = fmt("%.17g", x) end
   end
-  -- Shortest form like serde's: 1e21 and 1.5e-7, not 1e+21 and 1.5e-07.
-  return (gsub(s, "e([-+]?)0*(%d)", function(sign, digit)
-    return "e" .. (sign == "-" and "-" or "") .. digit
-  end))
+  local sign, whole, frac, exp = match(s, "^(%-?)(%d+)%.?(%d*)e?([-+]?%d*)$")
+  local digits = gsub(whole .. frac, "^0+", "")
+  local e10 = (tonumber(exp) or 0) - #frac   -- x = digits * 10^e10
+  if digits == "" then return sign .. "0.0" end
+  local trimmed = gsub(digits, "0+$", "")
+  e10 = e10 + (#digits - #trimmed)
+  digits = trimmed
+  local n = #digits
+  local kk = n + e10                         -- digits before the decimal point
+  if e10 >= 0 and kk <= 16 then return sign .. digits .. rep("0", e10) .. ".0" end
+  if kk > 0 and kk <= 16 then return sign .. sub(digits, 1, kk) .. "." .. sub(digits, kk + 1) end
+  if kk > -5 and kk <= 0 then return sign .. "0." .. rep("0", -kk) .. digits end
+  if n == 1 then return sign .. digits .. "e" .. (kk - 1) end
+  return sign .. sub(digits, 1, 1) .. "." .. sub(digits, 2) .. "e" .. (kk - 1)
+end
+
+local function number_text(x)
+  -- The original words every non-finite number this way, infinities included.
+  if x ~= x or x == huge or x == -huge then error("cannot encode NaN as JSON number", 0) end
+  if mtype then
+    -- Lua 5.5: the subtype decides, as it does on the original (5 -> 5, 5.0 -> 5.0).
+    if mtype(x) == "integer" then return fmt("%d", x) end
+    return float_text(x)
+  end
+  -- LuaJIT has only doubles: a whole value is what Lua 5.5 would hold as an integer.
+  if x == floor(x) and x >= -INT_LIMIT and x < INT_LIMIT then return fmt("%d", x) end
+  return float_text(x)
 end
 
 local function key_text(k)

@@ -69,6 +69,13 @@ end
 -- `...` is the optional env: passed on only when given, as an explicit nil means something.
 load = function(chunk, chunkname, mode, ...)
   if type(chunk) == "string" and byte(chunk, 1) == 27 then return nil, BINARY end
+  if type(mode) == "string" and not find(mode, "t", 1, true) then
+    -- Binary only was asked for: no chunk can be had.
+    if type(chunk) == "string" then
+      return nil, "attempt to load a text chunk (mode is '" .. mode .. "')"
+    end
+    return nil, BINARY
+  end
   return text_only(raw_load(chunk, chunkname, "t", ...))
 end
 if loadstring then loadstring = load end

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from assay_py.host._convert import from_lua, to_lua
-from assay_py.host._engine import lupa_engine
+from assay_py.host._engine import EngineName, engine_module, engine_name, lupa_engine
 from assay_py.host._prelude import (
     BRIDGE,
     BRIDGE_CHUNKNAME,
@@ -62,10 +62,17 @@ def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
 class LuaVM:
     """A Lua state. Builtins install themselves with ``install(vm)`` (see host/builtins)."""
 
-    def __init__(self, *, builtins: Sequence[str] = BUILTINS) -> None:
-        engine = lupa_engine()
+    def __init__(
+        self, *, builtins: Sequence[str] = BUILTINS, engine: EngineName | str | None = None
+    ) -> None:
+        self.engine: EngineName = engine_name(engine)
+        """``"luajit"`` or ``"5.5"`` (see :mod:`assay_py.host._engine`)."""
+        # Lua 5.5 has an integer subtype: numbers keep it both ways (int <-> integer,
+        # float <-> float). LuaJIT has doubles only: whole ones come to Python as int.
+        self.integers = self.engine == "5.5"
+        engine_lib = engine_module(self.engine)
         # encoding=None keeps Lua strings as bytes, so non-UTF-8 data is never mangled.
-        self.lua: Any = engine.LuaRuntime(
+        self.lua: Any = engine_lib.LuaRuntime(
             encoding=None,
             unpack_returned_tuples=True,
             register_eval=False,
@@ -154,10 +161,10 @@ class LuaVM:
 
     # -- values -------------------------------------------------------------------------
     def to_lua(self, value: Any) -> Any:
-        return to_lua(self.lua, value)
+        return to_lua(self.lua, value, integers=self.integers)
 
     def from_lua(self, value: Any) -> Any:
-        return from_lua(value, self._getmetatable)
+        return from_lua(value, self._getmetatable, integers=self.integers)
 
     def _getmetatable(self, table: Any) -> Any:
         return self._p().getmetatable(table)
@@ -289,8 +296,12 @@ def _text(value: Any) -> str:
 def _clean_traceback(traceback: str) -> str:
     # Drop the host's own frames (the runner and xpcall) from the bottom of the stack.
     lines = traceback.strip("\n").split("\n")
+    # The xpcall line reads "in function 'xpcall'" on LuaJIT, "in upvalue 'xpcall'" on 5.5.
     kept = [
-        line for line in lines if HOST_CHUNK_MARK not in line and "in function 'xpcall'" not in line
+        line
+        for line in lines
+        if HOST_CHUNK_MARK not in line
+        and not (line.lstrip().startswith("[C]:") and "'xpcall'" in line)
     ]
     return "\n".join(kept)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assay_py import __version__
+from tests.support.engines import per_engine
 
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
 
@@ -64,7 +65,7 @@ def test_error_exits_1_with_timestamped_error_and_traceback(cwd: Path) -> None:
     lines = result.stderr.splitlines()
     assert re.fullmatch(rf"{TIMESTAMP} ERROR fail\.lua:2: boom", lines[0])
     assert lines[1] == "stack traceback:"
-    assert "\tfail.lua:2: in function 'f'" in lines
+    assert per_engine("\tfail.lua:2: in function 'f'", "\tfail.lua:2: in local 'f'") in lines
     assert "\tfail.lua:5: in main chunk" in lines
 
 
@@ -85,12 +86,17 @@ def test_shebang_keeps_line_numbers(cwd: Path) -> None:
     assert "ERROR tool.lua:3: on line 3" in result.stderr
 
 
+NAME_TOKEN = per_engine("'<name>'", "<name>")  # how each engine words the token
+
+
 def test_syntax_error_is_one_line(cwd: Path) -> None:
     name = script(cwd, "bad.lua", "print('ok')\nlocal = 1\n")
     result = assay(name, cwd=cwd)
     assert (result.returncode, result.stdout) == (1, "")
     assert re.fullmatch(
-        rf"{TIMESTAMP} ERROR syntax error: bad\.lua:2: '<name>' expected near '='\n", result.stderr
+        rf"{TIMESTAMP} ERROR syntax error: bad\.lua:2: {NAME_TOKEN} "
+        r"expected near '='\n",
+        result.stderr,
     )
 
 
@@ -150,9 +156,69 @@ def test_no_arguments_prints_help_and_exits_1(cwd: Path) -> None:
 def test_version_names_the_engine(cwd: Path) -> None:
     result = assay("--version", cwd=cwd)
     assert result.returncode == 0
+    engine = per_engine(r"LuaJIT 2\.1\.\d+", r"Lua 5\.5")
     assert re.fullmatch(
-        rf"assay-py {re.escape(__version__)} \(LuaJIT 2\.1\.\d+ via lupa [\d.]+\)\n", result.stdout
+        rf"assay-py {re.escape(__version__)} \({engine} via lupa [\d.]+\)\n", result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "engine"),
+    [
+        (["--lua", "5.5", "--version"], r"Lua 5\.5"),
+        (["--version", "--lua", "luajit"], r"LuaJIT 2\.1\.\d+"),
+        (["--lua=5.5", "--version"], r"Lua 5\.5"),
+    ],
+)
+def test_version_names_the_chosen_engine(cwd: Path, argv: list[str], engine: str) -> None:
+    result = assay(*argv, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(rf"assay-py \S+ \({engine} via lupa [\d.]+\)\n", result.stdout)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--lua", "5.5", "exec", "-e", "print(_VERSION, math.type(1))"],
+        ["exec", "--lua", "5.5", "-e", "print(_VERSION, math.type(1))"],
+        ["-v", "--lua=5.5", "exec", "-e", "print(_VERSION, math.type(1))"],
+        ["--lua", "5.5", "s.lua"],
+        ["run", "--lua", "5.5", "s.lua"],
+        ["--lua", "5.5", "run", "s.lua", "--", "x"],
+    ],
+)
+def test_lua_option_runs_the_script_on_lua_5_5(cwd: Path, argv: list[str]) -> None:
+    script(cwd, "s.lua", "print(_VERSION, math.type(1))")
+    result = assay(*argv, cwd=cwd, env={"ASSAY_LUA": "luajit"})
+    assert (result.returncode, result.stdout) == (0, "Lua 5.5\tinteger\n"), result.stderr
+
+
+def test_lua_env_var_chooses_the_engine_and_the_option_wins(cwd: Path) -> None:
+    code = "print(_VERSION)"
+    assert assay("exec", "-e", code, cwd=cwd, env={"ASSAY_LUA": "5.5"}).stdout == "Lua 5.5\n"
+    chosen = assay("--lua", "luajit", "exec", "-e", code, cwd=cwd, env={"ASSAY_LUA": "5.5"})
+    assert chosen.stdout == "Lua 5.1\n"
+
+
+@pytest.mark.parametrize(
+    "argv", [["--lua", "5.4", "exec", "-e", "x"], ["exec", "--lua", "5", "-e", "x"]]
+)
+def test_unknown_engine_is_a_usage_error(cwd: Path, argv: list[str]) -> None:
+    result = assay(*argv, cwd=cwd)
+    assert result.returncode == 2
+    assert "Invalid value for '--lua'" in result.stderr
+    assert "'luajit', '5.5'" in result.stderr
+
+
+def test_unknown_engine_in_the_environment_is_named(cwd: Path) -> None:
+    result = assay("exec", "-e", "print(1)", cwd=cwd, env={"ASSAY_LUA": "jit"})
+    assert result.returncode == 1
+    assert result.stderr == "error: ASSAY_LUA: unknown Lua engine 'jit' (expected luajit or 5.5)\n"
+
+
+def test_modules_names_the_engine(cwd: Path) -> None:
+    listing = json.loads(assay("modules", "--lua", "5.5", "--json", cwd=cwd).stdout)
+    assert listing["engine"] == "5.5"
 
 
 def test_verbose_logs_start_line(cwd: Path) -> None:

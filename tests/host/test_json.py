@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.host.conftest import Lua
+from tests.support.engines import LUA55, per_engine
 
 
 @pytest.mark.parametrize(
@@ -25,14 +26,19 @@ from tests.host.conftest import Lua
         ("nil", "null"),
         ("true", "true"),
         ("60", "60"),
-        ("10 / 2", "5"),
+        ("10 / 2", per_engine("5", "5.0")),
         ("-0.25", "-0.25"),
         ("1 / 3", "0.3333333333333333"),
         ("0.1", "0.1"),
         ("1e21", "1e21"),
         ("1.5e-7", "1.5e-7"),
-        ("2 ^ 53", "9007199254740992"),
-        ("2 ^ 62", "4611686018427387904"),
+        ("2 ^ 53", per_engine("9007199254740992", "9007199254740992.0")),
+        ("2 ^ 62", per_engine("4611686018427387904", "4.611686018427388e18")),
+        ("1 << 62" if LUA55 else "2 ^ 62", "4611686018427387904"),
+        ("1e15", per_engine("1000000000000000", "1000000000000000.0")),
+        ("1e16", per_engine("10000000000000000", "1e16")),
+        ("1e-5", "0.00001"),
+        ("1.7961108526498e+18", per_engine("1796110852649799936", "1.7961108526498e18")),
         ("'plain'", '"plain"'),
         ("'q\"b\\\\s/\\n\\t\\1\\127é'", '"q\\"b\\\\s/\\n\\t\\u0001\x7fé"'),
         ("{[1.5] = true}", '{"1.5":true}'),
@@ -105,7 +111,10 @@ def test_parse_escapes_and_unicode(lua: Lua) -> None:
 
 
 def test_parse_whole_numbers_are_integers(lua: Lua) -> None:
-    assert lua("return json.encode(json.parse('[60, 1.0, 2.50]'))") == "[60,1,2.5]"
+    # As serde: 1.0 is a float, so Lua 5.5 keeps it one; LuaJIT cannot tell.
+    assert lua("return json.encode(json.parse('[60, 1.0, 2.50]'))") == per_engine(
+        "[60,1,2.5]", "[60,1.0,2.5]"
+    )
 
 
 def test_parse_coerces_numbers(lua: Lua) -> None:

@@ -16,11 +16,23 @@ def lua_text(value: Any, what: str) -> bytes:
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{what} must be a string, got {lua_type_name(value)}")
-    # Whole numbers a double holds exactly print in full (as Lua 5.5 integers do); the rest
-    # with Lua's "%.14g" (1e+20, 0.1).
-    if isinstance(value, int) and abs(value) <= 2**53:
-        return str(value).encode()
-    return f"{float(value):.14g}".encode()
+    return number_text(value).encode()
+
+
+def number_text(value: int | float) -> str:
+    """A number as the host writes it into text (log lines, strings built by builtins).
+
+    Integers in full: a Lua 5.5 integer, and on LuaJIT every whole double below 2^63 (lupa
+    hands those over as int), so a nanosecond timestamp reads 1796110852649799936, not
+    1.7961108526498e+18. Floats as Lua's tostring: "%.14g", plus ".0" when that looks like
+    an integer (only Lua 5.5 floats get there: 5.0 -> "5.0").
+    """
+    if isinstance(value, int):
+        return str(value)
+    text = f"{value:.14g}"
+    if text.lstrip("-").isdigit():
+        text += ".0"
+    return text
 
 
 def lua_type_name(value: Any) -> str:
