@@ -78,7 +78,7 @@ class _Lupa:
         return kind
 
     @property
-    def LuaError(self) -> tuple[type[Exception], ...]:  # noqa: N802 - lupa's own name
+    def LuaError(self) -> tuple[type[Exception], ...]:
         """The LuaError classes of every engine in use (for ``except`` and isinstance)."""
         if not _loaded:
             engine_module(engine_name())

@@ -174,7 +174,9 @@ end
 
 local private = {}
 -- Stock functions for the host's own use, safe from scripts replacing the globals.
-private.stock = { tostring = tostring, find = find, getmetatable = raw_getmetatable }
+private.stock = {
+  tostring = tostring, find = find, gsub = gsub, getmetatable = raw_getmetatable,
+}
 private.getmetatable = raw_getmetatable
 private.kept = {}  -- LuaVM.keep: Lua values the Python side needs again later
 

@@ -123,7 +123,7 @@ class LuaVM:
         return self._p().kept[key.encode()]
 
     def stock(self, name: str) -> Any:
-        """A stock Lua function (``tostring``, ``find``, ``getmetatable``) as it was before any
+        """A stock Lua function (``tostring``, ``find``, ``gsub``, ``getmetatable``) as before any
         script ran, bound to the running thread: for builtins that need Lua's own behaviour."""
         return self._p().stock[name.encode()]
 

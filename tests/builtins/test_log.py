@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.builtins.conftest import Lua
+from tests.support.engines import per_engine
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})Z (.{5}) (.*)$")
 
@@ -49,13 +50,19 @@ def test_timestamp_is_utc_whatever_the_local_zone(
 
 
 def test_numbers_are_coerced_like_lua(lua: Lua, capsys: pytest.CaptureFixture[str]) -> None:
-    lua("log.info(42); log.info(1.5); log.info(2^40); log.info(1e20); log.info(-0.1)")
+    lua(
+        "log.info(42); log.info(1.5); log.info(2^40); log.info(1e20); log.info(-0.1); "
+        "log.info(1.7961108526498e+18); log.info(10 / 2)"
+    )
     assert [msg for _, _, msg in lines(capsys.readouterr().err)] == [
         "42",
         "1.5",
-        "1099511627776",
+        # Lua 5.5's tostring for its floats; on LuaJIT whole numbers below 2^63 in full.
+        per_engine("1099511627776", "1099511627776.0"),
         "1e+20",
         "-0.1",
+        per_engine("1796110852649799936", "1.7961108526498e+18"),
+        per_engine("5", "5.0"),
     ]
 
 

@@ -370,8 +370,6 @@ def _lines(vm: LuaVM) -> Callable[..., Any]:
 
 
 def _sub_in_file(vm: LuaVM) -> Callable[..., Any]:
-    gsub = vm.globals.string.gsub
-
     def sub_in_file(raw_path: Any = None, pattern: Any = None, replacement: Any = None) -> int:
         path = _path(raw_path, "sub_in_file")
         pattern_text = lua_text(pattern, "fs.sub_in_file: pattern")
@@ -387,7 +385,9 @@ def _sub_in_file(vm: LuaVM) -> Callable[..., Any]:
                 "sub_in_file", "read", path, "stream did not contain valid UTF-8"
             ) from None
         # Lua's own gsub: the same patterns, %1 captures and table/function replacements.
-        new_content, count = gsub(content, pattern_text, replacement)
+        # Fetched per call: a Lua function kept from install time may belong to a coroutine
+        # long gone (see LuaVM).
+        new_content, count = vm.stock("gsub")(content, pattern_text, replacement)
         if count > 0:
             try:
                 with open(path, "wb") as file:
