@@ -21,7 +21,13 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 def random_alnum(length: int) -> str:
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+    """Uniform alphanumerics from one ``token_bytes`` call (``secrets.choice`` per character
+    was most of a token grant's time): bytes below 248 = 4 * 62 map evenly, others are
+    dropped."""
+    out: list[str] = []
+    while len(out) < length:
+        out.extend(_ALNUM[b % 62] for b in secrets.token_bytes(2 * length) if b < 248)
+    return "".join(out[:length])
 
 
 @dataclass

@@ -181,3 +181,29 @@ def test_discovery_token_endpoint_is_the_one_that_answers(
     assert httpx.post(config["token_endpoint"], data=form).status_code == 200
     assert httpx.get(config["jwks_uri"]).status_code == 200
     assert "client_credentials" in config["grant_types_supported"]
+
+
+def test_nightly_client_claims_and_default_aud() -> None:
+    with RauthyEmulator(version="0.36") as emu:
+        secret = configure(
+            emu,
+            flows_enabled=CC,
+            claims={"tenant": "acme", "tier": 2},
+            default_aud=["https://api.example.com"],
+        )
+        assert secret is not None
+        claims = claims_of(emu.token("app1", secret)["access_token"])
+        assert claims["custom"] == {"tenant": "acme", "tier": 2}
+        assert claims["aud"] == ["app1", "https://api.example.com"]
+
+        configure(emu, "rooted", flows_enabled=CC, claims={"tenant": "acme"}, claims_at_root=True)
+        rooted = emu.client_secret("rooted")
+        assert rooted is not None
+        assert claims_of(emu.token("rooted", rooted)["access_token"])["tenant"] == "acme"
+
+        configure(emu, "clash", flows_enabled=CC, claims={"sub": "x"}, claims_at_root=True)
+        clash = emu.client_secret("clash")
+        assert clash is not None
+        r = token_post(emu, grant_type="client_credentials", client_id="clash", client_secret=clash)
+        status, error, message = error_of(r)
+        assert (status, error) == (500, "Internal") and "['sub']" in message
