@@ -429,7 +429,14 @@ class App:
 
 
 # Paths the Sec-Fetch check lets through from any site (the OIDC endpoints other apps call).
-_CROSS_ORIGIN_PATHS = ("/auth/v1/oidc/token",)
+# Rauthy's `is_path_csrf_exception`: these have their own checks (origin, PKCE, tokens).
+_CROSS_ORIGIN_PATHS = (
+    "/auth/v1/oidc/authorize",
+    "/auth/v1/oidc/token",
+    "/auth/v1/oidc/token/revoke",
+    "/auth/v1/oidc/logout",
+    "/auth/v1/oidc/userinfo",
+)
 _CROSS_ORIGIN_PREFIXES = (
     "/auth/v1/oidc/certs",
     "/auth/v1/.well-known/",

@@ -131,9 +131,12 @@ def test_logout_checks_post_logout_redirect_uri(
     r = httpx.get(url, params={"id_token_hint": hint, "post_logout_redirect_uri": REDIRECT})
     assert error_of(r) == (400, "BadRequest", "Invalid post_logout_redirect_uri")
     # A browser (it sends Sec-Fetch-*) is redirected, with the state.
-    browser = {"sec-fetch-site": "cross-site"}
+    browser = {"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"}
     params = {"id_token_hint": hint, "post_logout_redirect_uri": LOGOUT_TO, "state": "s9"}
     r = httpx.get(url, params=params, headers=browser)
+    assert (r.status_code, r.headers["location"]) == (302, LOGOUT_TO + "?state=s9")
+    # The logout form a browser posts from the app's site is let through Rauthy's CSRF check.
+    r = httpx.post(url, data=params, headers=browser)
     assert (r.status_code, r.headers["location"]) == (302, LOGOUT_TO + "?state=s9")
     # A script (no Sec-Fetch-*) gets a plain 200, as for a backchannel call.
     r = httpx.post(url, data={"id_token_hint": hint})
