@@ -37,6 +37,7 @@ from .kinds.groups import GroupsApi
 from .kinds.rights import ApiKeysApi
 from .kinds.roles import RolesApi
 from .kinds.scopes import ScopesApi
+from .options import check_options
 from .reconcile import (
     Plan,
     complete_put_body,
@@ -45,7 +46,7 @@ from .reconcile import (
     dropped_scope_warnings,
     plan,
 )
-from .validate import require_create_fields, validate_payload
+from .validate import check_path_id, require_create_fields, validate_payload
 
 __all__ = ["RauthyClient", "client"]
 
@@ -75,9 +76,25 @@ class RauthyClient:
     ) -> None:
         from .. import __version__
 
-        self.url = url.rstrip("/")
         key = _wrap_key(api_key)
         del api_key  # from here on only the redacting wrapper shows up in tracebacks
+        if not isinstance(url, str) or not url.strip():
+            raise RauthyValidationError(
+                [("url", "required: the API base, e.g. https://iam.example.com/auth/v1")],
+                f"rauthy.client: url must be a non-empty string, got {type(url).__name__}",
+            )
+        check_options(
+            "rauthy.client",
+            none_ok=("ca_bundle",),
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            verify=verify,
+            ca_bundle=ca_bundle,
+            retries=retries,
+            backoff_base=backoff_base,
+            sleep=sleep,
+        )
+        self.url = url.rstrip("/")
         if ca_bundle is not None and not verify:
             raise RauthyValidationError([("ca_bundle", "cannot be combined with verify=False")])
         tls: bool | ssl.SSLContext = (
@@ -145,6 +162,7 @@ class SysApi:
 
     def health(self, *, timeout: float | None = None) -> bool:
         """True on a 2xx ``GET /health``; False on any other status and on transport errors."""
+        check_options("health", none_ok=("timeout",), timeout=timeout)
         try:
             response = self._t.probe("/health", timeout or self._t.http.timeout.read or 30.0)
         except httpx.HTTPError:
@@ -155,6 +173,12 @@ class SysApi:
         self, timeout_secs: float = 120, *, interval: float = 2.0, probe_timeout: float = 3.0
     ) -> bool:
         """Poll ``/health`` until 2xx, through connection errors, never past the deadline."""
+        check_options(
+            "wait_healthy",
+            timeout_secs=timeout_secs,
+            interval=interval,
+            probe_timeout=probe_timeout,
+        )
         deadline = time.monotonic() + timeout_secs
         reason = "no answer"
         while True:
@@ -268,12 +292,11 @@ class ClientsApi:
 
     def rotate_secret(self, id: str, *, cache_current_hours: int | None = None) -> str:
         """Mint a new secret (``PUT .../secret``); the old one stays valid the given hours."""
-        if cache_current_hours is not None and (
-            isinstance(cache_current_hours, bool)
-            or not isinstance(cache_current_hours, int)
-            or not 1 <= cache_current_hours <= 24
-        ):
-            raise RauthyValidationError([("cache_current_hours", "must be an integer 1-24")])
+        check_options(
+            "rotate_secret",
+            none_ok=("cache_current_hours",),
+            cache_current_hours=cache_current_hours,
+        )
         path = _client_path(id) + "/secret"
         body = None if cache_current_hours is None else {"cache_current_hours": cache_current_hours}
         response = self._t.request("PUT", path, body=body, retry=Retry.UNSENT_ONLY)
@@ -448,7 +471,9 @@ def _scopes_may_be_dropped(decided: Plan) -> bool:
 
 
 def _client_path(client_id: str) -> str:
-    # Ids may be URL-like since 0.35: keep them one path segment.
+    # Ids may be URL-like since 0.35: keep them one path segment. Every method that names
+    # a client comes through here, so a bad id is refused before anything is sent.
+    check_path_id(client_id)
     return "/clients/" + quote(client_id, safe="-._~:@!$&'()*+,;=")
 
 

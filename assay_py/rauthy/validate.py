@@ -16,7 +16,13 @@ from typing import Any, Final, Literal
 from . import _schema as s
 from .errors import RauthyValidationError
 
-__all__ = ["IdRule", "require_create_fields", "validate_payload", "violations"]
+__all__ = [
+    "IdRule",
+    "check_path_id",
+    "require_create_fields",
+    "validate_payload",
+    "violations",
+]
 
 IdRule = Literal["0.35", "strict", "legacy"]
 
@@ -26,6 +32,12 @@ _ID_RULES: Final[dict[str, re.Pattern[str]]] = {
     "strict": re.compile(r"^[a-zA-Z0-9._\-]{2,256}$"),
     "legacy": re.compile(r"^[a-z0-9\-_/]{2,128}$"),
 }
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_DOT_SEGMENTS: Final = frozenset({".", ".."})
+_DOT_RULE: Final = (
+    "'.' and '..' cannot name a client: URL paths drop them (/clients/.. is the API root),"
+    " so such a client could never be read, updated or deleted"
+)
 _URI: Final = re.compile(r"^[a-zA-Z0-9,.:/_\-&?=~#!$'()*+%@]+$")
 # RFC 8707 resource indicators (allowed_resources, default_aud): RE_URI without '#', no fragment.
 _RESOURCE: Final = re.compile(r"^[a-zA-Z0-9,.:/_\-&?=~!$'()*+%@]+$")
@@ -143,8 +155,36 @@ def _check_field(field: str, value: Any, id_rule: IdRule) -> _Violations:
 def _check_id(value: Any, id_rule: IdRule) -> _Violations:
     if not isinstance(value, str):
         return [("id", "must be a string")]
+    if value in _DOT_SEGMENTS:
+        return [("id", _DOT_RULE)]
     pattern = _ID_RULES[id_rule]
     return [] if pattern.fullmatch(value) else [("id", f"must match {pattern.pattern}")]
+
+
+def check_path_id(value: Any, what: str = "id") -> str:
+    """``value`` if it can name a client in ``/clients/{id}``, else raise (nothing is sent).
+
+    Ids are percent-encoded into one path segment, and Rauthy decodes every escape in a
+    segment, so ``/``, ``?``, ``#`` and ``%`` come back as they were. Refused: non-strings,
+    the empty id (``/clients/`` is another route), ``.`` and ``..`` (URL normalisation turns
+    ``/clients/..`` into the API root), and control characters, which proxies and logs do not
+    carry faithfully and no Rauthy version accepts in an id.
+    """
+    if not isinstance(value, str):
+        raise RauthyValidationError(
+            [(what, "must be a string")],
+            f"rauthy: {what} must be a string, got {type(value).__name__}",
+        )
+    if not value:
+        raise RauthyValidationError(
+            [(what, "must not be empty")], f"rauthy: {what} must not be empty"
+        )
+    if value in _DOT_SEGMENTS:
+        raise RauthyValidationError([(what, _DOT_RULE)], f"rauthy: {what} {value!r}: {_DOT_RULE}")
+    if _CONTROL.search(value):
+        rule = "must not contain control characters"
+        raise RauthyValidationError([(what, rule)], f"rauthy: {what} {_shown(value)}: {rule}")
+    return value
 
 
 def _check_lifetime(field: str, value: Any) -> _Violations:

@@ -13,7 +13,9 @@ from typing import Any
 from assay_py.host.lua_files import lua_source
 from assay_py.host.vm import LuaVM
 from assay_py.rauthy._schema import LIST_FIELDS
+from assay_py.rauthy.options import check_options
 
+_APPLY_OPTIONS = ("parallel", "prune", "secrets_dir", "publish_existing")
 _CLIENT_OPTIONS = ("connect_timeout", "read_timeout", "verify", "ca_bundle", "retries")
 
 
@@ -55,24 +57,24 @@ def load(vm: LuaVM) -> Any:
             raise TypeError(f"{what}: payload must be a table")
         return _lists_fixed(payload)
 
-    def options(value: Any) -> dict[str, Any]:
+    def options(value: Any, where: str = "rauthy", known: tuple[str, ...] | None = None) -> Any:
         opts = vm.from_lua(value)
         if opts is None or opts == [] or opts == {}:
             return {}
         if not isinstance(opts, dict):
-            raise TypeError("options must be a table")
+            raise TypeError(f"{where}: options must be a table")
+        unknown = sorted(set(opts) - set(known)) if known is not None else []
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown option {unknown[0]!r} (known: {', '.join(known or ())})"
+            )
         return opts
 
     def new_client(url: Any, api_key: Any, opts: Any) -> int:
-        given = options(opts)
-        unknown = sorted(set(given) - {*_CLIENT_OPTIONS, "timeout"})
-        if unknown:
-            raise ValueError(
-                f"rauthy.client: unknown option {unknown[0]!r} "
-                f"(known: timeout, {', '.join(_CLIENT_OPTIONS)})"
-            )
+        given = options(opts, "rauthy.client", ("timeout", *_CLIENT_OPTIONS))
         if "timeout" in given:  # one number for both, as scripts usually mean it
             timeout = given.pop("timeout")
+            check_options("rauthy.client", timeout=timeout)
             given.setdefault("connect_timeout", timeout)
             given.setdefault("read_timeout", timeout)
         client = rauthy.client(
@@ -84,22 +86,28 @@ def load(vm: LuaVM) -> Any:
         return getattr(getattr(clients[handle], area), method)(*args, **kwargs)
 
     def wait_healthy(handle: Any, timeout_secs: Any, opts: Any) -> Any:
-        given = options(opts)
-        timeout = 120 if timeout_secs is None else timeout_secs
-        return call(handle, "sys", "wait_healthy", timeout, **given)
+        given = options(opts, "sys:wait_healthy", ("interval", "probe_timeout"))
+        timeout = vm.from_lua(timeout_secs)
+        return call(handle, "sys", "wait_healthy", 120 if timeout is None else timeout, **given)
+
+    def dry_run_of(value: Any, where: str) -> bool:
+        dry_run = options(value, where, ("dry_run",)).get("dry_run", False)
+        check_options(where, dry_run=dry_run)
+        return bool(dry_run)
 
     def reconcile(handle: Any, payload: Any, opts: Any) -> Any:
-        given = options(opts)
         return call(
             handle,
             "clients",
             "reconcile",
             payload_of(payload, "reconcile"),
-            dry_run=bool(given.get("dry_run", False)),
+            dry_run=dry_run_of(opts, "clients:reconcile"),
         )
 
     def rotate_secret(handle: Any, client_id: Any, opts: Any) -> Any:
-        hours = options(opts).get("cache_current_hours")
+        hours = options(opts, "clients:rotate_secret", ("cache_current_hours",)).get(
+            "cache_current_hours"
+        )
         return call(
             handle,
             "clients",
@@ -118,18 +126,13 @@ def load(vm: LuaVM) -> Any:
         return report.to_dict(include_secrets=True)
 
     def plan_options(value: Any) -> dict[str, Any]:
-        given = options(value)
-        return {"prune": bool(given.get("prune", False))}
+        # Passed on as given: plan_clients checks the types ("false" is not false).
+        result: dict[str, Any] = options(value, "clients:plan", ("prune", "parallel"))
+        return result
 
     def apply_options(value: Any) -> dict[str, Any]:
-        given = options(value)
-        unknown = sorted(set(given) - {"parallel", "prune", "secrets_dir", "publish_existing"})
-        if unknown:
-            raise ValueError(
-                f"clients:apply: unknown option {unknown[0]!r}"
-                " (known: parallel, prune, secrets_dir, publish_existing)"
-            )
-        return given
+        result: dict[str, Any] = options(value, "clients:apply", _APPLY_OPTIONS)
+        return result
 
     def entries_of(value: Any) -> list[Any]:
         entries = vm.from_lua(value)
@@ -167,7 +170,7 @@ def load(vm: LuaVM) -> Any:
             entry = _entry_fixed(payload_of(args[0], f"{area}.{method}"))
             if method == "create":
                 return call(handle, area, method, entry)
-            dry_run = bool(options(args[1] if len(args) > 1 else None).get("dry_run", False))
+            dry_run = dry_run_of(args[1] if len(args) > 1 else None, f"{area}:reconcile")
             return call(handle, area, method, entry, dry_run=dry_run)
         if method == "list":
             return call(handle, area, method)
@@ -183,18 +186,11 @@ def load(vm: LuaVM) -> Any:
         return _entries_fixed(doc)
 
     def instance_plan(handle: Any, doc: Any, opts: Any = None) -> Any:
-        given = options(opts)
-        prune = given.get("prune")
-        return clients[handle].plan(document_of(doc), prune=prune).to_dict()
+        given = options(opts, "rauthy: plan", ("prune", "parallel", "publish_existing"))
+        return clients[handle].plan(document_of(doc), **given).to_dict()
 
     def instance_apply(handle: Any, doc: Any, opts: Any = None) -> Any:
-        given = options(opts)
-        unknown = sorted(set(given) - {"parallel", "prune", "secrets_dir", "publish_existing"})
-        if unknown:
-            raise ValueError(
-                f"rauthy: apply: unknown option {unknown[0]!r}"
-                " (known: parallel, prune, secrets_dir, publish_existing)"
-            )
+        given = options(opts, "rauthy: apply", _APPLY_OPTIONS)
         report = clients[handle].apply(document_of(doc), **given)
         # The script asked for these clients; minted secrets are its to publish.
         return report.to_dict(include_secrets=True)

@@ -30,6 +30,7 @@ from assay_py.rauthy.errors import (
     RauthyUnauthorized,
     RauthyValidationError,
 )
+from assay_py.rauthy.options import check_options
 from assay_py.rauthy.reconcile import Plan
 
 from .clients_file import Entry
@@ -142,8 +143,16 @@ def apply_clients(
     ``on_progress(result, done, total)`` is called from worker threads as clients finish.
     ``client`` is a ``RauthyClient`` or its ``.clients`` API.
     """
-    if parallel < 1:
-        raise ValueError("parallel must be at least 1")
+    check_options(
+        "apply",
+        none_ok=("secrets_dir", "on_progress"),
+        parallel=parallel,
+        prune=prune,
+        secrets_dir=secrets_dir,
+        on_progress=on_progress,
+        publish_existing=publish_existing,
+        attempts=attempts,
+    )
     if isinstance(entries_or_report, PlanReport):
         report = entries_or_report
         if prune and not report.prune:

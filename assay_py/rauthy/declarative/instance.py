@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assay_py.rauthy.options import check_options
+
 from .engine import InstanceApplyReport, InstancePlan, MissingRights, apply_plan, make_plan
 from .instance_file import InstanceDoc, InstanceFileError, load_instance_file, parse_document
 from .managed import managed_kinds
@@ -56,6 +58,13 @@ def plan_instance(
 ) -> InstancePlan:
     """Validate ``doc`` (every problem at once), read each managed kind with one list request,
     and plan. ``prune`` overrides the document's per-kind ``prune:`` for every kind."""
+    check_options(
+        "plan",
+        none_ok=("prune",),
+        prune=prune,
+        parallel=parallel,
+        publish_existing=publish_existing,
+    )
     return make_plan(
         client, _doc(doc), prune=prune, parallel=parallel, publish_existing=publish_existing
     )
@@ -72,6 +81,15 @@ def apply_instance(
     on_progress: Any = None,
 ) -> InstanceApplyReport:
     """Converge Rauthy on the document (planning first), or carry out an existing plan."""
+    check_options(
+        "apply",
+        none_ok=("prune", "secrets_dir", "on_progress"),
+        prune=prune,
+        parallel=parallel,
+        secrets_dir=secrets_dir,
+        publish_existing=publish_existing,
+        on_progress=on_progress,
+    )
     if isinstance(doc_or_plan, InstancePlan):
         plan = doc_or_plan
     else:

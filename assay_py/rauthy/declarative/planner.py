@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from assay_py.rauthy import _schema as schema
+from assay_py.rauthy.options import check_options
 from assay_py.rauthy.reconcile import Plan, plan
 
 from .clients_file import Entry, parse_entries
@@ -139,6 +140,7 @@ def plan_clients(
     built-in ``rauthy`` client, which is never touched. ``client`` is a ``RauthyClient`` or
     its ``.clients`` API.
     """
+    check_options("plan", prune=prune, parallel=parallel)
     checked = parse_entries(list(entries))
     api: _ClientsApi = getattr(client, "clients", client)
     listed = api.list()
