@@ -13,6 +13,7 @@ import pytest
 
 from assay_py.host import LuaHost
 from tests.builtins.conftest import HostLua
+from tests.support.engines import per_engine
 
 ROUTES = """{
   GET = {
@@ -288,3 +289,23 @@ def test_first_use_inside_a_coroutine(host_lua: HostLua) -> None:
         """
     )
     assert got == "co"
+
+
+def test_number_bodies_are_written_as_the_engine_writes_numbers(host_lua: HostLua) -> None:
+    got = host_lua(
+        """
+        async.spawn(function() http.serve(0, { GET = {
+          ["/ns"] = function() return { body = 1.7961108526498e+18 } end,
+          ["/half"] = function() return { body = 10 / 2 } end,
+          ["/third"] = function() return { body = 1 / 3 } end,
+        } }) end)
+        local base = "http://127.0.0.1:" .. _SERVER_PORT
+        return http.get(base .. "/ns").body, http.get(base .. "/half").body,
+               http.get(base .. "/third").body
+        """
+    )
+    # LuaJIT: whole numbers in full digits; Lua 5.5: its own tostring, as the original.
+    assert got == per_engine(
+        ["1796110852649799936", "5", "0.33333333333333"],
+        ["1.7961108526498e+18", "5.0", "0.33333333333333"],
+    )

@@ -466,9 +466,11 @@ def _error_value(value: Any) -> str:
 
 
 def _number_text(value: float) -> bytes:
-    if float(value).is_integer() and abs(value) < 2**63:
-        return str(int(value)).encode()
-    return repr(float(value)).encode()
+    # As Lua turns a number into a string (5.5: 5 -> "5", 5.0 -> "5.0"); on LuaJIT whole
+    # numbers below 2^63 in full digits, as everywhere the host writes numbers.
+    from assay_py.host.builtins._args import number_text
+
+    return number_text(value).encode()
 
 
 def check_routes(name: str, table: Any, position: str = "second") -> None:
