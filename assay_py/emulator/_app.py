@@ -409,6 +409,7 @@ class App:
         ("GET", "/oidc/authorize"): _oidc,
         ("POST", "/oidc/authorize"): _oidc,
         ("POST", "/oidc/token"): _oidc,
+        ("POST", "/oidc/token/revoke"): _oidc,
         ("GET", "/oidc/userinfo"): _oidc,
         ("POST", "/oidc/userinfo"): _oidc,
         ("POST", "/oidc/introspect"): _oidc,

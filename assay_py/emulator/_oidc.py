@@ -9,6 +9,7 @@ from ._app import Request, Response
 from ._keys import KeyStore
 from ._oidc_info import Info
 from ._oidc_login import Authorize
+from ._oidc_revoke import Revoke
 from ._oidc_state import OidcState
 from ._oidc_token import TokenEndpoint
 from ._oidc_tokens import Minter
@@ -30,10 +31,12 @@ class Oidc:
         self._token = TokenEndpoint(store, self.minter, public)
         self._authorize = Authorize(store, self.state, clock, public)
         self._info = Info(store, self.minter, public)
+        self._revoke = Revoke(store, self.minter, public)
         self._routes: dict[tuple[str, str], Callable[[Request], Response]] = {
             ("GET", "/oidc/authorize"): self._authorize.get,
             ("POST", "/oidc/authorize"): self._authorize.post,
             ("POST", "/oidc/token"): self._token.handle,
+            ("POST", "/oidc/token/revoke"): self._revoke.handle,
             ("GET", "/oidc/userinfo"): self._info.userinfo,
             ("POST", "/oidc/userinfo"): self._info.userinfo,
             ("POST", "/oidc/introspect"): self._info.introspect,

@@ -54,6 +54,11 @@ class Info:
         except JwtError as err:
             raise _as_api(err) from None
 
+    def _revoked(self, claims: dict[str, Any]) -> bool:
+        state = self.minter.state
+        with state.lock:
+            return claims.get("jti") in state.revoked
+
     # --- userinfo ------------------------------------------------------------------------
 
     def userinfo(self, request: Request) -> Response:
@@ -70,6 +75,8 @@ class Info:
         claims = self._verify(token, "Bearer")
         if claims.get("sub") is None:
             raise ApiError(400, "BadRequest", "Not a user token")
+        if self._revoked(claims):
+            raise WwwAuthError("token-revoked", "The token has been revoked")
         scope = str(claims.get("scope") or "openid")
         user = self.minter.state.user_by_id(str(claims["sub"]))
         if user is None:
@@ -102,6 +109,8 @@ class Info:
             claims = self._verify(form["token"], "Bearer")
         except ApiError:
             return Response(200, b'{"active":false}', JSON)
+        if self._revoked(claims):
+            raise ApiError(401, "Unauthorized", "token was revoked")
         if not claims.get("aud"):
             return Response(200, b'{"active":false}', JSON)
         info: dict[str, Any] = {"active": True}

@@ -75,6 +75,7 @@ class RefreshRecord:
     session_id: str | None
     scope: str | None
     exp: int
+    access_jti: str | None = None  # the access token issued with it (revoked together)
 
 
 class OidcState:
@@ -88,6 +89,7 @@ class OidcState:
         self.codes: dict[str, AuthCode] = {}
         self.refresh: dict[str, RefreshRecord] = {}
         self.sessions: dict[str, str] = {}
+        self.revoked: set[str] = set()  # access-token jtis
 
     def add_user(self, user: TestUser) -> None:
         with self.lock:

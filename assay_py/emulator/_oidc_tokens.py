@@ -55,7 +55,10 @@ class Minter:
             claims["scope"] = scope
         return claims
 
-    def access_token(self, client: Client, user: TestUser | None, scope: str, lifetime: int) -> str:
+    def access_token(
+        self, client: Client, user: TestUser | None, scope: str, lifetime: int
+    ) -> tuple[str, str]:
+        """``(jti, token)``."""
         now = int(self.clock())
         sub = user.id if user is not None else None
         claims = self._common(client, now, now + lifetime, sub, "Bearer", scope)
@@ -69,12 +72,12 @@ class Minter:
                 claims["groups"] = groups
         elif is_head(self.version) and client.claims:
             _client_claims(claims, client.claims, client.claims_at_root)
-        return jwt.encode(claims, self.keys.latest(client.access_token_alg))
+        return claims["jti"], jwt.encode(claims, self.keys.latest(client.access_token_alg))
 
     def for_client(self, client: Client) -> dict[str, Any]:
         scope = " ".join(client.default_scopes)
         lifetime = client.access_token_lifetime
-        token = self.access_token(client, None, scope, lifetime)
+        _, token = self.access_token(client, None, scope, lifetime)
         return {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
 
     def for_user(
@@ -88,7 +91,7 @@ class Minter:
     ) -> dict[str, Any]:
         scope = scopes if scopes is not None else " ".join(client.default_scopes)
         lifetime = abs(client.access_token_lifetime)
-        access = self.access_token(client, user, scope, lifetime)
+        jti, access = self.access_token(client, user, scope, lifetime)
         now = int(self.clock())
         claims = self._common(client, now, now + lifetime, user.id, "Id", scope)
         claims.update(amr=["pwd"], auth_time=auth_time, at_hash=_at_hash(access, client))
@@ -118,7 +121,7 @@ class Minter:
         }
         if "refresh_token" in client.flows_enabled:
             out["refresh_token"] = self._refresh_token(
-                client, user, auth_time, lifetime, scopes, sid
+                client, user, auth_time, lifetime, scopes, sid, jti
             )
         return out
 
@@ -130,6 +133,7 @@ class Minter:
         access_lifetime: int,
         scopes: str | None,
         sid: str | None,
+        access_jti: str,
     ) -> str:
         now = int(self.clock())
         nbf = now + access_lifetime - 60
@@ -149,7 +153,7 @@ class Minter:
         }
         token = jwt.encode(claims, self.keys.latest("EdDSA"))
         with self.state.lock:
-            self.state.refresh[token[-49:]] = RefreshRecord(user.id, sid, scopes, exp)
+            self.state.refresh[token[-49:]] = RefreshRecord(user.id, sid, scopes, exp, access_jti)
         return token
 
 

@@ -172,3 +172,52 @@ def test_external_origin_must_be_allowed(emu: RauthyEmulator, session: dict[str,
     )
     own = {"origin": f"http://127.0.0.1:{emu.port}"}
     assert httpx.post(emu.url + "/oidc/token", data=form, headers=own).status_code == 200
+
+
+def test_revocation_endpoint(emu: RauthyEmulator) -> None:
+    secret = configure(
+        emu, "rev", flows_enabled=["authorization_code", "refresh_token"], challenges=None
+    )
+    assert secret is not None
+    url = emu.url + "/oidc/token/revoke"
+    doc = httpx.get(emu.url + "/.well-known/openid-configuration").json()
+    assert doc["revocation_endpoint"] == url
+
+    tokens = emu.login("rev", "alice@example.com")
+    access = tokens["access_token"]
+    assert httpx.post(url, data={"token": access}).status_code == 401  # who is asking?
+    r = httpx.post(url, data={"token": access, "client_id": "rev", "client_secret": "V" * 64})
+    assert error_of(r) == (401, "Unauthorized", "Invalid 'client_secret'")
+    r = httpx.post(url, data={"token": access}, auth=("rev", secret))
+    assert (r.status_code, r.content) == (200, b"")
+    r = _userinfo(emu, access)
+    assert (r.status_code, r.headers["www-authenticate"]) == (401, "token-revoked")
+    r = httpx.post(emu.url + "/oidc/introspect", data={"token": access}, auth=("rev", secret))
+    assert error_of(r) == (401, "Unauthorized", "token was revoked")
+    # The refresh token issued with it went too.
+    emu.clock.advance(1800)
+    form = {
+        "grant_type": "refresh_token",
+        "refresh_token": tokens["refresh_token"],
+        "client_id": "rev",
+        "client_secret": secret,
+    }
+    r = httpx.post(emu.url + "/oidc/token", data=form)
+    assert error_of(r) == (404, "NotFound", "Refresh Token does not exist")
+
+    # A refresh token revoked by hint takes its access token with it; like Rauthy, the
+    # emulator checks its nbf, so it can only be revoked from 60 s before the access expires.
+    other = emu.login("rev", "alice@example.com")
+    hint = {"token": other["refresh_token"], "token_type_hint": "refresh_token"}
+    r = httpx.post(url, data=hint, auth=("rev", secret))
+    assert error_of(r) == (401, "JwtToken", "Token is not valid yet")
+    emu.clock.advance(1800 - 60)
+    assert httpx.post(url, data=hint, auth=("rev", secret)).status_code == 200
+    r = _userinfo(emu, other["access_token"])
+    assert (r.status_code, r.headers["www-authenticate"]) == (401, "token-revoked")
+    # Someone else's token is not the client's to revoke.
+    secret2 = configure(emu, "rev2", flows_enabled=["authorization_code"], challenges=None)
+    assert secret2 is not None
+    third = emu.login("rev2", "alice@example.com")["access_token"]
+    r = httpx.post(url, data={"token": third}, auth=("rev", secret))
+    assert error_of(r) == (403, "Forbidden", "mismatch in aud / azp - client_id")
