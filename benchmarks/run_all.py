@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "startup": ([], ["--runs", "7"]),
     "client_costs": ([], ["--runs", "7"]),
     "plan_floor": ([], ["--clients", "500", "--runs", "7"]),
+    "clients_file": ([], ["--entries", "2000", "--runs", "5"]),
     "apply_floor": ([], ["--clients", "200", "--runs", "7"]),
     "emulator_rss": ([], ["--requests", "20000"]),
     "host": ([], ["--runs", "7"]),

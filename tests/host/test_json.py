@@ -180,3 +180,33 @@ def test_errors_name_the_calling_line(lua: Lua) -> None:
     assert lua("return select(2, pcall(function()\n  json.parse('x')\nend))") == (
         "<string>:2: json.parse: expected value at line 1 column 1"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'string.rep("[", 20000)',
+            "json.parse: nested deeper than 200 levels at line 1 column 201",
+        ),
+        (
+            "string.rep('{\"a\":', 20000)",
+            "json.parse: nested deeper than 200 levels at line 1 column 1001",
+        ),
+        ('"1" .. string.rep("0", 1000000)', "json.parse: number out of range at line 1 column 1"),
+        ('"[" .. string.rep("1,", 200000)', "json.parse: EOF while parsing a value at line 1"),
+    ],
+)
+def test_hostile_documents_are_one_clear_error(lua: Lua, text: str, message: str) -> None:
+    # Inside a coroutine too: the parser must neither crash the VM nor leave it unusable.
+    code = f"""
+        local doc = {text}
+        local co = coroutine.wrap(function() return pcall(json.parse, doc) end)
+        local ok, err = co()
+        local again_ok, again = pcall(json.parse, doc)
+        return ok, err, again_ok, again == err, json.parse('{{"a": [1]}}').a[1]
+    """
+    ok, err, again_ok, same, after = lua(code)
+    assert ok is False and again_ok is False and same is True
+    assert (err.decode() if isinstance(err, bytes) else err).startswith(message)
+    assert after == 1
