@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/run_all.py            the sizes the issues name (long: ~30 min)
     .venv/bin/python benchmarks/run_all.py --quick    smaller sizes and fewer runs (~5 min)
-    .venv/bin/python benchmarks/run_all.py startup apply_floor   only these
+    .venv/bin/python benchmarks/run_all.py startup_bench apply_floor_bench   only these
 
 Each benchmark is its own command (see its docstring) and exits 0 when its targets are met;
 their output is printed as it comes. Figures on a shared machine are ratios of interleaved
@@ -19,41 +19,46 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# name -> (arguments for the full run, arguments for --quick)
-BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
-    "startup": ([], ["--runs", "7"]),
-    "client_costs": ([], ["--runs", "7"]),
-    "plan_floor": ([], ["--clients", "500", "--runs", "7"]),
-    "clients_file": ([], ["--entries", "2000", "--runs", "5"]),
-    "apply_floor": ([], ["--clients", "200", "--runs", "7"]),
-    "emulator_rss": ([], ["--requests", "20000"]),
-    "host": ([], ["--runs", "7"]),
-    "emulator": ([], ["-n", "2000"]),
-    "apply": ([], ["--clients", "100"]),
-    "rauthy_requests": ([], ["--clients", "50"]),
-    "rauthy_lua_vs_python": ([], ["--clients", "50", "--repeat", "3"]),
+# Every benchmark is a .py file here (besides this one and _support.py), found by listing the
+# folder so that a new one is run too. Smaller arguments for --quick, by name; others run as
+# they are.
+QUICK: dict[str, list[str]] = {
+    "startup_bench": ["--runs", "7"],
+    "client_costs_bench": ["--runs", "7"],
+    "plan_floor_bench": ["--clients", "500", "--runs", "7"],
+    "apply_floor_bench": ["--clients", "200", "--runs", "7"],
+    "emulator_rss_bench": ["--requests", "20000"],
+    "clients_file_bench": ["--entries", "2000", "--runs", "5"],
+    "instance_bench": ["--scopes", "50", "--roles", "50", "--groups", "50", "--clients", "100"],
+    "oidc_bench": ["-n", "300", "--runs", "1"],
+    "host_bench": ["--runs", "7"],
+    "emulator_bench": ["-n", "2000"],
+    "apply_bench": ["--clients", "100"],
+    "rauthy_requests": ["--clients", "50"],
+    "rauthy_lua_vs_python": ["--clients", "50", "--repeat", "3"],
 }
+
+
+def benchmarks() -> dict[str, Path]:
+    skip = {"run_all", "_support"}
+    return {path.stem: path for path in sorted(HERE.glob("*.py")) if path.stem not in skip}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"of {sorted(BENCHMARKS)}")
+    found = benchmarks()
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"of {sorted(found)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
     args = parser.parse_args()
-    unknown = sorted(set(args.names) - set(BENCHMARKS))
+    unknown = sorted(set(args.names) - set(found))
     if unknown:
-        parser.error(f"unknown benchmark(s) {unknown}; known: {sorted(BENCHMARKS)}")
+        parser.error(f"unknown benchmark(s) {unknown}; known: {sorted(found)}")
     results: list[tuple[str, int, float]] = []
-    for name in args.names or list(BENCHMARKS):
-        full, quick = BENCHMARKS[name]
-        script = HERE / (
-            name + "_bench.py" if (HERE / f"{name}_bench.py").exists() else name + ".py"
-        )
-        print(f"\n=== {script.name} {' '.join(quick if args.quick else full)}", flush=True)
+    for name in args.names or list(found):
+        extra = QUICK.get(name, []) if args.quick else []
+        print(f"\n=== {found[name].name} {' '.join(extra)}", flush=True)
         start = time.perf_counter()
-        code = subprocess.run(
-            [sys.executable, str(script), *(quick if args.quick else full)]
-        ).returncode
+        code = subprocess.run([sys.executable, str(found[name]), *extra]).returncode
         results.append((name, code, time.perf_counter() - start))
     print("\n=== summary (exit 0: ran, and met its targets where the benchmark checks them)")
     for name, code, seconds in results:
