@@ -75,4 +75,4 @@ def test_a_client_of_an_http_url_loads_no_ca_bundle() -> None:
 
 def test_an_https_url_still_gets_a_verifying_context() -> None:
     # Nothing listens on port 9 here: health() is False, but the TLS context was built first.
-    assert _ca_loads("https://127.0.0.1:9/auth/v1") == 1
+    assert _ca_loads("https://127.0.0.1:9/auth/v1") >= 1
