@@ -135,3 +135,11 @@ def test_the_command_reports_a_bad_state_file_without_a_traceback(tmp_path: Path
     )
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"Error: state file {state}: not UTF-8 text (byte 21)\n"
+
+
+def test_an_unreadable_state_file_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "state.json"
+    folder.mkdir()  # a folder where the file should be: read_text fails as on a 000 file
+    with pytest.raises(StateFileError) as caught:
+        RauthyEmulator(state_file=folder)
+    assert str(caught.value) == f"state file {folder}: cannot read it: Is a directory"
