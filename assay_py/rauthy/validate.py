@@ -59,7 +59,8 @@ _NAME: Final = re.compile(
 )
 _CLAIMS_MAX_BYTES: Final = 1024
 # Built once: json.dumps with options builds a new encoder on every call.
-_COMPACT: Final = json.JSONEncoder(separators=(",", ":"))
+# No NaN or infinity: they are not JSON, and Rauthy would refuse the whole body.
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 #: Common mistakes that difflib would not guess, mapped to the field meant.
 _ALIASES: Final[dict[str, str]] = {
@@ -233,12 +234,25 @@ def _check_claims(value: Any) -> _Violations:
     if not isinstance(value, Mapping):
         return [("claims", "must be an object")]
     try:
-        size = len(_COMPACT.encode(value).encode())
+        text = _COMPACT.encode(value)
     except (TypeError, ValueError):
-        return [("claims", "must be JSON-serialisable")]
+        return [("claims", "must be JSON: objects, lists, text, finite numbers, true/false/null")]
+    if "\\ud" in text and not _is_unicode(value):
+        return [("claims", "must be valid Unicode text (a lone surrogate such as \\ud800 is not)")]
+    size = len(text.encode())
     if size > _CLAIMS_MAX_BYTES:
         return [("claims", f"must serialise to at most {_CLAIMS_MAX_BYTES} bytes (is {size})")]
     return []
+
+
+def _is_unicode(value: Any) -> bool:
+    # Escaped surrogates are either astral characters (fine) or lone halves (refused by
+    # serde): only text that encodes to UTF-8 tells them apart.
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_scim(value: Any) -> _Violations:

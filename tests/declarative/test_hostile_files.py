@@ -244,3 +244,43 @@ def test_keys_given_twice_in_an_instance_json_file(write: Write) -> None:
     assert result.exit_code == 1
     assert "instance.json:2: roles[1] 'b': name: key given twice" in result.output
     assert "instance.json:4: clients[1] 'yy': id: key given twice" in result.output
+
+
+# --- values Python reads but JSON or Rauthy would not take --------------------------------
+
+
+@pytest.mark.parametrize("name", ["big.json", "big.yaml"])
+def test_an_integer_too_long_for_python_is_one_problem(write: Write, name: str) -> None:
+    # json.loads raised a bare ValueError here (a traceback through the command).
+    entry = {"id": "aa", "confidential": True, "redirect_uris": []}
+    text = json.dumps([entry])[:-2] + ', "access_token_lifetime": ' + "9" * 100_000 + "}]"
+    problem = only_problem(write(name, text))
+    assert problem.rule.endswith("an integer with more than 4300 digits")
+
+
+@pytest.mark.parametrize(
+    ("claims", "rule"),
+    [
+        ("{a: .inf}", "must be JSON: objects, lists, text, finite numbers"),
+        ("{a: .nan}", "must be JSON: objects, lists, text, finite numbers"),
+    ],
+)
+def test_claims_that_are_not_json_are_refused(write: Write, claims: str, rule: str) -> None:
+    # NaN and infinity went out as bare NaN/Infinity, a lone surrogate as \ud800: Rauthy's
+    # JSON reader refuses both, after the create had been planned.
+    problem = only_problem(write("claims.yaml", ENTRY + f"  claims: {claims}\n"))
+    assert (problem.field, problem.line) == ("claims", 4)
+    assert problem.rule.startswith(rule)
+
+
+def test_a_lone_surrogate_in_json_claims_is_refused(write: Write) -> None:
+    text = '[{"id": "aa", "confidential": true, "redirect_uris": [],\n "claims": {"a": "\\ud800"}}]'
+    problem = only_problem(write("claims.json", text))
+    # libyaml, which finds key lines in JSON, refuses the escape too: the entry's line it is.
+    assert (problem.field, problem.line) == ("claims", 1)
+    assert problem.rule.startswith("must be valid Unicode text")
+
+
+def test_astral_characters_in_claims_are_fine(write: Write) -> None:
+    entries = load_clients_file(write("ok.yaml", ENTRY + '  claims: {team: "\\U0001F680"}\n'))
+    assert entries[0].payload["claims"] == {"team": "\U0001f680"}

@@ -242,8 +242,8 @@ def _parse_yaml(text: str) -> Parsed:
             raise SourceError([_deep_spot(text)]) from None
         line = mark.line + 1 if mark is not None else None
         raise SourceError([Spot(f"invalid YAML: {reason}", line=line)]) from None
-    except ValueError as exc:  # a bad scalar under an explicit tag (`!!int x`)
-        raise SourceError([Spot(f"invalid YAML: {exc}")]) from None
+    except ValueError as exc:  # a bad scalar under an explicit tag (`!!int x`), a huge int
+        raise SourceError([Spot(f"invalid YAML: {_plain_reason(exc)}")]) from None
     finally:
         loader.dispose()
     entries = _entry_nodes(root)
@@ -380,6 +380,8 @@ def _parse_json(text: str) -> Parsed:
         raise SourceError(
             [Spot(f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)]
         ) from None
+    except ValueError as exc:  # not a list of entries: a huge integer somewhere
+        raise SourceError([Spot(f"invalid JSON: {_plain_reason(exc)}")]) from None
     except _DeepEntry as deep:
         raise SourceError([_deep_spot(deep.text, entry=deep.position, line=deep.line)]) from None
     except RecursionError:  # not a list of entries
@@ -410,6 +412,13 @@ def _decode_entries(decoder: json.JSONDecoder, text: str) -> tuple[Any, list[int
             item, end = decoder.raw_decode(text, i)
         except RecursionError:
             raise _DeepEntry(text[i:], len(items) + 1, line) from None
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                raise
+            # Python refuses to read integers of more than 4300 digits.
+            raise SourceError(
+                [Spot(f"invalid JSON: {_plain_reason(exc)}", entry=len(items) + 1, line=line)]
+            ) from None
         items.append(item)
         i = end
         lines.append(line)
@@ -420,6 +429,13 @@ def _decode_entries(decoder: json.JSONDecoder, text: str) -> tuple[Any, list[int
         if not text.startswith(",", i):
             raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
         i = _skip_ws(text, i + 1)
+
+
+def _plain_reason(exc: ValueError) -> str:
+    text = str(exc)
+    if "integer string conversion" in text:
+        return "an integer with more than 4300 digits"
+    return text
 
 
 class _DeepEntry(Exception):
