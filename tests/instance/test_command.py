@@ -300,3 +300,25 @@ def test_a_create_whose_answer_was_lost_is_recognised(
     ]
     assert [g["name"] for g in c.groups.list()].count("finance") == 1
     assert run("plan", path).exit_code == 0
+
+
+def test_in_place_rename_keeps_memberships_and_refuses_substring_clashes(
+    run: Run, write: Write, c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
+) -> None:
+    c.groups.create({"name": "finance"})
+    c.roles.create({"name": "dev"})
+    c.roles.create({"name": "devops"})
+    rauthy_emulator.add_user("ada@example.com", roles=["devops"], groups=["finance"])
+    text = "groups: [{name: finance-team, renamed_from: finance, rename: in_place}]\n"
+    applied = run("apply", str(write(text)))
+    assert applied.exit_code == 0, applied.output
+    assert "Postgres" in applied.output
+    assert rauthy_emulator.user_memberships("ada@example.com") == {
+        "roles": ["devops"],
+        "groups": ["finance-team"],
+    }
+    clash = "roles: [{name: engineer, renamed_from: dev, rename: in_place}]\n"
+    refused = run("apply", str(write(clash)))
+    assert refused.exit_code == 1
+    assert "would also rewrite 'devops'" in refused.output
+    assert rauthy_emulator.user_memberships("ada@example.com")["roles"] == ["devops"]  # type: ignore[index]

@@ -287,3 +287,18 @@ def test_claims_at_root_on_an_older_rauthy_is_a_warning_not_endless_drift() -> N
     assert change.warnings == (
         "claims_at_root: needs Rauthy 0.36 or later; this Rauthy ignores it",
     )
+
+
+def test_twins_in_rauthy_are_named_in_a_warning() -> None:
+    live = [{"id": "a", "name": "ops"}, {"id": "b", "name": "ops"}]
+    [change] = groups.plan([{"name": "ops"}], live, prune=True)
+    assert change.action == "noop"
+    assert change.warnings == ("Rauthy holds 2 groups named 'ops'; only the first is managed",)
+
+
+def test_in_place_role_rename_warns_about_postgres() -> None:
+    [change] = roles.plan(
+        [{"name": "finance", "renamed_from": "billing", "rename": "in_place"}],
+        [{"id": "a", "name": "billing"}],
+    )
+    assert "Postgres" in change.warnings[0]

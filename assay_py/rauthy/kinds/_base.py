@@ -15,7 +15,7 @@ import builtins
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -136,6 +136,8 @@ class Kind:
     delete_effects: Callable[[str], tuple[str, ...]] = lambda name: ()
     #: Warnings a desired entry always earns (privileged names, ...).
     entry_warnings: Callable[[Mapping[str, Any]], tuple[str, ...]] = lambda entry: ()
+    #: Said on every in-place rename (what Rauthy's rename does to references).
+    rename_warning: str | None = None
     #: Fields only newer Rauthy versions serve: a live row without them cannot hold them, so
     #: they are not compared there (a warning says so) instead of drifting forever.
     newer_fields: Mapping[str, str] = field(default_factory=dict)
@@ -208,8 +210,10 @@ def plan_kind(
     renames by substring replacement and would rewrite those too).
     """
     by_name: dict[str, Mapping[str, Any]] = {}
+    copies: dict[str, int] = {}
     for row in live:
         by_name.setdefault(str(row.get("name")), row)
+        copies[str(row.get("name"))] = copies.get(str(row.get("name")), 0) + 1
     wanted = {str(entry["name"]) for entry in desired}
     changes: list[Change] = []
     deleting: set[str] = set()
@@ -231,6 +235,14 @@ def plan_kind(
             # The new name exists already (an earlier run stopped half-way): finish the rename.
             changes.append(_delete(kind, by_name[str(old)], reason=f"renamed to '{name}'"))
             deleting.add(str(old))
+    for i, change in enumerate(changes):
+        extra = copies.get(change.name, 0)
+        if extra > 1 and change.action != "delete":
+            # No database uniqueness: a rename or parallel creates can leave twins.
+            text = (
+                f"Rauthy holds {extra} {kind.key} named '{change.name}'; only the first is managed"
+            )
+            changes[i] = replace(change, warnings=(*change.warnings, text))
     if prune:
         for name, row in by_name.items():
             if name in wanted or name in deleting or kind.is_protected(name):
@@ -303,7 +315,10 @@ def _in_place(
         body=kind.body(entry),
         id=kind.live_id(row),
         reason=f"renamed in place from '{old}'",
-        warnings=kind.entry_warnings(entry),
+        warnings=(
+            *kind.entry_warnings(entry),
+            *((kind.rename_warning,) if kind.rename_warning else ()),
+        ),
         renamed_from=old,
     )
 

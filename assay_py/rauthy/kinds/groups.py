@@ -57,6 +57,10 @@ KIND = Kind(
     live_view=meta_view,
     body=body,
     delete_effects=_effects,
+    rename_warning=(
+        "on a Postgres-backed Rauthy an in-place rename takes the group away from every user"
+        " (Rauthy deletes it there); on Hiqlite users keep it"
+    ),
 )
 
 

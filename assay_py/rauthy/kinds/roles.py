@@ -68,6 +68,10 @@ KIND = Kind(
     builtins=frozenset({ADMIN_ROLE}),
     prune_keeps=lambda name: name.startswith(_DELEGATED),
     delete_effects=_effects,
+    rename_warning=(
+        "on a Postgres-backed Rauthy an in-place rename takes the role away from every user"
+        " (Rauthy deletes it there); on Hiqlite users keep it"
+    ),
     entry_warnings=_warnings,
 )
 
