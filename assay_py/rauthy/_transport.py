@@ -159,6 +159,14 @@ class Transport:
         """Secrets seen in answers are scrubbed from any later error text."""
         self._scrubber.add(secret)
 
+    def _remember_sent_credentials(self, body: Any) -> None:
+        # Rauthy's validation errors quote offending values: a bad scim field's answer could
+        # carry the bearer token sent with it.
+        scim = body.get("scim") if isinstance(body, dict) else None
+        token = scim.get("bearer_token") if isinstance(scim, dict) else None
+        if isinstance(token, str) and token:
+            self._scrubber.add(token)
+
     def scrub(self, text: str) -> str:
         """Every secret this transport knows, whole or in part, taken out of ``text``."""
         return self._scrubber.scrub(text)
@@ -185,6 +193,7 @@ class Transport:
         allow: frozenset[int] = frozenset(),
     ) -> tuple[httpx.Response, int]:
         """Like :meth:`request`, also telling how many attempts it took."""
+        self._remember_sent_credentials(body)
         attempt = 0
         while True:
             attempt += 1

@@ -175,3 +175,15 @@ def test_the_get_and_list_commands_hide_the_bearer_token(
         assert TOKEN not in result.output
     shown = CliRunner().invoke(main, ["rauthy", "get", "scimmed"], env=env).output
     assert json.loads(shown)["scim"]["bearer_token"] == "(sensitive)"
+
+
+def test_an_error_quoting_the_bearer_token_sent_does_not_show_it(rec: Recorder) -> None:
+    # Rauthy's validation errors quote offending values (params: {"value": ...}).
+    message = f'Validation error: {{"scim": Field([ValidationError {{ value: "{TOKEN}" }}])}}'
+    rec.on("GET", "/clients/scimmed", Reply(200, {**SCIM_CLIENT, "enabled": True}))
+    rec.on("PUT", "/clients/scimmed", Reply(400, {"error": "BadRequest", "message": message}))
+    with rauthy.client(rec.url, KEY, retries=1) as api, pytest.raises(rauthy.RauthyError) as info:
+        api.clients.put("scimmed", SCIM_CLIENT)
+    assert info.value.status == 400 and "Validation error" in str(info.value)
+    assert TOKEN not in str(info.value)
+    assert TOKEN[:16] not in repr(info.value)
