@@ -28,8 +28,11 @@ end
 
 PRELUDE = rb"""
 local hooks = ...
+-- Everything the host's functions use later is a local: a script may remove any global.
+local globals, package = _G, package
 local type, tostring, error, select, xpcall, pcall, pairs, ipairs, next, rawget, rawset =
       type, tostring, error, select, xpcall, pcall, pairs, ipairs, next, rawget, rawset
+local rawequal = rawequal
 local raw_load, raw_loadfile = load, loadfile
 local raw_setmetatable, raw_getmetatable = setmetatable, getmetatable
 local concat = table.concat
@@ -40,11 +43,8 @@ local traceback = debug.traceback
 
 -- Sandbox: no way back into Python (lupa's `python`), into C (ffi, C loaders) or into
 -- other functions' upvalues (debug, which would expose the Python callables we wrap).
--- `debug` keeps only `traceback`, and stays a plain global: lupa looks it up on every
--- call from Python into Lua, and an absent one would be looked up through a script's own
--- _G metatable (a strict mode's __index raising there is an unprotected error: a PANIC).
 python = nil
-debug = { traceback = traceback }
+debug = nil
 package.loaded.python = nil
 package.loaded.debug = nil
 package.loaded.ffi = nil
@@ -180,12 +180,13 @@ private.stock = {
 private.getmetatable = raw_getmetatable
 private.kept = {}  -- LuaVM.keep: Lua values the Python side needs again later
 
--- Lazy globals. Every builtin global exists from the start, so _G needs no metatable (a
--- script's strict mode sees a plain _G), but a module is imported and installed only when a
--- script first uses one of its globals. Until then a table global is an empty table whose
--- metatable installs the module on first index (the module's table is then copied into it, so
--- a reference taken early stays the real one), and a function global is a stub that installs
--- and calls through. Stock tables a builtin extends (os) are their own placeholder.
+-- Lazy globals. Every builtin global exists from the start, so no lookup of an absent global
+-- is needed to find one (nor does a script's strict mode ever see one), but a module is
+-- imported and installed only when a script first uses one of its globals. Until then a
+-- table global is an empty table whose metatable installs the module on first index (the
+-- module's table is then copied into it, so a reference taken early stays the real one), and
+-- a function global is a stub that installs and calls through. Stock tables a builtin
+-- extends (os) are their own placeholder.
 -- Installing may happen inside a coroutine: see LuaVM on what that asks of the Python side.
 local lazy = {}            -- global name -> module, while not installed
 local kinds = {}           -- global name -> "table" | "function" | "extend"
@@ -205,7 +206,7 @@ local function finish(name)
   lazy[name], placeholders[name] = nil, nil
   if kind == "function" then
     local fn = installed_fn[name]
-    if fn ~= nil and rawget(_G, name) == holder then rawset(_G, name, fn) end
+    if fn ~= nil and rawget(globals, name) == holder then rawset(globals, name, fn) end
     return
   end
   raw_setmetatable(holder, nil)
@@ -250,11 +251,11 @@ function private.set_global(name, value)
       lazy[name], placeholders[name] = nil, nil
     end
   end
-  rawset(_G, name, value)
+  rawset(globals, name, value)
 end
 
 function private.get_global(name)
-  return rawget(_G, name)
+  return rawget(globals, name)
 end
 
 local function table_placeholder(name, module, holder)
@@ -293,7 +294,7 @@ function private.lazy_globals(entries, installer)
   for i = 1, #entries do
     local entry = entries[i]
     local name, module, kind = entry[1], entry[2], entry[3]
-    local stock = rawget(_G, name)
+    local stock = rawget(globals, name)
     local holder
     if kind == "function" then
       holder = function_placeholder(name, module)
@@ -305,7 +306,7 @@ function private.lazy_globals(entries, installer)
     end
     lazy[name], kinds[name], placeholders[name] = module, kind, holder
     if kind ~= "function" then placeholder_of[holder] = name end
-    rawset(_G, name, holder)
+    rawset(globals, name, holder)
   end
 end
 
@@ -316,16 +317,71 @@ local function settle(t)
   local name = placeholder_of[t]
   if name ~= nil and lazy[name] ~= nil then install(lazy[name]) end
 end
+-- _G's own metatable stays the host's. lupa reads the global `debug` on every call from
+-- Python into Lua, outside any protected call: had a script's strict-mode __index been asked
+-- for it and raised, that error would have unwound through Python (a PANIC, or a corrupted
+-- interpreter). So a script's metatable for _G is kept aside and consulted by the host's
+-- one, which answers `debug` itself; getmetatable/setmetatable on _G show and set the
+-- script's as if it were _G's own. Handlers are tail-called: error levels are the script's.
+local script_mt = nil
+local host_mt = {}
+host_mt.__index = function(t, key)
+  if key == "debug" then return nil end
+  local mt = script_mt
+  local handler = mt and rawget(mt, "__index")
+  if handler == nil then return nil end
+  if type(handler) == "function" then return handler(t, key) end
+  return handler[key]
+end
+host_mt.__newindex = function(t, key, value)
+  local mt = script_mt
+  local handler = mt and rawget(mt, "__newindex")
+  if handler == nil then return rawset(t, key, value) end
+  if type(handler) == "function" then return handler(t, key, value) end
+  handler[key] = value
+end
+raw_setmetatable(globals, host_mt)
+
+local function set_globals_metatable(mt)
+  if mt ~= nil and type(mt) ~= "table" then
+    error("bad argument #2 to 'setmetatable' (nil or table expected)", 3)
+  end
+  if script_mt ~= nil and rawget(script_mt, "__metatable") ~= nil then
+    error("cannot change a protected metatable", 3)
+  end
+  -- Other metamethods (__call, __tostring, ...) as the script set them, at this moment.
+  for key in next, host_mt do
+    if key ~= "__index" and key ~= "__newindex" then host_mt[key] = nil end
+  end
+  if mt ~= nil then
+    for key, value in next, mt do
+      if key ~= "__index" and key ~= "__newindex" and key ~= "__metatable" then
+        host_mt[key] = value
+      end
+    end
+  end
+  script_mt = mt
+  return globals
+end
+
 getmetatable = function(...)
-  settle((...))
+  local t = ...
+  if rawequal(t, globals) then
+    local mt = script_mt
+    if mt ~= nil and rawget(mt, "__metatable") ~= nil then return rawget(mt, "__metatable") end
+    return mt
+  end
+  settle(t)
   return raw_getmetatable(...)
 end
 setmetatable = function(...)
-  settle((...))
+  local t, mt = ...
+  if rawequal(t, globals) then return set_globals_metatable(mt) end
+  settle(t)
   return raw_setmetatable(...)
 end
 if not package.searchers then
-  _G.pairs = function(...)
+  globals.pairs = function(...)
     settle((...))
     return stock_pairs(...)
   end
@@ -348,7 +404,7 @@ function private.unavailable(names)
       error(what .. ": '" .. name .. "' is a global of the original assay that assay-py "
         .. "does not provide", 3)
     end
-    rawset(_G, name, raw_setmetatable({}, {
+    rawset(globals, name, raw_setmetatable({}, {
       __index = function(_, key) refuse(name .. "." .. tostring(key)) end,
       __newindex = function(_, key) refuse(name .. "." .. tostring(key)) end,
       __call = function() refuse(name) end,
@@ -359,24 +415,34 @@ end
 -- ASSAY_BLOCK_GLOBALS: comma-separated names, dotted paths allowed ("os.execute,dofile").
 function private.block(names)
   for name in gmatch(names, "[^,%s]+") do
-    local holder, key = _G, nil
+    local holder, key = globals, nil
     for part in gmatch(name, "[^.]+") do
       if key ~= nil then
         if type(holder) ~= "table" then holder = nil
-        elseif holder == _G then holder = rawget(_G, key)
+        elseif holder == globals then holder = rawget(globals, key)
         else holder = holder[key] end
       end
       key = part
     end
     if type(holder) == "table" and key ~= nil then
-      if holder == _G then
-        rawset(_G, key, nil)
+      if holder == globals then
+        rawset(globals, key, nil)
         private.forget(key)
       else
         holder[key] = nil
       end
     end
   end
+end
+
+-- Host chunks (the JSON codec, ...) compiled after a script started must not see what it
+-- did to the globals (removed them, made absent ones raise): they run in a copy of the
+-- globals as they stand once this prelude is done. Filled in at the end of this chunk.
+local host_env = {}
+function private.run_host(source, chunkname, ...)
+  local chunk, err = raw_load(source, chunkname, "t", host_env)
+  if not chunk then error(err, 0) end
+  return chunk(...)
 end
 
 -- The JSON codec, compiled once on first use; kept here, not in Python (see LuaVM).
@@ -405,6 +471,9 @@ function private.run(source, chunkname, ...)
   if not chunk then return false, err, nil end
   return pack_results(xpcall(chunk, on_error, ...))
 end
+
+for key, value in next, globals do host_env[key] = value end
+host_env._G = host_env
 
 return private
 """

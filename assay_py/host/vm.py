@@ -187,9 +187,17 @@ class LuaVM:
         if codec is None:
             from assay_py.host._json_codec import CHUNKNAME, LUA_JSON
 
-            codec = self.lua.execute(LUA_JSON, name=CHUNKNAME)
+            codec = self.run_host_chunk(LUA_JSON, CHUNKNAME)
             private.set_json_codec(*codec)
         return codec
+
+    def run_host_chunk(self, source: bytes, chunkname: str, *args: Any) -> Any:
+        """Run a chunk of the host's own Lua (a builtin's Lua half) and return its results.
+
+        It sees the globals as they were before any script ran, so a script that removed or
+        guarded globals cannot break it; ``args`` (Lua values) reach it as ``...``.
+        """
+        return self._p().run_host(source, chunkname.encode("utf-8"), *args)
 
     def json_encode(self, value: Any) -> bytes:
         """Compact JSON of a Lua value with assay's rules; ValueError on unencodable values."""

@@ -78,6 +78,40 @@ def test_host_sets_globals_past_a_strict_newindex(lua: Lua) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "debug = nil\n" + STRICT,
+        STRICT + "rawset(_G, 'debug', nil)\n",
+        "local G, rs = _G, rawset\n"
+        "local keep = {_G = 1, print = 1, setmetatable = 1, json = 1, error = 1, pcall = 1}\n"
+        "for k in pairs(G) do if not keep[k] then rs(G, k, nil) end end\n" + STRICT,
+    ],
+    ids=["debug-removed-first", "debug-removed-after", "sandboxed-globals"],
+)
+def test_strict_mode_after_removing_globals_does_not_crash(code: str) -> None:
+    # The host reads the global `debug` on every call into Lua, outside any protected call.
+    done = run_lua(code + "print(json.encode({1}))\nprint(pcall(function() return nope end))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "[1]"
+    assert "undefined nope" in done.stdout
+    assert "PANIC" not in done.stderr
+
+
+def test_strict_newindex_errors_at_the_script_line(lua: Lua) -> None:
+    ok, err = lua("return pcall(function()\n" + STRICT_WRITES + "\n  fresh = 1\nend)")
+    assert ok is False
+    assert err == "<string>:4: assignment to undeclared fresh"
+
+
+def test_globals_metatable_is_the_scripts_own(lua: Lua) -> None:
+    assert lua("local mt = {} setmetatable(_G, mt) return getmetatable(_G) == mt") is True
+    assert lua("setmetatable(_G, nil) return getmetatable(_G)") is None
+    assert lua("setmetatable(_G, {__index = {fallback = 42}}) return fallback, nope") == [42, None]
+    assert lua("setmetatable(_G, {__metatable = 'locked'}) return getmetatable(_G)") == "locked"
+    assert "cannot change a protected metatable" in lua.error("setmetatable(_G, {})")
+
+
 # -- bytecode ---------------------------------------------------------------------------------
 
 

@@ -24,9 +24,7 @@ def test_engine_is_the_chosen_one(lua: Lua) -> None:
     "expression",
     [
         "python",
-        "debug.getinfo",
-        "debug.getupvalue",
-        "debug.sethook",
+        "debug",
         "package.loaded.python",
         "package.loaded.debug",
         "string.dump",
@@ -34,16 +32,6 @@ def test_engine_is_the_chosen_one(lua: Lua) -> None:
 )
 def test_ways_back_to_python_or_c_are_closed(lua: Lua, expression: str) -> None:
     assert lua(f"return {expression} == nil") is True
-
-
-def test_debug_keeps_only_traceback(lua: Lua) -> None:
-    # lupa reads the global `debug` on every call from Python into Lua; it must be there raw.
-    assert lua(
-        "local n = 0 for k in pairs(debug) do n = n + 1 end return n, type(debug.traceback)"
-    ) == [
-        1,
-        "function",
-    ]
 
 
 def test_ffi_cannot_be_required(lua: Lua) -> None:
