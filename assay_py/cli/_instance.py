@@ -35,8 +35,22 @@ def _file_error(exc: Any, output: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def client_entries(doc: InstanceDoc) -> list[Any]:
+    """The document's clients; [] when they do not parse (planning then reports why)."""
+    from assay_py.rauthy.declarative.instance import client_entries
+
+    return client_entries(doc)
+
+
 def plan_document(
-    client: Any, doc: InstanceDoc, *, prune: bool, parallel: int, output: str, verbose: bool
+    client: Any,
+    doc: InstanceDoc,
+    *,
+    prune: bool,
+    parallel: int,
+    output: str,
+    verbose: bool,
+    publication: Any = None,
 ) -> Any:
     from assay_py.rauthy.declarative.instance import InstanceFileError, plan_instance
     from assay_py.rauthy.declarative.instance_render import (
@@ -45,7 +59,13 @@ def plan_document(
     )
 
     try:
-        plan = plan_instance(client, doc, prune=True if prune else None, parallel=parallel)
+        plan = plan_instance(
+            client,
+            doc,
+            prune=True if prune else None,
+            parallel=parallel,
+            publication=publication,
+        )
     except InstanceFileError as exc:
         _file_error(exc, output)
     if output == "json":
@@ -70,7 +90,7 @@ def apply_document(
     output: str,
     verbose: bool,
     human_err: bool,
-    secrets_dir: str | None,
+    publication: Any,
     publish_existing: bool,
     on_progress: Any,
 ) -> Any:
@@ -92,6 +112,7 @@ def apply_document(
             prune=True if prune else None,
             parallel=parallel,
             publish_existing=publish_existing,
+            publication=publication,
         )
     except InstanceFileError as exc:
         _file_error(exc, output)
@@ -109,7 +130,7 @@ def apply_document(
         client,
         plan,
         parallel=parallel,
-        secrets_dir=secrets_dir,
+        publication=publication,
         publish_existing=publish_existing,
         on_progress=on_progress,
     )

@@ -10,7 +10,6 @@ Only click is imported here; httpx, PyYAML and the Rauthy client load inside the
 from __future__ import annotations
 
 import functools
-import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -21,8 +20,8 @@ import click
 
 if TYPE_CHECKING:
     from assay_py.rauthy.client import RauthyClient
-    from assay_py.rauthy.declarative import ApplyReport, ClientResult
-    from assay_py.rauthy.declarative.engine import InstanceApplyReport
+    from assay_py.rauthy.declarative import ClientResult
+    from assay_py.rauthy.declarative.publication import Publication
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -194,6 +193,39 @@ _output_option = click.option(
 # --- plan / apply ----------------------------------------------------------------------------
 
 
+def publication_options(command: F) -> F:
+    """The destinations of secrets, shared by plan, apply and rotate."""
+    command = click.option("--k8s-name-prefix", default="", help="Prefix of the Secret names.")(
+        command
+    )
+    command = click.option(
+        "--k8s-out",
+        type=click.Path(dir_okay=False),
+        help="Manifest file (0600, checked by plan) instead of stdout.",
+    )(command)
+    command = click.option(
+        "--k8s-secret-namespace", metavar="NS", help="Publish as Kubernetes Secret manifests."
+    )(command)
+    return click.option(
+        "--secrets-dir",
+        type=click.Path(file_okay=False),
+        help="Publish each secret to DIR/<id> (mode 0600).",
+    )(command)
+
+
+_no_publish_option = click.option(
+    "--no-publish",
+    is_flag=True,
+    help="Mint secrets with no destination (they stay readable with POST /clients/{id}/secret).",
+)
+
+_STDOUT_NOTE = (
+    "note: {count} Secret manifest(s) went to stdout, which assay-py cannot check later: if they"
+    " did not reach the cluster (kubectl failed, the run was killed), run apply again with"
+    " --publish-existing to print every current secret, or publish to --k8s-out FILE instead"
+)
+
+
 @rauthy.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
@@ -203,11 +235,25 @@ _output_option = click.option(
     " from FILE; built-ins never.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="List unchanged clients too.")
+@publication_options
 @_output_option
 @connection_options
 @handle_errors
-def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -> None:
+def plan(
+    file: str,
+    prune: bool,
+    verbose: bool,
+    secrets_dir: str | None,
+    k8s_secret_namespace: str | None,
+    k8s_out: str | None,
+    k8s_name_prefix: str,
+    output: str,
+    conn: Connection,
+) -> None:
     """Show what apply would change. Exit 0: in sync, 2: changes pending, 1: error.
+
+    With the destinations apply uses (--secrets-dir, --k8s-out), a confidential client whose
+    current secret a destination lacks is a pending change: `~ id (publish)`.
 
     \b
     FILE is a YAML or JSON list of clients, each a full payload or a preset:
@@ -229,7 +275,7 @@ def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -
 
     \b
     Examples:
-      assay-py rauthy plan clients.yaml
+      assay-py rauthy plan clients.yaml --secrets-dir /run/rauthy-secrets
       assay-py rauthy plan clients.yaml --prune -o json | jq '.clients[].action'
     """
     from assay_py.rauthy.declarative import plan_clients
@@ -238,15 +284,28 @@ def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -
     from . import _instance
 
     document = _instance.load_document(file, output)
+    publication = _publication(secrets_dir, k8s_secret_namespace, k8s_out, k8s_name_prefix)
+    if publication.unchecked:
+        click.echo(
+            "note: manifests on stdout cannot be checked; plan compares --secrets-dir and"
+            " --k8s-out only",
+            err=True,
+        )
     if not document.bare_list:  # a mapping of kinds: the whole-instance engine
         with conn.open() as client:
             planned = _instance.plan_document(
-                client, document, prune=prune, parallel=4, output=output, verbose=verbose
+                client,
+                document,
+                prune=prune,
+                parallel=4,
+                output=output,
+                verbose=verbose,
+                publication=publication,
             )
         sys.exit(_instance.plan_exit(planned))
     entries = _load(file, output, document.parsed)
     with conn.open() as client:
-        report = plan_clients(client, entries, prune=prune)
+        report = plan_clients(client, entries, prune=prune, publication=publication)
     click.echo(
         render_plan_json(report) if output == "json" else render_plan_text(report, verbose=verbose),
         nl=False,
@@ -263,22 +322,12 @@ def plan(file: str, prune: bool, verbose: bool, output: str, conn: Connection) -
     help="Delete clients (with a mapping FILE: items of every kind in it) absent from FILE;"
     " never built-ins such as 'rauthy', 'openid', 'rauthy_admin'.",
 )
-@click.option(
-    "--secrets-dir",
-    type=click.Path(file_okay=False),
-    help="Write each obtained secret to DIR/<id> (mode 0600).",
-)
-@click.option("--k8s-secret-namespace", metavar="NS", help="Emit Kubernetes Secret manifests.")
-@click.option(
-    "--k8s-out",
-    type=click.Path(dir_okay=False),
-    help="Write the manifests to this file (0600) instead of stdout.",
-)
-@click.option("--k8s-name-prefix", default="", help="Prefix of the Secret names.")
+@publication_options
+@_no_publish_option
 @click.option(
     "--publish-existing",
     is_flag=True,
-    help="Also read and publish the current secret of confidential clients not minted now.",
+    help="Also read and publish the current secret of every confidential client.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="List unchanged clients too.")
 @_output_option
@@ -292,30 +341,33 @@ def apply(
     k8s_secret_namespace: str | None,
     k8s_out: str | None,
     k8s_name_prefix: str,
+    no_publish: bool,
     publish_existing: bool,
     verbose: bool,
     output: str,
     conn: Connection,
 ) -> None:
-    """Create, update (and with --prune delete) clients to match FILE; publish new secrets.
+    """Create, update (and with --prune delete) clients to match FILE; publish their secrets.
 
-    One client's failure does not stop the others; exit 1 if any failed.
+    Secrets of created clients, and current secrets a destination lacks (a deleted file, a run
+    that was killed), are published; an existing secret is read, never rotated. One client's
+    failure does not stop the others; exit 1 if any failed.
 
     \b
     Examples:
       assay-py rauthy apply clients.yaml --secrets-dir /run/rauthy-secrets
+      assay-py rauthy apply clients.yaml --k8s-secret-namespace auth --k8s-out secrets.yaml
       assay-py rauthy apply clients.yaml --k8s-secret-namespace auth | kubectl apply -f -
     """
     from assay_py.rauthy.declarative import apply_clients, plan_clients
+    from assay_py.rauthy.declarative.planner import secret_owners
     from assay_py.rauthy.declarative.render import (
         render_apply_json,
         render_apply_text,
         render_plan_text,
     )
 
-    if k8s_out and not k8s_secret_namespace:
-        raise click.UsageError("--k8s-out needs --k8s-secret-namespace")
-    manifests_to_stdout = bool(k8s_secret_namespace) and not k8s_out
+    manifests_to_stdout = k8s_secret_namespace is not None and not k8s_out
     if manifests_to_stdout and output == "json":
         raise click.UsageError("--output json and manifests both want stdout: add --k8s-out FILE")
     # With manifests on stdout, everything for people goes to stderr.
@@ -323,10 +375,26 @@ def apply(
     from . import _instance
 
     document = _instance.load_document(file, output)
-    entries: Any = _load(file, output, document.parsed) if document.bare_list else None
-    if secrets_dir is not None:
-        _prepare_secrets_dir(secrets_dir)  # before any change, so a typo costs nothing
+    publication = _publication(
+        secrets_dir, k8s_secret_namespace, k8s_out, k8s_name_prefix, to_stdout=True
+    )
+    if no_publish and publication:
+        raise click.UsageError("--no-publish contradicts the destinations given")
     if not document.bare_list:  # a mapping of kinds: the whole-instance engine
+        owners = secret_owners(_instance.client_entries(document))
+    else:
+        entries = _load(file, output, document.parsed)
+        owners = secret_owners(entries)
+    if owners and not publication and not no_publish:
+        shown = ", ".join(owners[:5]) + (", ..." if len(owners) > 5 else "")
+        _fail(
+            f"{len(owners)} confidential client(s) ({shown}) would have secrets minted with"
+            " nowhere to publish them: pass --secrets-dir DIR and/or --k8s-secret-namespace NS"
+            " [--k8s-out FILE], or --no-publish if that is intended"
+        )
+    publication.check(owners)  # bad names: refused before any request
+    _prepare(publication)
+    if not document.bare_list:
         with conn.open() as client:
             whole = _instance.apply_document(
                 client,
@@ -336,16 +404,17 @@ def apply(
                 output=output,
                 verbose=verbose,
                 human_err=human_err,
-                secrets_dir=secrets_dir,
+                publication=publication,
                 publish_existing=publish_existing,
                 on_progress=_progress_printer(),
             )
-        if k8s_secret_namespace:
-            _publish_manifests(whole, k8s_secret_namespace, k8s_out, k8s_name_prefix)
+        _report_manifests(publication)
         sys.exit(EXIT_OK if whole.ok else EXIT_ERROR)
 
     with conn.open() as client:
-        report = plan_clients(client, entries, prune=prune, parallel=parallel)
+        report = plan_clients(
+            client, entries, prune=prune, parallel=parallel, publication=publication
+        )
         if output == "text":
             click.echo(render_plan_text(report, verbose=verbose), nl=False, err=human_err)
             click.echo(err=human_err)
@@ -353,7 +422,7 @@ def apply(
             client,
             report,
             parallel=parallel,
-            secrets_dir=secrets_dir,
+            publication=publication,
             on_progress=_progress_printer(),
             publish_existing=publish_existing,
         )
@@ -361,9 +430,66 @@ def apply(
         click.echo(render_apply_json(result), nl=False)
     else:
         click.echo(render_apply_text(result, verbose=verbose), nl=False, err=human_err)
-    if k8s_secret_namespace:
-        _publish_manifests(result, k8s_secret_namespace, k8s_out, k8s_name_prefix)
+    _report_manifests(publication)
     sys.exit(EXIT_OK if result.ok else EXIT_ERROR)
+
+
+def _publication(
+    secrets_dir: str | None,
+    namespace: str | None,
+    k8s_out: str | None,
+    name_prefix: str,
+    *,
+    to_stdout: bool = False,
+) -> Publication:
+    """The run's destinations. Names are checked later, with the ids (``check``)."""
+    from assay_py.rauthy.declarative.publication import (
+        Destination,
+        ManifestFile,
+        ManifestStream,
+        Publication,
+        SecretsDir,
+    )
+
+    if k8s_out and namespace is None:
+        raise click.UsageError("--k8s-out needs --k8s-secret-namespace")
+    destinations: list[Destination] = []
+    if secrets_dir is not None:
+        if not secrets_dir:
+            raise click.UsageError("--secrets-dir must not be empty")
+        destinations.append(SecretsDir(secrets_dir))
+    if namespace is not None:
+        if k8s_out:
+            destinations.append(ManifestFile(k8s_out, namespace, name_prefix=name_prefix))
+        else:
+
+            def write(text: str) -> None:
+                click.echo(text, nl=False)
+                if to_stdout:
+                    sys.stdout.flush()
+
+            destinations.append(ManifestStream(namespace, write, name_prefix=name_prefix))
+    return Publication(destinations)
+
+
+def _prepare(publication: Publication) -> None:
+    try:
+        publication.prepare()
+    except OSError as exc:
+        where = next((d.label for d in publication.destinations if d.checkable), "destination")
+        _fail(f"{where}: {exc.strerror or exc}")
+
+
+def _report_manifests(publication: Publication) -> None:
+    from assay_py.rauthy.declarative.publication import ManifestFile, ManifestStream
+
+    for destination in publication.destinations:
+        if isinstance(destination, ManifestStream) and destination.written:
+            click.echo(_STDOUT_NOTE.format(count=destination.written), err=True)
+        if isinstance(destination, ManifestFile) and destination.written:
+            click.echo(
+                f"wrote {destination.written} Secret manifest(s) to {destination.path}", err=True
+            )
 
 
 def _load(file: str, output: str, parsed: Any = None) -> Any:
@@ -384,15 +510,6 @@ def _load(file: str, output: str, parsed: Any = None) -> Any:
         sys.exit(EXIT_ERROR)
 
 
-def _prepare_secrets_dir(path: str) -> None:
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-    except OSError as exc:
-        _fail(f"--secrets-dir {path}: {exc.strerror or exc}")
-    if not os.access(path, os.W_OK | os.X_OK):
-        _fail(f"--secrets-dir {path}: not writable")
-
-
 def _progress_printer() -> Callable[[ClientResult, int, int], None] | None:
     """One overwritten status line on stderr, failures kept; None when stderr is no terminal."""
     stream = sys.stderr
@@ -410,31 +527,6 @@ def _progress_printer() -> Callable[[ClientResult, int, int], None] | None:
             stream.flush()
 
     return show
-
-
-def _publish_manifests(
-    result: ApplyReport | InstanceApplyReport, namespace: str, out: str | None, name_prefix: str
-) -> None:
-    from pathlib import Path
-
-    from assay_py.rauthy.declarative.publish import render_k8s_manifests, write_private_file
-
-    secrets = result.secrets()
-    try:
-        text = render_k8s_manifests(secrets, namespace, name_prefix=name_prefix)
-    except ValueError as exc:
-        _fail(f"{exc}; re-run with --publish-existing and another --k8s-name-prefix")
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    if not secrets:
-        click.echo(f"no secrets to publish; {out} left as it is", err=True)
-        return
-    try:
-        write_private_file(Path(out), text)
-    except OSError as exc:
-        _fail(f"--k8s-out {out}: {exc.strerror or exc}; re-run apply with --publish-existing")
-    click.echo(f"wrote {len(secrets)} Secret manifest(s) to {out}", err=True)
 
 
 # --- everyday commands -----------------------------------------------------------------------
@@ -497,10 +589,8 @@ def get(client_id: str, output: str, conn: Connection) -> None:
     type=click.IntRange(1, 24),
     help="Keep the old secret valid this many hours (1-24).",
 )
-@click.option("--secrets-dir", type=click.Path(file_okay=False), help="Write it to DIR/<id>.")
-@click.option("--k8s-secret-namespace", metavar="NS", help="Emit a Kubernetes Secret manifest.")
-@click.option("--k8s-out", type=click.Path(dir_okay=False), help="Manifest file instead of stdout.")
-@click.option("--k8s-name-prefix", default="", help="Prefix of the Secret name.")
+@publication_options
+@_no_publish_option
 @connection_options
 @handle_errors
 def rotate(
@@ -510,44 +600,69 @@ def rotate(
     k8s_secret_namespace: str | None,
     k8s_out: str | None,
     k8s_name_prefix: str,
+    no_publish: bool,
     conn: Connection,
 ) -> None:
-    """Mint a new secret for ID, publishing it to --secrets-dir and/or a manifest."""
-    from pathlib import Path
+    """Mint a new secret for ID, publishing it to --secrets-dir and/or a manifest.
 
-    from assay_py.rauthy.declarative.publish import (
-        render_k8s_manifests,
-        write_private_file,
-        write_secret_file,
+    The rotation is journalled in the destinations first: if it is interrupted, `plan` with
+    the same destinations shows the client as `(publish)` and `apply` publishes its current
+    secret; running this rotate again mints and publishes a fresh one.
+    """
+    from assay_py.rauthy.errors import RotationUncertain
+
+    human_err = k8s_secret_namespace is not None and not k8s_out
+    publication = _publication(
+        secrets_dir, k8s_secret_namespace, k8s_out, k8s_name_prefix, to_stdout=True
     )
-
-    if k8s_out and not k8s_secret_namespace:
-        raise click.UsageError("--k8s-out needs --k8s-secret-namespace")
-    if secrets_dir is not None:
-        _prepare_secrets_dir(secrets_dir)
-    with conn.open() as client:
-        secret = client.clients.rotate_secret(client_id, cache_current_hours=grace_hours)
-    grace = f"; the old one stays valid {grace_hours} h" if grace_hours else ""
-    human_err = bool(k8s_secret_namespace) and not k8s_out
-    click.echo(f"rotated the secret of {client_id!r}{grace}", err=human_err)
-    if secrets_dir is not None:
-        path = write_secret_file(secrets_dir, client_id, secret)
-        click.echo(f"wrote {path}", err=human_err)
-    if k8s_secret_namespace:
-        text = render_k8s_manifests(
-            {client_id: secret}, k8s_secret_namespace, name_prefix=k8s_name_prefix
+    if no_publish and publication:
+        raise click.UsageError("--no-publish contradicts the destinations given")
+    if not publication and not no_publish:
+        _fail(
+            "rotate would mint a secret with nowhere to publish it: pass --secrets-dir DIR"
+            " and/or --k8s-secret-namespace NS [--k8s-out FILE], or --no-publish"
         )
-        if k8s_out:
-            write_private_file(Path(k8s_out), text)
-            click.echo(f"wrote {k8s_out}", err=True)
-        else:
-            click.echo(text, nl=False)
-    if secrets_dir is None and not k8s_secret_namespace:
+    publication.check([client_id])
+    _prepare(publication)
+    publication.begin([client_id], "rotate")
+    with conn.open() as client:
+        try:
+            secret = client.clients.rotate_secret(client_id, cache_current_hours=grace_hours)
+        except RotationUncertain as exc:
+            _fail(f"{exc}{_republish_hint(publication, client_id)}")
+    grace = f"; the old one stays valid {grace_hours} h" if grace_hours else ""
+    click.echo(f"rotated the secret of {client_id!r}{grace}", err=human_err)
+    errors = publication.deliver(client_id, secret) + publication.flush()
+    if errors:
+        _fail(
+            f"rotated, but publishing the new secret failed: {'; '.join(errors)}"
+            f"{_republish_hint(publication, client_id)}"
+        )
+    for destination in publication.destinations:
+        if destination.checkable:
+            click.echo(f"published to {destination.label}", err=human_err)
+    _report_manifests(publication)
+    if not publication:
         click.echo(
-            "the new secret was not published (no --secrets-dir or --k8s-secret-namespace);"
-            " read it with `apply --publish-existing` or the admin UI",
+            "the new secret was not published (--no-publish); `apply --publish-existing`"
+            " or get_secret() reads it",
             err=True,
         )
+
+
+def _republish_hint(publication: Publication, client_id: str) -> str:
+    checked = [d.label for d in publication.destinations if d.checkable]
+    if not checked:
+        return (
+            "; with manifests on stdout, `apply FILE --publish-existing` prints the current"
+            " secret again"
+        )
+    where = " ".join(checked)
+    return (
+        f". It is journalled in {', '.join(checked)}: `assay-py rauthy plan FILE {where}` shows"
+        f" {client_id!r} as (publish) and `apply FILE {where}` publishes its current secret;"
+        " running this rotate again mints and publishes a fresh one"
+    )
 
 
 @rauthy.command()

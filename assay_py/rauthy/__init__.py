@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         RauthyUnreachable,
         RauthyValidationError,
         RebuildIncomplete,
+        RotationUncertain,
         SecretUnread,
     )
     from .reconcile import Plan, plan
@@ -40,6 +41,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RauthyUnreachable": (".errors", "RauthyUnreachable"),
     "RauthyValidationError": (".errors", "RauthyValidationError"),
     "RebuildIncomplete": (".errors", "RebuildIncomplete"),
+    "RotationUncertain": (".errors", "RotationUncertain"),
     "SecretUnread": (".errors", "SecretUnread"),
     "client": (".client", "client"),
     "client_presets": (".presets", ""),
@@ -57,6 +59,7 @@ __all__ = [  # a literal list, as type checkers read it; equal to the keys of _E
     "RauthyUnreachable",
     "RauthyValidationError",
     "RebuildIncomplete",
+    "RotationUncertain",
     "SecretUnread",
     "client",
     "client_presets",

@@ -26,6 +26,7 @@ from .errors import (
     RauthyUnreachable,
     RauthyValidationError,
     RebuildIncomplete,
+    RotationUncertain,
     SecretUnread,
 )
 from .kinds import attributes as attributes_kind
@@ -291,7 +292,12 @@ class ClientsApi:
         return self._secret(self._t.request("POST", path), "POST", path, id)
 
     def rotate_secret(self, id: str, *, cache_current_hours: int | None = None) -> str:
-        """Mint a new secret (``PUT .../secret``); the old one stays valid the given hours."""
+        """Mint a new secret (``PUT .../secret``); the old one stays valid the given hours.
+
+        Raises ``RotationUncertain`` when the request was sent but no usable answer came back
+        (dropped connection, timeout, 5xx, no secret in the body): the rotation may have
+        happened. A 4xx is Rauthy refusing, and raises as usual.
+        """
         check_options(
             "rotate_secret",
             none_ok=("cache_current_hours",),
@@ -299,8 +305,13 @@ class ClientsApi:
         )
         path = _client_path(id) + "/secret"
         body = None if cache_current_hours is None else {"cache_current_hours": cache_current_hours}
-        response = self._t.request("PUT", path, body=body, retry=Retry.UNSENT_ONLY)
-        return self._secret(response, "PUT", path, id)
+        try:
+            response = self._t.request("PUT", path, body=body, retry=Retry.UNSENT_ONLY)
+            return self._secret(response, "PUT", path, id)
+        except RauthyError as exc:
+            if exc.status is not None and exc.status < 500:
+                raise  # Rauthy refused it: nothing was rotated
+            raise RotationUncertain(id, cache_current_hours, exc) from exc
 
     # -- reconcile -----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ __all__ = [
     "RauthyUnreachable",
     "RauthyValidationError",
     "RebuildIncomplete",
+    "RotationUncertain",
     "SecretUnread",
 ]
 
@@ -132,6 +133,42 @@ class RebuildIncomplete(RauthyError):
         self.client_id = client_id
         self.snapshot = snapshot
         self.recreated = recreated
+
+
+class RotationUncertain(RauthyError):
+    """A rotation was sent but its answer was lost: the secret may or may not be new now.
+
+    ``method``/``path``/``status`` are the failed request's; ``__cause__`` is its error.
+    ``old_secret_until`` is when the old secret stops working if the rotation did happen
+    (unix seconds; now, without ``cache_current_hours``).
+    """
+
+    def __init__(self, client_id: str, cache_current_hours: int | None, cause: RauthyError) -> None:
+        import time
+
+        now = time.time()
+        self.old_secret_until = now + 3600 * (cache_current_hours or 0)
+        if cache_current_hours:
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.old_secret_until))
+            old = (
+                f"if it did, the old secret keeps working {cache_current_hours} h more"
+                f" (cache_current_hours), until about {when}, then stops"
+            )
+        else:
+            old = "if it did, the old secret stopped working at once (no cache_current_hours)"
+        super().__init__(
+            f"rauthy: rotating the secret of client '{client_id}' may have happened, but its"
+            f" answer was lost ({cause}); {old}. Republish the current secret with"
+            f" get_secret('{client_id}'), or rotate again to mint and publish a fresh one",
+            method=cause.method,
+            path=cause.path,
+            status=cause.status,
+            error=cause.error,
+        )
+        self.client_id = client_id
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class SecretUnread(RauthyError):

@@ -52,7 +52,7 @@ def test_plan_exit_codes_follow_detailed_exitcode(run: Callable[..., Result], wr
     assert "+ openbao  (create)" in pending.output
     assert "Plan: 3 to create" in pending.output
 
-    applied = run("apply", path)
+    applied = run("apply", path, "--no-publish")
     assert applied.exit_code == 0, applied.output
     assert "Apply: 3 created." in applied.output
 
@@ -146,7 +146,7 @@ def test_apply_exits_1_when_a_client_fails(
     run: Callable[..., Result], write: Write, rauthy_emulator: RauthyEmulator
 ) -> None:
     rauthy_emulator.faults.fail_next(100, status=400, method="POST", path="/clients")
-    result = run("apply", str(write("clients.yaml", CLIENTS)))
+    result = run("apply", str(write("clients.yaml", CLIENTS)), "--no-publish")
     assert result.exit_code == 1
     assert "FAILED" in result.output and "3 failed" in result.output
 
@@ -154,7 +154,7 @@ def test_apply_exits_1_when_a_client_fails(
 def test_prune_is_shown_in_plan_and_spares_the_rauthy_client(
     run: Callable[..., Result], write: Write, rauthy_emulator: RauthyEmulator
 ) -> None:
-    run("apply", str(write("all.yaml", CLIENTS)))
+    run("apply", str(write("all.yaml", CLIENTS)), "--no-publish")
     only_grafana = str(write("one.yaml", "- id: grafana" + CLIENTS.split("- id: grafana")[1]))
 
     assert run("plan", only_grafana).exit_code == 0  # without --prune nothing to do
@@ -163,7 +163,7 @@ def test_prune_is_shown_in_plan_and_spares_the_rauthy_client(
     assert "- openbao  (delete" in planned.output and "- argocd  (delete" in planned.output
     assert "rauthy  (delete" not in planned.output
 
-    assert run("apply", only_grafana, "--prune").exit_code == 0
+    assert run("apply", only_grafana, "--prune", "--no-publish").exit_code == 0
     remaining = sorted(c["id"] for c in json.loads(run("list", "-o", "json").output))
     assert remaining == ["grafana", "rauthy"]
 
@@ -197,7 +197,7 @@ def test_everyday_commands(
 ) -> None:
     assert run("health").output == "healthy\n"
     assert run("health", env_overrides={"RAUTHY_API_KEY": None}).exit_code == 0
-    run("apply", str(write("clients.yaml", CLIENTS)))
+    run("apply", str(write("clients.yaml", CLIENTS)), "--no-publish")
 
     listed = run("list")
     assert listed.exit_code == 0
@@ -276,7 +276,7 @@ def test_progress_goes_to_stderr_when_it_is_a_terminal(
     master, slave = pty.openpty()
     try:
         done = subprocess.run(
-            [*command, "rauthy", "apply", path, "--parallel", "2"],
+            [*command, "rauthy", "apply", path, "--parallel", "2", "--no-publish"],
             stdout=subprocess.PIPE,
             stderr=slave,
             env=env,

@@ -16,6 +16,7 @@ from assay_py.rauthy.declarative import (
     parse_entries,
     plan_clients,
 )
+from assay_py.rauthy.declarative.publication import Publication, SecretsDir
 from assay_py.rauthy.declarative.render import render_apply_text, render_plan_text
 
 from .conftest import confidential, public
@@ -78,15 +79,31 @@ def test_secrets_are_published_for_minted_clients_only(
     by_id = {r.client_id: r for r in applied.results}
     assert by_id["alpha"].secret_source == "minted" and by_id["gamma"].secret_source is None
 
-    # Nothing is minted when nothing changes, so a second apply publishes nothing ...
+    # A secret file deleted by hand is a pending change: the next plan shows it, the next
+    # apply reads the current secret (never rotates) and writes the file again.
+    alpha = rauthy_emulator.client_secret("alpha")
     (tmp_path / "out" / "alpha").unlink()
+    publication = Publication([SecretsDir(tmp_path / "out")])
+    before = rauthy_emulator.request_count()
+    pending = plan_clients(client, entries, publication=publication)
+    assert rauthy_emulator.request_count() - before == 1  # no secret read to plan
+    assert pending.has_changes and pending.counts()["publish"] == 1
+    assert {c.client_id: c.publish for c in pending.clients if c.publish} == {
+        "alpha": (f"--secrets-dir {tmp_path / 'out'}: no secret file alpha",)
+    }
+    assert "~ alpha  (publish)" in render_plan_text(pending)
+
     second = apply_clients(client, entries, secrets_dir=tmp_path / "out")
-    assert second.secrets() == {}
-    assert not (tmp_path / "out" / "alpha").exists()
-    # ... unless asked to read the existing secrets.
+    assert second.secrets() == {"alpha": alpha}
+    assert (tmp_path / "out" / "alpha").read_text() == alpha
+    assert rauthy_emulator.client_secret("alpha") == alpha
+    assert rauthy_emulator.request_count(method="PUT", path_prefix="/clients/alpha/secret") == 0
+    assert {r.client_id: r.secret_source for r in second.results}["alpha"] == "republished"
+    assert not plan_clients(client, entries, publication=publication).has_changes
+
+    # Reading every existing secret is still there when asked for.
     third = apply_clients(client, entries, secrets_dir=tmp_path / "out", publish_existing=True)
     assert set(third.secrets()) == {"alpha", "beta"}
-    assert (tmp_path / "out" / "alpha").read_text() == rauthy_emulator.client_secret("alpha")
     assert {r.secret_source for r in third.results} == {"existing", None}
 
 

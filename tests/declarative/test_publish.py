@@ -94,6 +94,12 @@ def test_ids_that_collide_as_kubernetes_names_are_refused() -> None:
 
 def test_kubernetes_names_are_dns_subdomains() -> None:
     assert k8s_secret_name("https://App.example.com/cb") == "https-app.example.com-cb"
-    assert k8s_secret_name("x" * 300) == "x" * 253
-    with pytest.raises(ValueError):
+    assert k8s_secret_name("x" * 253) == "x" * 253
+    # Truncating would make two long ids one Secret: refused, naming the id and the rule.
+    with pytest.raises(ValueError, match=r"254 characters; .* at most 253"):
+        k8s_secret_name("x" * 254)
+    with pytest.raises(ValueError, match="no letter or digit"):
         k8s_secret_name("__")
+    for client_id in ("a..b", "app.-x", "a._b"):
+        with pytest.raises(ValueError, match=f"client id '{client_id}'.*not a DNS-1123 subdomain"):
+            k8s_secret_name(client_id)

@@ -39,7 +39,7 @@ def test_apply_then_plan_has_no_changes_with_one_request_per_kind(
     planned = run("plan", path)
     assert planned.exit_code == 2, planned.output
     assert "scopes:\n  + read:billing  (create)" in planned.output
-    applied = run("apply", path)
+    applied = run("apply", path, "--no-publish")
     assert applied.exit_code == 0, applied.output
     assert "Apply: 5 created." in applied.output
     assert c.scopes.get("read:billing")["attr_include_id"] == ["department"]  # type: ignore[index]
@@ -81,7 +81,7 @@ def test_prune_deletes_custom_items_but_never_built_ins(
     assert "  - old-role  (delete" in planned.output and "  - stale  (delete" in planned.output
     for name in ("openid", "email", "profile", "groups", "address", "phone", "rauthy_admin"):
         assert f"- {name}  (delete" not in planned.output
-    applied = run("apply", path)
+    applied = run("apply", path, "--no-publish")
     assert applied.exit_code == 0, applied.output
     assert {s["name"] for s in c.scopes.list()} == {
         "email",
@@ -131,7 +131,7 @@ clients:
     redirect_uris: [https://b.example.com/cb]
     scopes: [openid, read_all]
 """
-    assert run("apply", str(write(base))).exit_code == 0
+    assert run("apply", str(write(base)), "--no-publish").exit_code == 0
     # a client the file does not manage also holds both
     c.clients.create(
         {"id": "other", "confidential": False, "redirect_uris": ["https://o.example.com/cb"]}
@@ -145,7 +145,7 @@ clients:
     assert planned.exit_code == 2, planned.output
     assert "+ reader  (create: renamed from 'read')" in planned.output
     assert "- read  (delete: renamed to 'reader')" in planned.output
-    applied = run("apply", path)
+    applied = run("apply", path, "--no-publish")
     assert applied.exit_code == 0, applied.output
     scopes = {s["name"] for s in c.scopes.list()}
     assert "read" not in scopes and {"reader", "read_all"} <= scopes
@@ -162,9 +162,9 @@ def test_attribute_prune_re_asserts_scope_mappings(
 user_attributes: [{name: dept}, {name: dept_code}]
 scopes: [{name: org, attr_include_access: [dept_code]}]
 """
-    assert run("apply", str(write(text))).exit_code == 0
+    assert run("apply", str(write(text)), "--no-publish").exit_code == 0
     pruned = "prune: {user_attributes: true}\n" + text.replace("{name: dept}, ", "")
-    applied = run("apply", str(write(pruned)))
+    applied = run("apply", str(write(pruned)), "--no-publish")
     assert applied.exit_code == 0, applied.output
     assert "re-asserted" in applied.output
     assert c.scopes.get("org")["attr_include_access"] == ["dept_code"]  # type: ignore[index]
@@ -191,7 +191,7 @@ def test_a_key_without_the_rights_changes_nothing(
         "lacks Clients / create, Clients / update, Groups / create, Roles / create, Secrets / read"
         in planned.output
     )
-    applied = run("apply", path, key=key)
+    applied = run("apply", path, "--no-publish", key=key)
     assert applied.exit_code == 1
     assert "nothing was changed" in applied.output
     assert c.scopes.get("read:billing") is None and c.attributes.get("department") is None
@@ -211,7 +211,7 @@ clients:
     scopes: [openid, write:billing]
 """
     before = rauthy_emulator.request_count("POST") + rauthy_emulator.request_count("PUT")
-    result = run("apply", str(write(text)))
+    result = run("apply", str(write(text)), "--no-publish")
     assert result.exit_code == 1
     assert (
         "rauthy.yaml:3: scopes[1] 'read:billing': attr_include_access:"
@@ -275,13 +275,13 @@ def test_a_failing_kind_stops_the_run_before_dependents_and_deletes(
     c.scopes.create({"name": "old:scope"})
     path = str(write("prune: {scopes: true}\n" + INSTANCE.replace("version: 1\n", "")))
     rauthy_emulator.faults.fail_next(1, status=500, method="POST", path="/roles")
-    failed = run("apply", path)
+    failed = run("apply", path, "--no-publish")
     assert failed.exit_code == 1, failed.output
     assert "roles: billing_admin: create FAILED" in failed.output
     assert "groups: skipped (an earlier kind failed)" in failed.output
     assert c.scopes.get("old:scope") is not None  # no deletes after a failure
     assert c.clients.get("reports") is None
-    again = run("apply", path)
+    again = run("apply", path, "--no-publish")
     assert again.exit_code == 0, again.output
     assert c.scopes.get("old:scope") is None
     assert run("plan", path).exit_code == 0

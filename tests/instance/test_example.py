@@ -22,10 +22,13 @@ def _assay(emulator: RauthyEmulator, *args: str) -> subprocess.CompletedProcess[
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
-def test_the_example_instance_applies_and_converges(rauthy_emulator: RauthyEmulator) -> None:
+def test_the_example_instance_applies_and_converges(
+    rauthy_emulator: RauthyEmulator, tmp_path: Path
+) -> None:
+    secrets = ("--secrets-dir", str(tmp_path / "secrets"))
     planned = _assay(rauthy_emulator, "plan", "examples/rauthy.yaml")
     assert planned.returncode == 2, planned.stderr
-    applied = _assay(rauthy_emulator, "apply", "examples/rauthy.yaml")
+    applied = _assay(rauthy_emulator, "apply", "examples/rauthy.yaml", *secrets)
     assert applied.returncode == 0, applied.stderr + applied.stdout
     assert "Apply: 10 created." in applied.stdout
 
@@ -41,7 +44,7 @@ def test_the_example_instance_applies_and_converges(rauthy_emulator: RauthyEmula
     assert "org" in api.get("/clients/reports").json()["default_scopes"]
 
     before = rauthy_emulator.request_count()
-    again = _assay(rauthy_emulator, "plan", "examples/rauthy.yaml")
+    again = _assay(rauthy_emulator, "plan", "examples/rauthy.yaml", *secrets)
     assert again.returncode == 0, again.stdout
     assert again.stdout.startswith("No changes:")
     assert rauthy_emulator.request_count() - before == 5

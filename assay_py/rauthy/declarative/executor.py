@@ -10,6 +10,12 @@ failing on a duplicate id. Once a create or rebuild of a confidential client was
 new secret may exist; it is read at the end whatever the final action was, so what is published
 is what Rauthy holds.
 
+Publication (``publication.py``): before any request that may mint a secret, the client is
+journalled in every destination; its secret is then read and delivered, which clears the
+journal. Confidential clients some destination lacks (a missing file, a journalled mint a
+killed run never finished) get their current secret read and delivered, never rotated. So a
+run killed at any moment is repaired by the next one.
+
 Secrets: a ``ClientResult`` keeps the secret in memory (``secret``, hidden from repr) for the
 caller that publishes it; ``to_dict()`` leaves it out unless asked with ``include_secrets``.
 """
@@ -33,21 +39,25 @@ from assay_py.rauthy.errors import (
 from assay_py.rauthy.options import check_options
 from assay_py.rauthy.reconcile import Plan
 
-from .clients_file import Entry
+from .clients_file import Entry, parse_entries
 from .planner import (
     ClientAction,
     ClientPlan,
     PlanReport,
     ends_confidential,
+    mints_secret,
     plan_clients,
     replan,
+    secret_owners,
 )
-from .publish import write_secret_file
+from .publication import Publication, SecretsDir
+from .publish import secret_file_name
 
 __all__ = ["ApplyReport", "ClientResult", "apply_clients"]
 
 Status = Literal["ok", "failed"]
-SecretSource = Literal["minted", "existing"]
+#: minted: new in this run; republished: a destination lacked it; existing: publish_existing.
+SecretSource = Literal["minted", "republished", "existing"]
 ProgressCallback = Callable[["ClientResult", int, int], None]
 
 #: Attempts per client; each after the first starts from a fresh read of the live client.
@@ -95,10 +105,12 @@ class ApplyReport:
 
     results: tuple[ClientResult, ...]
     plan: PlanReport = field(repr=False)
+    #: Destinations that could not be finished (the manifest file), one message each.
+    publish_errors: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return all(result.ok for result in self.results)
+        return all(result.ok for result in self.results) and not self.publish_errors
 
     @property
     def failed(self) -> tuple[ClientResult, ...]:
@@ -116,11 +128,14 @@ class ApplyReport:
         return counts
 
     def to_dict(self, *, include_secrets: bool = False) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "ok": self.ok,
             "summary": self.counts(),
             "clients": [r.to_dict(include_secrets=include_secrets) for r in self.results],
         }
+        if self.publish_errors:
+            out["publish_errors"] = list(self.publish_errors)
+        return out
 
 
 def apply_clients(
@@ -130,6 +145,7 @@ def apply_clients(
     parallel: int = 4,
     prune: bool = False,
     secrets_dir: str | Path | None = None,
+    publication: Publication | None = None,
     on_progress: ProgressCallback | None = None,
     publish_existing: bool = False,
     attempts: int = DEFAULT_ATTEMPTS,
@@ -137,11 +153,13 @@ def apply_clients(
     """Converge Rauthy on the entries (planning first), or execute an existing plan.
 
     ``parallel`` clients run at once over ``client``'s one connection pool. A client that fails
-    does not stop the others; check ``report.ok``. Secrets of created or rebuilt confidential
-    clients (and, with ``publish_existing``, of every confidential client in the plan) are read,
-    written to ``secrets_dir/<id>`` when given, and kept in memory on the results.
-    ``on_progress(result, done, total)`` is called from worker threads as clients finish.
-    ``client`` is a ``RauthyClient`` or its ``.clients`` API.
+    does not stop the others; check ``report.ok``. Secrets go to the ``publication``'s
+    destinations (``secrets_dir`` is short for ``Publication([SecretsDir(secrets_dir)])``):
+    those of created or rebuilt confidential clients, those some destination lacks (read, not
+    rotated) and, with ``publish_existing``, those of every confidential client in the plan.
+    They are also kept in memory on the results. ``on_progress(result, done, total)`` is
+    called from worker threads as clients finish. ``client`` is a ``RauthyClient`` or its
+    ``.clients`` API.
     """
     check_options(
         "apply",
@@ -153,15 +171,36 @@ def apply_clients(
         publish_existing=publish_existing,
         attempts=attempts,
     )
+    if publication is not None and not isinstance(publication, Publication):
+        raise RauthyValidationError(
+            [("publication", "must be a declarative.publication.Publication")],
+            "apply: option 'publication' must be a Publication (declarative.publication)",
+        )
+    if secrets_dir is not None and publication is not None:
+        raise ValueError("give secrets_dir or publication, not both")
+    if publication is None:
+        publication = Publication([SecretsDir(secrets_dir)] if secrets_dir is not None else [])
     if isinstance(entries_or_report, PlanReport):
         report = entries_or_report
         if prune and not report.prune:
             raise ValueError("this plan was made without prune; plan again with prune=True")
+        publication.check([c.client_id for c in report.clients if c.confidential])
+        publication.prepare()
     else:
-        report = plan_clients(client, entries_or_report, prune=prune, parallel=parallel)
+        checked = parse_entries(list(entries_or_report))
+        publication.check(secret_owners(checked))
+        publication.prepare()  # before any request: an unusable directory costs nothing
+        report = plan_clients(client, checked, prune=prune, parallel=parallel)
+
+    # Judged now rather than taken from the plan, which may be older than the destinations.
+    owners = [c.client_id for c in report.clients if c.action != "delete" and c.confidential]
+    stale = frozenset(publication.stale(owners))
+    for action in ("create", "rebuild", "put"):
+        minting = [c.client_id for c in report.clients if c.mints and c.action == action]
+        publication.begin(minting, action)
 
     api = getattr(client, "clients", client)  # a RauthyClient or its ClientsApi
-    worker = _Worker(api, secrets_dir, publish_existing, max(1, attempts))
+    worker = _Worker(api, publication, stale, publish_existing, max(1, attempts))
     total = len(report.clients)
     results: list[ClientResult | None] = [None] * total
     with ThreadPoolExecutor(max_workers=min(parallel, max(1, total))) as pool:
@@ -171,17 +210,25 @@ def apply_clients(
             results[futures[future]] = result
             if on_progress is not None:
                 on_progress(result, done, total)
-    return ApplyReport(tuple(r for r in results if r is not None), report)
+    errors = publication.flush()
+    return ApplyReport(tuple(r for r in results if r is not None), report, tuple(errors))
 
 
 class _Worker:
     def __init__(
-        self, api: Any, secrets_dir: str | Path | None, publish_existing: bool, attempts: int
+        self,
+        api: Any,
+        publication: Publication,
+        stale: frozenset[str],
+        publish_existing: bool,
+        attempts: int,
     ) -> None:
         self._api = api
-        self._secrets_dir = secrets_dir
+        self._publication = publication
+        self._stale = stale
         self._publish_existing = publish_existing
         self._attempts = attempts
+        self._files = [d.path for d in publication.destinations if isinstance(d, SecretsDir)]
 
     def run(self, planned: ClientPlan) -> ClientResult:
         # Never let one client's surprise (a bug, a disk error) take down the others.
@@ -200,7 +247,11 @@ class _Worker:
         attempt = 0
         while True:
             attempt += 1
-            may_have_minted = may_have_minted or _mints_secret(decided)
+            if mints_secret(decided):
+                if not planned.mints or decided is not planned.plan:
+                    # A retry found another state (the client vanished): journal first.
+                    self._publication.begin([planned.client_id], decided.action)
+                may_have_minted = True
             try:
                 outcome = self._api.execute(decided, read_secret=False)
                 warnings.extend(w for w in outcome.get("warnings", ()) if w not in warnings)
@@ -214,9 +265,13 @@ class _Worker:
                     decided = replan(planned.entry, self._api.get(planned.client_id))
 
         source: SecretSource | None = None
-        if ends_confidential(decided) and may_have_minted:
+        if not ends_confidential(decided):
+            self._publication.settle([planned.client_id])  # no secret to publish any more
+        elif may_have_minted:
             source = "minted"
-        elif ends_confidential(decided) and self._publish_existing:
+        elif planned.client_id in self._stale:
+            source = "republished"
+        elif self._publish_existing:
             source = "existing"
         if source is None:
             return ClientResult(
@@ -230,28 +285,30 @@ class _Worker:
         try:
             secret: str = self._api.get_secret(planned.client_id)
         except RauthyError as exc:
-            hint = " (re-run apply with --publish-existing)" if source == "minted" else ""
+            if any(d.checkable for d in self._publication.destinations):
+                hint = " (it stays journalled: the next apply reads and publishes it)"
+            else:
+                hint = " (re-run apply with --publish-existing)" if source == "minted" else ""
             return _failed(
                 planned,
                 f"applied, but reading its secret failed{hint}: {exc}",
                 attempts=attempt,
                 warnings=warnings,
             )
-        path: str | None = None
-        if self._secrets_dir is not None:
-            try:
-                path = str(write_secret_file(self._secrets_dir, planned.client_id, secret))
-            except OSError as exc:
-                return ClientResult(
-                    planned.client_id,
-                    planned.action,
-                    "failed",
-                    error=f"applied, but writing its secret file failed: {exc.strerror or exc}",
-                    warnings=tuple(warnings),
-                    secret=secret,
-                    secret_source=source,
-                    attempts=attempt,
-                )
+        errors = self._publication.deliver(planned.client_id, secret)
+        path = str(self._files[0] / secret_file_name(planned.client_id)) if self._files else None
+        if errors:
+            return ClientResult(
+                planned.client_id,
+                planned.action,
+                "failed",
+                error="applied, but publishing its secret failed (the next apply publishes it):"
+                f" {'; '.join(errors)}",
+                warnings=tuple(warnings),
+                secret=secret,
+                secret_source=source,
+                attempts=attempt,
+            )
         return ClientResult(
             planned.client_id,
             planned.action,
@@ -274,16 +331,6 @@ class _Worker:
                 if attempt >= self._attempts or not _worth_retrying(exc):
                     return _failed(planned, str(exc), attempts=attempt)
                 _pause(attempt)
-
-
-def _mints_secret(decided: Plan) -> bool:
-    """Whether executing ``decided`` gives the client a new secret."""
-    if not ends_confidential(decided):
-        return False
-    if decided.action in ("create", "rebuild"):
-        return True
-    # PUT turning a public client confidential: Rauthy generates a secret, not returned.
-    return decided.action == "put" and (decided.live or {}).get("confidential") is False
 
 
 def _worth_retrying(exc: RauthyError) -> bool:

@@ -8,14 +8,18 @@ clients-only format.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay_py.rauthy.options import check_options
 
 from .engine import InstanceApplyReport, InstancePlan, MissingRights, apply_plan, make_plan
 from .instance_file import InstanceDoc, InstanceFileError, load_instance_file, parse_document
-from .managed import managed_kinds
+from .managed import ClientsManaged, managed_kinds
+
+if TYPE_CHECKING:
+    from .publication import Publication
 
 __all__ = [
     "InstanceApplyReport",
@@ -24,6 +28,7 @@ __all__ = [
     "InstancePlan",
     "MissingRights",
     "apply_instance",
+    "client_entries",
     "kind_keys",
     "load_instance",
     "plan_instance",
@@ -55,9 +60,12 @@ def plan_instance(
     prune: bool | None = None,
     parallel: int = 4,
     publish_existing: bool = False,
+    publication: Publication | None = None,
 ) -> InstancePlan:
     """Validate ``doc`` (every problem at once), read each managed kind with one list request,
-    and plan. ``prune`` overrides the document's per-kind ``prune:`` for every kind."""
+    and plan. ``prune`` overrides the document's per-kind ``prune:`` for every kind. With a
+    ``publication``, clients whose current secret a destination lacks are marked ``publish``
+    (no request), and ids it cannot name are refused before any request."""
     check_options(
         "plan",
         none_ok=("prune",),
@@ -65,9 +73,34 @@ def plan_instance(
         parallel=parallel,
         publish_existing=publish_existing,
     )
-    return make_plan(
-        client, _doc(doc), prune=prune, parallel=parallel, publish_existing=publish_existing
+    doc = _doc(doc)
+    if publication is not None:
+        from .planner import secret_owners
+
+        publication.check(secret_owners(client_entries(doc)))
+    plan = make_plan(client, doc, prune=prune, parallel=parallel, publish_existing=publish_existing)
+    if publication is None or plan.section("clients") is None:
+        return plan
+    from .planner import with_publication
+
+    sections = tuple(
+        ClientsManaged().section(with_publication(s.detail, publication))
+        if s.key == "clients"
+        else s
+        for s in plan.sections
     )
+    return replace(plan, sections=sections)
+
+
+def client_entries(doc: Any) -> list[Any]:
+    """The document's clients as ``Entry`` objects; [] when they do not parse (planning
+    reports those problems)."""
+    doc = _doc(doc)
+    items = doc.kinds.get("clients")
+    if not items:
+        return []
+    entries, problems = ClientsManaged().parse(items, doc.marks.get("clients", []), doc.source)
+    return [] if problems else entries
 
 
 def apply_instance(
@@ -77,10 +110,14 @@ def apply_instance(
     prune: bool | None = None,
     parallel: int = 4,
     secrets_dir: str | Path | None = None,
+    publication: Publication | None = None,
     publish_existing: bool = False,
     on_progress: Any = None,
 ) -> InstanceApplyReport:
-    """Converge Rauthy on the document (planning first), or carry out an existing plan."""
+    """Converge Rauthy on the document (planning first), or carry out an existing plan.
+
+    Secrets go to ``publication`` (``secrets_dir`` is short for a secrets directory alone).
+    """
     check_options(
         "apply",
         none_ok=("prune", "secrets_dir", "on_progress"),
@@ -90,17 +127,28 @@ def apply_instance(
         publish_existing=publish_existing,
         on_progress=on_progress,
     )
+    if secrets_dir is not None and publication is not None:
+        raise ValueError("give secrets_dir or publication, not both")
+    if publication is None:
+        from .publication import Publication, SecretsDir
+
+        publication = Publication([SecretsDir(secrets_dir)] if secrets_dir is not None else [])
     if isinstance(doc_or_plan, InstancePlan):
         plan = doc_or_plan
     else:
         plan = plan_instance(
-            client, doc_or_plan, prune=prune, parallel=parallel, publish_existing=publish_existing
+            client,
+            doc_or_plan,
+            prune=prune,
+            parallel=parallel,
+            publish_existing=publish_existing,
+            publication=publication,
         )
     return apply_plan(
         client,
         plan,
         parallel=parallel,
-        secrets_dir=secrets_dir,
+        publication=publication,
         publish_existing=publish_existing,
         on_progress=on_progress,
     )

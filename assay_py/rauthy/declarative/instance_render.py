@@ -22,7 +22,7 @@ _WIDTH = 33
 def render_instance_plan_text(plan: InstancePlan, *, verbose: bool = False) -> str:
     lines: list[str] = []
     for section in plan.sections:
-        shown = [i for i in section.items if verbose or i["action"] != "noop"]
+        shown = [i for i in section.items if verbose or i["action"] != "noop" or i.get("publish")]
         if not shown:
             continue
         lines.append(f"{section.key}:")
@@ -52,19 +52,26 @@ def _summary(section: KindSection) -> str:
         "delete": "to delete",
     }
     parts = [f"{counts[a]} {w}" for a, w in words.items() if counts.get(a)]
+    publish = sum(1 for i in section.items if i["action"] == "noop" and i.get("publish"))
+    if publish:
+        parts.append(f"{publish} to publish")
     parts.append(f"{counts.get('noop', 0)} unchanged")
     return f"{section.key} " + ", ".join(parts)
 
 
 def _item(item: dict[str, Any]) -> list[str]:
     action = item["action"]
-    head = f"{_SIGN.get(action, '?'):>3} {item['name']}  ({action}"
-    if item.get("reason"):
-        head += f": {item['reason']}"
-    head += ")"
+    if action == "noop" and item.get("publish"):
+        head = f"{'~':>3} {item['name']}  (publish)"
+    else:
+        head = f"{_SIGN.get(action, '?'):>3} {item['name']}  ({action}"
+        if item.get("reason"):
+            head += f": {item['reason']}"
+        head += ")"
     if action in ("create", "rebuild") and item.get("confidential"):
         head += "  [a new secret will be minted]"
     lines = [head]
+    lines.extend(f"      > {reason}" for reason in item.get("publish", ()))
     for change in item.get("changes", ()):
         label = f"      {change['field']}".ljust(_WIDTH)
         if action == "create":

@@ -50,7 +50,8 @@ class KindSection:
 
     @property
     def has_changes(self) -> bool:
-        return any(item["action"] != "noop" for item in self.items)
+        # ``publish``: a secret some destination lacks (clients; see publication.py).
+        return any(item["action"] != "noop" or item.get("publish") for item in self.items)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -361,12 +362,16 @@ class ClientsManaged:
         from .planner import plan_entries
 
         report = plan_entries(entries, rows, client.clients.get, prune=prune, parallel=parallel)
+        return self.section(report)
+
+    def section(self, report: Any) -> KindSection:
+        """The engine's view of a clients ``PlanReport``."""
         items = []
         for planned in report.clients:
             item = planned.to_dict()
             item["name"] = item.pop("id")
             items.append(item)
-        return KindSection(self.key, tuple(items), report, prune=prune, reads=report.reads)
+        return KindSection(self.key, tuple(items), report, prune=report.prune, reads=report.reads)
 
     def rights(
         self, section: KindSection, *, publish_existing: bool = False
@@ -381,7 +386,7 @@ class ClientsManaged:
                 needed.add(("Clients", "update"))
             if planned.action in ("rebuild", "delete"):
                 needed.add(("Clients", "delete"))
-            if publish_existing and planned.confidential:
+            if (publish_existing or planned.publish) and planned.confidential:
                 needed.add(("Secrets", "read"))
         return needed
 

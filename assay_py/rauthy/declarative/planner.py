@@ -10,14 +10,18 @@ live state cheaply and arranges the results. ``GET /clients`` returns every fiel
   ``scim`` does not manage it, so the live config is carried into the desired payload.
 
 Creates and unchanged clients never need it: 500 unchanged clients are planned in one request.
+
+Publication is part of the plan (``publication.py``): given the run's destinations, a
+confidential client whose current secret some destination lacks is a pending change
+(``publish``), found without any request: no secret is read to plan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from assay_py.rauthy import _schema as schema
 from assay_py.rauthy.options import check_options
@@ -25,14 +29,20 @@ from assay_py.rauthy.reconcile import Plan, plan
 
 from .clients_file import Entry, parse_entries
 
+if TYPE_CHECKING:
+    from .publication import Publication
+
 __all__ = [
     "ClientPlan",
     "FieldChange",
     "PlanReport",
     "ends_confidential",
+    "mints_secret",
     "plan_clients",
     "plan_entries",
     "replan",
+    "secret_owners",
+    "with_publication",
 ]
 
 ClientAction = Literal["create", "rebuild", "put", "noop", "delete"]
@@ -79,11 +89,24 @@ class ClientPlan:
     live: dict[str, Any] | None = field(default=None, repr=False)
     #: Whether this client cost a ``GET /clients/{id}`` on top of the list.
     fetched: bool = False
+    #: Why its current secret must be published again: one reason per destination lacking it
+    #: (empty when every destination holds it, or when this plan mints a new one anyway).
+    publish: tuple[str, ...] = ()
 
     @property
     def confidential(self) -> bool:
         """Whether the client ends up confidential, i.e. has a secret to publish."""
         return self.plan is not None and ends_confidential(self.plan)
+
+    @property
+    def mints(self) -> bool:
+        """Whether carrying out this plan gives the client a new secret."""
+        return self.plan is not None and mints_secret(self.plan)
+
+    @property
+    def pending(self) -> bool:
+        """Whether apply has something to do for this client (a change or a publication)."""
+        return self.action != "noop" or bool(self.publish)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.client_id, "action": self.action}
@@ -91,6 +114,8 @@ class ClientPlan:
             out["confidential"] = self.confidential
         if self.reason:
             out["reason"] = self.reason
+        if self.publish:
+            out["publish"] = list(self.publish)
         out["changes"] = [change.to_dict() for change in self.changes]
         if self.warnings:
             out["warnings"] = list(self.warnings)
@@ -108,12 +133,15 @@ class PlanReport:
 
     @property
     def has_changes(self) -> bool:
-        return any(client.action != "noop" for client in self.clients)
+        return any(client.pending for client in self.clients)
 
     def counts(self) -> dict[str, int]:
+        """Clients per action; ``publish`` counts the unchanged ones whose secret is to be
+        published again (they are not in ``noop``)."""
         counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
+        counts["publish"] = 0
         for client in self.clients:
-            counts[client.action] += 1
+            counts["publish" if client.action == "noop" and client.publish else client.action] += 1
         return counts
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,19 +160,47 @@ def plan_clients(
     *,
     prune: bool = False,
     parallel: int = 4,
+    publication: Publication | None = None,
 ) -> PlanReport:
     """Plan ``entries`` (Entry objects or raw payload/preset mappings) against Rauthy.
 
-    Everything is validated before the first request (raises ``ClientsFileError``). With
-    ``prune``, live clients absent from ``entries`` are planned for deletion, except the
-    built-in ``rauthy`` client, which is never touched. ``client`` is a ``RauthyClient`` or
-    its ``.clients`` API.
+    Everything is validated before the first request (raises ``ClientsFileError``, or
+    ``PublicationError`` for an id the ``publication`` cannot name). With ``prune``, live
+    clients absent from ``entries`` are planned for deletion, except the built-in ``rauthy``
+    client, which is never touched. With a ``publication``, confidential clients some
+    destination lacks are marked ``publish``. ``client`` is a ``RauthyClient`` or its
+    ``.clients`` API.
     """
     check_options("plan", prune=prune, parallel=parallel)
     checked = parse_entries(list(entries))
+    if publication is not None:
+        publication.check(secret_owners(checked))
     api: _ClientsApi = getattr(client, "clients", client)
     listed = api.list()
-    return plan_entries(checked, listed, api.get, prune=prune, parallel=parallel)
+    report = plan_entries(checked, listed, api.get, prune=prune, parallel=parallel)
+    if publication is not None:
+        report = with_publication(report, publication)
+    return report
+
+
+def with_publication(report: PlanReport, publication: Publication) -> PlanReport:
+    """``report`` with ``publish`` set on the clients whose current secret a destination lacks.
+
+    Clients this plan mints a secret for are left out: they are published anyway.
+    """
+    owners = [c.client_id for c in report.clients if c.action != "delete" and c.confidential]
+    stale = publication.stale(owners)
+    clients = tuple(
+        replace(c, publish=stale[c.client_id]) if c.client_id in stale and not c.mints else c
+        for c in report.clients
+    )
+    return replace(report, clients=clients)
+
+
+def secret_owners(entries: Iterable[Entry]) -> list[str]:
+    """Ids of the entries that may end confidential (``confidential`` true or left to the live
+    client), i.e. whose secret may need publishing: what to check before any request."""
+    return [e.id for e in entries if e.payload.get("confidential", True) is not False]
 
 
 def plan_entries(
@@ -203,6 +259,16 @@ def ends_confidential(decided: Plan) -> bool:
     if decided.put_body:
         return decided.confidential
     return bool(decided.desired.get("confidential"))
+
+
+def mints_secret(decided: Plan) -> bool:
+    """Whether executing ``decided`` gives the client a new secret."""
+    if not ends_confidential(decided):
+        return False
+    if decided.action in ("create", "rebuild"):
+        return True
+    # PUT turning a public client confidential: Rauthy generates a secret, not returned.
+    return decided.action == "put" and (decided.live or {}).get("confidential") is False
 
 
 def replan(entry: Entry, live: Mapping[str, Any] | None) -> Plan:

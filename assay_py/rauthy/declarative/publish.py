@@ -1,8 +1,12 @@
-"""Publishing minted client secrets: one file per client, or Kubernetes Secret manifests.
+"""Publishing client secrets: one file per client, or Kubernetes Secret manifests.
 
 These are the only places a secret leaves memory. Files are written atomically with mode 0600
 (a reader never sees a half-written or world-readable secret), manifests are plain
 ``v1/Secret`` documents with the keys ``client_id`` and ``client_secret``.
+
+The name rules live here too (``secret_file_problem``, ``k8s_name_problem``...): they are
+checked before any request, since a name that cannot be written after a secret was minted
+would leave that secret unpublished.
 """
 
 from __future__ import annotations
@@ -17,13 +21,31 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "TEMP_PREFIX",
+    "dump_manifests",
+    "k8s_name_prefix_problem",
+    "k8s_namespace_problem",
     "k8s_secret_manifest",
     "k8s_secret_name",
+    "manifest_entry",
+    "read_k8s_manifests",
+    "remove_stale_temporaries",
     "render_k8s_manifests",
     "secret_file_name",
+    "secret_file_problem",
     "write_private_file",
     "write_secret_file",
 ]
+
+#: Temporary files of an atomic write start with this; a run killed mid-write leaves one
+#: behind (holding a secret), which the next run removes.
+TEMP_PREFIX = ".assay-tmp-"
+#: The longest file name Linux file systems (ext4, xfs, btrfs, tmpfs) accept, in bytes.
+NAME_MAX = 255
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN = re.compile(rf"{_DNS_LABEL}(\.{_DNS_LABEL})*")
+_DNS_LABEL_RE = re.compile(_DNS_LABEL)
+_PREFIX_RE = re.compile(r"[a-z0-9][-a-z0-9.]*")
 
 # Client ids may contain "/", ":" and other characters that are not safe in a file name
 # (Rauthy 0.35 allows URL-like ids). Everything outside this set is percent-encoded.
@@ -34,34 +56,49 @@ _DNS_UNSAFE = re.compile(r"[^a-z0-9.-]+")
 def secret_file_name(client_id: str) -> str:
     """The file name for ``client_id``: the id itself when safe, else percent-encoded.
 
-    ``.`` and ``..`` are encoded as well, so no id can name a directory or escape ``DIR``.
+    A leading ``.`` is encoded as well: no id can name a directory (``.``, ``..``) or escape
+    ``DIR``, and every dot-file in ``DIR`` is this module's own (journal, temporaries).
     """
     name = _SAFE_FILE_CHARS.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), client_id)
-    if name in {".", ".."}:
-        name = name.replace(".", "%2E")
-    return name
+    rest = name.lstrip(".")
+    return "%2E" * (len(name) - len(rest)) + rest
 
 
-def write_private_file(path: Path, content: str) -> None:
+def secret_file_problem(client_id: str) -> str | None:
+    """Why ``client_id`` cannot have a secret file, or None when it can."""
+    name = secret_file_name(client_id)
+    if len(name.encode()) > NAME_MAX:
+        return (
+            f"its secret file name would be {len(name.encode())} bytes (percent-encoded),"
+            f" over the {NAME_MAX}-byte limit of file names; use a shorter id"
+        )
+    return None
+
+
+def write_private_file(path: Path, content: str, *, durable: bool = True) -> None:
     """Write ``content`` to ``path`` atomically, readable by the owner only (0600).
 
     The data goes to a temporary file in the same directory (created 0600 from the start, so
-    it is never briefly readable by others), is flushed to disk, then renamed over ``path``.
+    it is never briefly readable by others), is flushed to disk (unless not ``durable``), then
+    renamed over ``path``.
     """
     directory = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # The temporary's name does not contain the target's, so any valid name can be written.
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(content)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(directory)
+    if durable:
+        _fsync_dir(directory)
 
 
 def write_secret_file(directory: str | os.PathLike[str], client_id: str, secret: str) -> Path:
@@ -77,12 +114,68 @@ def write_secret_file(directory: str | os.PathLike[str], client_id: str, secret:
     return path
 
 
+def remove_stale_temporaries(directory: str | os.PathLike[str]) -> int:
+    """Delete the temporaries of atomic writes a killed run left in ``directory``."""
+    removed = 0
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    for name in names:
+        if name.startswith(TEMP_PREFIX):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(directory, name))
+                removed += 1
+    return removed
+
+
 def k8s_secret_name(client_id: str, prefix: str = "") -> str:
-    """A valid Kubernetes object name (DNS-1123 subdomain) derived from ``prefix + client_id``."""
-    name = _DNS_UNSAFE.sub("-", (prefix + client_id).lower()).strip("-.")[:253].rstrip("-.")
+    """The Kubernetes Secret name for ``client_id``: ``prefix + id``, lowercased, with every
+    run of characters outside ``[a-z0-9.-]`` made a ``-``.
+
+    Raises ``ValueError`` naming the id and the rule when the result is no DNS-1123 subdomain
+    (empty, over 253 characters, or a label that starts or ends with ``-``/``.``).
+    """
+    name = _DNS_UNSAFE.sub("-", (prefix + client_id).lower()).strip("-.")
     if not name:
-        raise ValueError(f"cannot derive a Kubernetes Secret name from client id {client_id!r}")
+        raise ValueError(
+            f"client id {client_id!r}: no Kubernetes Secret name can be derived from it"
+            " (it has no letter or digit)"
+        )
+    if len(name) > 253:
+        raise ValueError(
+            f"client id {client_id!r}: its Kubernetes Secret name would be {len(name)}"
+            " characters; a Secret name (DNS-1123 subdomain) has at most 253"
+        )
+    if not _DNS_SUBDOMAIN.fullmatch(name):
+        raise ValueError(
+            f"client id {client_id!r}: its Kubernetes Secret name {name!r} is not a DNS-1123"
+            " subdomain (dot-separated labels of a-z, 0-9 and '-', each starting and ending"
+            " with a letter or digit)"
+        )
     return name
+
+
+def k8s_namespace_problem(namespace: str) -> str | None:
+    """Why ``namespace`` is no Kubernetes namespace name (a DNS-1123 label), or None."""
+    if not namespace:
+        return "must not be empty"
+    if len(namespace) > 63 or not _DNS_LABEL_RE.fullmatch(namespace):
+        return (
+            f"{namespace!r} is not a DNS-1123 label (at most 63 characters of a-z, 0-9 and '-',"
+            " starting and ending with a letter or digit)"
+        )
+    return None
+
+
+def k8s_name_prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot start Secret names, or None (the empty prefix is fine)."""
+    if prefix and not _PREFIX_RE.fullmatch(prefix):
+        return (
+            f"{prefix!r} must be a-z, 0-9, '-' and '.', starting with a letter or digit"
+            " (it starts DNS-1123 Secret names)"
+        )
+    return None
 
 
 def k8s_secret_manifest(
@@ -120,7 +213,6 @@ def render_k8s_manifests(
     Raises ``ValueError`` when two ids map to the same Kubernetes name (e.g. ``App`` and ``app``),
     since one manifest would silently replace the other.
     """
-    import yaml
 
     pairs = list(secrets.items()) if isinstance(secrets, Mapping) else list(secrets)
     documents = [
@@ -138,7 +230,49 @@ def render_k8s_manifests(
         seen[name] = cid
     if not documents:
         return ""
-    return yaml.safe_dump_all(documents, explicit_start=True, sort_keys=False)
+    return dump_manifests(documents)
+
+
+def dump_manifests(documents: list[Any]) -> str:
+    """A YAML stream of ``documents``, with libyaml when PyYAML has it (10x faster)."""
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump_all(documents, Dumper=dumper, explicit_start=True, sort_keys=False)
+
+
+def read_k8s_manifests(text: str) -> list[Any]:
+    """The documents of a manifest file (None documents dropped); raises ``ValueError`` when
+    it is no YAML stream."""
+    import yaml
+
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+    except yaml.YAMLError as exc:
+        raise ValueError(f"not a YAML stream ({type(exc).__name__})") from None
+
+
+def manifest_entry(document: Any) -> tuple[str, str, str, str] | None:
+    """``(name, client_id, client_secret, namespace)`` of a Secret document written here, else
+    None."""
+    if not isinstance(document, Mapping) or document.get("kind") != "Secret":
+        return None
+    meta, data = document.get("metadata"), document.get("data")
+    if not isinstance(meta, Mapping) or not isinstance(data, Mapping):
+        return None
+    try:
+        client_id = _unb64(data["client_id"])
+        secret = _unb64(data["client_secret"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return str(meta.get("name")), client_id, secret, str(meta.get("namespace"))
+
+
+def _unb64(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not base64 text")
+    return base64.b64decode(value, validate=True).decode("utf-8")
 
 
 def _b64(text: str) -> str:

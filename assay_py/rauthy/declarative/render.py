@@ -33,7 +33,7 @@ def render_plan_text(report: PlanReport, *, verbose: bool = False) -> str:
     """
     lines: list[str] = []
     for planned in report.clients:
-        if planned.action == "noop" and not verbose:
+        if not planned.pending and not verbose:
             continue
         lines.extend(_plan_block(planned))
     counts = report.counts()
@@ -45,8 +45,10 @@ def render_plan_text(report: PlanReport, *, verbose: bool = False) -> str:
             f"{counts['put']} to update",
             f"{counts['rebuild']} to rebuild",
             f"{counts['delete']} to delete",
-            f"{counts['noop']} unchanged",
         ]
+        if counts["publish"]:
+            parts.append(f"{counts['publish']} to publish")
+        parts.append(f"{counts['noop']} unchanged")
         lines.append("")
         lines.append("Plan: " + ", ".join(parts) + ".")
     return "\n".join(lines).lstrip("\n") + "\n"
@@ -74,7 +76,11 @@ def render_apply_text(report: ApplyReport, *, verbose: bool = False) -> str:
         lines.append("")
     done: Counter[str] = Counter(r.action for r in report.results if r.ok)
     parts = [f"{done[action]} {_VERB[action]}" for action in _VERB if done[action]]
-    failed = len(report.failed)
+    republished = sum(1 for r in report.results if r.ok and r.secret_source == "republished")
+    if republished:
+        parts.append(f"{republished} secret(s) published again")
+    lines.extend(f"error: {error}" for error in report.publish_errors)
+    failed = len(report.failed) + len(report.publish_errors)
     summary = ", ".join(parts) if parts else "nothing applied"
     lines.append(f"Apply: {summary}; {failed} failed." if failed else f"Apply: {summary}.")
     return "\n".join(lines) + "\n"
@@ -95,13 +101,19 @@ def progress_line(result: ClientResult, done: int, total: int) -> str:
 
 
 def _plan_block(planned: ClientPlan) -> list[str]:
-    head = f"{_SIGN[planned.action]:>3} {planned.client_id}  ({planned.action}"
-    if planned.reason:
-        head += f": {planned.reason}"
-    head += ")"
-    if planned.action in ("create", "rebuild") and planned.confidential:
+    if planned.action == "noop" and planned.publish:
+        head = f"{'~':>3} {planned.client_id}  (publish)"
+    else:
+        head = f"{_SIGN[planned.action]:>3} {planned.client_id}  ({planned.action}"
+        if planned.reason:
+            head += f": {planned.reason}"
+        head += ")"
+    if planned.mints:
         head += "  [a new secret will be minted]"
+    elif planned.publish and planned.action != "noop":
+        head += "  [its current secret will be published]"
     lines = ["", head]
+    lines.extend(f"      > {reason}" for reason in planned.publish)
     for change in planned.changes:
         lines.extend(_change_lines(planned.action, change))
     lines.extend(f"      ! {warning}" for warning in planned.warnings)
