@@ -79,18 +79,19 @@ class Setup:
     def _rauthy_env(self) -> dict[str, str | None]:
         return {k: v for k, v in self.env.items() if k.startswith("RAUTHY_")}
 
-    def run_killed(self, delay: float, *args: str) -> bool:
+    def run_killed(self, delay: float, *args: str) -> float | None:
         """Start the command, SIGKILL it ``delay`` s after its first request reached Rauthy
-        (start-up is no interesting moment); whether it was still running then."""
+        (start-up is no interesting moment). None when killed, else how long it ran."""
         process = self._start(*args)
+        started = time.monotonic()
         try:
             process.wait(timeout=delay)
-            return False
+            return time.monotonic() - started
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             self._settle()
-            return True
+            return None
 
     def request_phase(self, *args: str) -> float:
         """Seconds from the command's first request to its exit, for a run not killed."""
@@ -217,6 +218,26 @@ def _write_file(setup: Setup, entries: list[dict[str, object]]) -> None:
     setup.confidential = [str(e["id"]) for e in entries if e["confidential"]]
 
 
+class Delays:
+    """Seeded kill delays within a run's request phase; a run that ended before its kill
+    narrows the range, so that a loaded machine does not turn kills into misses."""
+
+    def __init__(self, seed: int, full: float) -> None:
+        self._rng = random.Random(seed)
+        self._full = full
+        self.killed = 0
+
+    def next(self) -> float:
+        return self._rng.uniform(0.0, self._full)
+
+    def outcome(self, ran: float | None) -> bool:
+        if ran is None:
+            self.killed += 1
+            return True
+        self._full = min(self._full, ran) * 0.8
+        return False
+
+
 def _timed(setup: Setup, *args: str) -> float:
     phase = setup.request_phase(*args)
     setup.check_converged(setup.rerun(False, *args))
@@ -224,12 +245,10 @@ def _timed(setup: Setup, *args: str) -> float:
 
 
 def test_apply_killed_anywhere_is_repaired_by_the_next_apply(setup: Setup) -> None:
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # what to perturb; Delays has its own
     _write_file(setup, _entries(20, pkce=False))
     apply = ("apply", str(setup.clients_file), *setup.destinations, "--parallel", "4")
-    full = _timed(setup, *apply)
-
-    killed = 0
+    delays = Delays(SEED, _timed(setup, *apply))
     for i in range(KILLS):
         # Work for the next run: clients to create again, files deleted by hand.
         api = setup.api()
@@ -237,45 +256,39 @@ def test_apply_killed_anywhere_is_repaired_by_the_next_apply(setup: Setup) -> No
             api.clients.delete(cid)
         for cid in rng.sample(setup.confidential, 3):
             (setup.tmp / "secrets" / cid).unlink(missing_ok=True)
-        killed += setup.run_killed(rng.uniform(0.0, full), *apply)
+        delays.outcome(setup.run_killed(delays.next(), *apply))
         setup.check_after_kill()
         setup.check_converged(setup.rerun(i == KILLS - 1, *apply))
-    assert killed >= KILLS // 2  # most kills landed inside a run
+    assert delays.killed >= KILLS // 2  # most kills landed inside a run
 
 
 def test_rebuild_killed_anywhere_is_repaired_by_the_next_apply(setup: Setup) -> None:
     rng = random.Random(SEED + 1)
     _write_file(setup, _entries(15, pkce=True))
     apply = ("apply", str(setup.clients_file), *setup.destinations, "--parallel", "3")
-    full = _timed(setup, *apply)
-
-    killed = 0
+    delays = Delays(SEED + 1, _timed(setup, *apply))
     for i in range(KILLS):
         api = setup.api()
         for cid in rng.sample(setup.all_ids, 6):  # live without PKCE: the plan rebuilds them
             live = api.clients.get(cid)
             assert live is not None
             api.clients.put(cid, {**live, "challenges": None})
-        killed += setup.run_killed(rng.uniform(0.0, full), *apply)
+        delays.outcome(setup.run_killed(delays.next(), *apply))
         setup.check_after_kill()
         setup.check_converged(setup.rerun(i == KILLS - 1, *apply))
-    assert killed >= KILLS // 2
+    assert delays.killed >= KILLS // 2
 
 
 def test_rotate_killed_anywhere_is_repaired_by_rotate_or_apply(setup: Setup) -> None:
-    rng = random.Random(SEED + 2)
     _write_file(setup, _entries(5, pkce=False))
     apply = ("apply", str(setup.clients_file), *setup.destinations)
     setup.check_converged(setup.run(*apply))
     setup.emu.faults.latency(0.1, 0.1)  # the rotation's PUT is the window that matters
     rotate = ("rotate", "app01", "--grace-hours", "1", *setup.destinations)
-    full = _timed(setup, *rotate)
-
-    killed = 0
+    delays = Delays(SEED + 2, _timed(setup, *rotate))
     for i in range(KILLS):
         old = setup.emu.client_secret("app01")
-        if setup.run_killed(rng.uniform(0.0, full), *rotate):
-            killed += 1
+        if delays.outcome(setup.run_killed(delays.next(), *rotate)):
             time.sleep(0.2)  # the rotation's latency in this test
         setup.check_after_kill()
         # Both repairs work: running the rotate again, or an apply (reads, never rotates).
@@ -286,4 +299,4 @@ def test_rotate_killed_anywhere_is_repaired_by_rotate_or_apply(setup: Setup) -> 
             before = setup.emu.client_secret("app01")
             setup.check_converged(setup.rerun(i == KILLS - 2, *apply))
             assert setup.emu.client_secret("app01") == before  # repaired by reading
-    assert killed >= KILLS // 2
+    assert delays.killed >= KILLS // 2
