@@ -329,6 +329,7 @@ class ClientsApi:
 
     def reconcile(self, payload: Mapping[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
         """Converge one client on ``payload``; see the README for the result shape."""
+        check_options("reconcile", dry_run=dry_run)
         decided = self.plan_one(payload)
         if dry_run:
             return {**decided.to_dict(), "planned": True}

@@ -192,3 +192,10 @@ return ok, err
     assert expected in message
     assert "Traceback" not in message and "Error:" not in message
     assert rec.requests == []
+
+
+def test_reconcile_dry_run_must_be_a_boolean(rec: Recorder, api: rauthy.RauthyClient) -> None:
+    payload = {"id": "app", "confidential": False, "redirect_uris": []}
+    with pytest.raises(rauthy.RauthyValidationError, match="option 'dry_run' must be a boolean"):
+        api.clients.reconcile(payload, dry_run="false")  # type: ignore[arg-type]
+    assert rec.requests == []
