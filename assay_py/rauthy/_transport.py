@@ -81,6 +81,7 @@ class RetrySettings:
 
 # The CLI's --parallel goes up to 64.
 _POOL_SIZE = 64
+_KEEPALIVE_S = 30.0
 
 
 class _TlsWhenNeeded(httpx.BaseTransport):
@@ -139,7 +140,15 @@ class Transport:
         # Every connection stays pooled: with fewer keep-alive slots than workers, each burst
         # closed and reopened connections (hundreds per apply at --parallel 32). The pool
         # opens only as many as requests run at once, so this is sized by the parallelism.
-        limits = httpx.Limits(max_connections=_POOL_SIZE, max_keepalive_connections=_POOL_SIZE)
+        # The pool hands out its first idle connections, so the last ones of a wide pool sit
+        # idle for seconds between bursts: with httpx's 5 s expiry they were dropped and
+        # reopened over and over on a busy machine. A connection the server has closed in the
+        # meantime (actix keeps idle ones 5 s) reads as closed and is dropped, not reused.
+        limits = httpx.Limits(
+            max_connections=_POOL_SIZE,
+            max_keepalive_connections=_POOL_SIZE,
+            keepalive_expiry=_KEEPALIVE_S,
+        )
         self.http = httpx.Client(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             verify=verify,
