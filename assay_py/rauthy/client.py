@@ -311,6 +311,8 @@ class ClientsApi:
         except RauthyError as exc:
             if exc.status is not None and exc.status < 500:
                 raise  # Rauthy refused it: nothing was rotated
+            if exc.status is None and _never_sent(exc):
+                raise  # no connection was made: nothing was rotated
             raise RotationUncertain(id, cache_current_hours, exc) from exc
 
     # -- reconcile -----------------------------------------------------------------------------
@@ -480,6 +482,12 @@ def _scopes_may_be_dropped(decided: Plan) -> bool:
         if any(scope not in live for scope in decided.desired.get(name) or ()):
             return True
     return False
+
+
+def _never_sent(exc: RauthyError) -> bool:
+    """A transport error from before the request left (the transport names the httpx error
+    type in its text, ``... unreachable: ConnectError: ...``)."""
+    return any(f"unreachable: {name}" in exc.message for name in ("ConnectError", "ConnectTimeout"))
 
 
 def _client_path(client_id: str) -> str:
