@@ -436,8 +436,9 @@ function private.block(names)
 end
 
 -- Host chunks (the JSON codec, ...) compiled after a script started must not see what it
--- did to the globals (removed them, made absent ones raise): they run in a copy of the
--- globals as they stand once this prelude is done. Filled in at the end of this chunk.
+-- did to the stock globals (removed them, made absent ones raise): they run in a copy of
+-- the globals as they stand once this prelude is done (filled in at the end of this chunk),
+-- which reads any other name raw from the globals.
 local host_env = {}
 function private.run_host(source, chunkname, ...)
   local chunk, err = raw_load(source, chunkname, "t", host_env)
@@ -474,6 +475,9 @@ end
 
 for key, value in next, globals do host_env[key] = value end
 host_env._G = host_env
+-- The assay globals (set after this chunk) and later ones: read raw, never through a
+-- script's metatable.
+raw_setmetatable(host_env, { __index = function(_, key) return rawget(globals, key) end })
 
 return private
 """

@@ -241,7 +241,7 @@ class Scheduler:
         )
         # Kept in the VM, not here: this may run inside a coroutine, whose Lua objects must
         # not outlive the call (see LuaVM).
-        vm.keep(_KEPT, vm.lua.execute(_LUA, hooks, name=CHUNKNAME))
+        vm.keep(_KEPT, vm.run_host_chunk(_LUA, CHUNKNAME, hooks))
         vm.on_close(self._close)
 
     @property

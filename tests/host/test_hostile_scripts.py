@@ -98,6 +98,23 @@ def test_strict_mode_after_removing_globals_does_not_crash(code: str) -> None:
     assert "PANIC" not in done.stderr
 
 
+def test_host_lua_does_not_depend_on_the_scripts_globals() -> None:
+    # The builtins' own Lua (json codec, scheduler, async, process) is compiled on first use,
+    # after the script removed stock globals and made absent ones raise.
+    code = (
+        "local rs = rawset\n"
+        "for _, k in ipairs({'type', 'pairs', 'ipairs', 'select', 'error', 'tostring'}) do\n"
+        "  rs(_G, k, nil)\n"
+        "end\n"
+        + STRICT
+        + "print(json.encode({a = {1}}), async.spawn(function() return 2 end):await()[1])\n"
+        "print(process.wait_idle({}, 5, 0))\n"
+    )
+    done = run_lua(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"a":[1]}\t2\ntrue\n'
+
+
 def test_strict_newindex_errors_at_the_script_line(lua: Lua) -> None:
     ok, err = lua("return pcall(function()\n" + STRICT_WRITES + "\n  fresh = 1\nend)")
     assert ok is False

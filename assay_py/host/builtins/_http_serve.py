@@ -414,7 +414,7 @@ def lua_half(vm: LuaVM) -> Any:
     """The Lua half of the servers, compiled once per VM and kept there."""
     half = vm.kept(_KEPT)
     if half is None:
-        vm.keep(_KEPT, vm.lua.execute(_LUA, scheduler_for(vm).lua, name=CHUNKNAME))
+        vm.keep(_KEPT, vm.run_host_chunk(_LUA, CHUNKNAME, scheduler_for(vm).lua))
         half = vm.kept(_KEPT)
     return half
 

@@ -67,12 +67,12 @@ def install(vm: LuaVM) -> None:
     def log_error(message: bytes) -> None:
         emit("error", message.decode("utf-8", "replace"))
 
-    table = vm.lua.execute(
+    table = vm.run_host_chunk(
         _LUA,
+        CHUNKNAME,
         scheduler_for(vm).lua,
         vm.function(time.monotonic),
         awaitable(vm, lambda due: Pending(deadline=float(due))),
         vm.function(log_error),
-        name=CHUNKNAME,
     )
     vm.set_global("async", table)

@@ -255,5 +255,5 @@ def install(vm: LuaVM) -> None:
             "wait": awaitable(vm, wait),
         }
     )
-    vm.lua.execute(_WAIT_IDLE, table, name=CHUNKNAME)
+    vm.run_host_chunk(_WAIT_IDLE, CHUNKNAME, table)
     vm.set_global("process", table)
