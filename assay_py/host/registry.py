@@ -68,6 +68,8 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("async", "async_", "Cooperative tasks: spawn(fn), spawn_interval(s, fn)"),
         BuiltinGlobal("toml", "toml", "TOML parse/encode"),
         BuiltinGlobal("regex", "regex", "Rust-dialect regular expressions: match, find, ..."),
+        BuiltinGlobal("template", "template", "Jinja templates: render_string, render, ..."),
+        BuiltinGlobal("markdown", "markdown", "Markdown to HTML (CommonMark, tables, tasks)"),
     )
 }
 

@@ -18,14 +18,31 @@ from assay_py.host.builtins import (
     fs,
     json,
     log,
+    markdown,
     os,
     regex,
+    template,
     toml,
     yaml,
 )
 from assay_py.host.vm import LuaVM
 
-INSTALLERS = (assert_, json, log, env, clock, os, base64, crypto, yaml, fs, toml, regex)
+INSTALLERS = (
+    assert_,
+    json,
+    log,
+    env,
+    clock,
+    os,
+    base64,
+    crypto,
+    yaml,
+    fs,
+    toml,
+    regex,
+    template,
+    markdown,
+)
 CHUNK = "=test"
 # Builtin errors carry the calling line, like any Lua error: "test:1: fs.read: ...".
 _POSITION = re.compile(r"^test:\d+: ")
