@@ -27,7 +27,16 @@ USES = {
     "base64": "base64.encode('a') == 'YQ==' and base64.decode('YQ==') == 'a'",
     "crypto": "#crypto.hash('a') == 64 and #crypto.random(8) == 8",
     "yaml": "yaml.encode({a = 1}) == 'a: 1\\n' and yaml.parse('a: 2').a == 2",
-    "fs": "fs.exists('.') == true",
+    "fs": "fs.exists('.') == true and (function() local d = fs.tempdir()"
+    " fs.write(d .. '/f', 'a\\nb')"
+    " local n = fs.sub_in_file(d .. '/f', 'a', string.upper) local c = 0"
+    " for _ in fs.lines(d .. '/f') do c = c + 1 end fs.remove(d) return n == 1 and c == 2 end)()",
+    "toml": "toml.parse(toml.encode({a = {b = 1}})).a.b == 1",
+    "regex": "regex.replace('a-b', '(\\\\w)-(\\\\w)', '$2$1') == 'ba'"
+    " and regex.find('x1', '\\\\d').match == '1'",
+    "template": "template.render_string('{{ a }}{% for i in l %}{{ i }}{% endfor %}',"
+    " {a = 1, l = {2, 3}}) == '123'",
+    "markdown": "markdown.to_html('# x') == '<h1>x</h1>\\n'",
     "http": "pcall(http.get, 'http://127.0.0.1:9/') == false and type(http.client) == 'function'",
 }
 
