@@ -293,13 +293,19 @@ function private.lazy_globals(entries, installer)
   install_module = installer
   for i = 1, #entries do
     local entry = entries[i]
-    local name, module, kind = entry[1], entry[2], entry[3]
+    local name, module, kind, replaces = entry[1], entry[2], entry[3], entry[4]
     local stock = rawget(globals, name)
     local holder
     if kind == "function" then
       holder = function_placeholder(name, module)
     elseif type(stock) == "table" and raw_getmetatable(stock) == nil then
       kind = "extend"
+      -- Stock functions the module redefines leave the table until it installs (so their
+      -- first use installs it); the module still reaches them as stock "name.key".
+      for _, key in ipairs(replaces or {}) do
+        private.stock[name .. "." .. key] = rawget(stock, key)
+        rawset(stock, key, nil)
+      end
       holder = table_placeholder(name, module, stock)
     else
       holder = table_placeholder(name, module, {})

@@ -44,6 +44,9 @@ class BuiltinGlobal(NamedTuple):
     kind: Literal["table", "function"] = "table"
     """What the global is: scripts see a table (or a function) of that kind before its module
     is installed, so a global must say which it will be."""
+    replaces: tuple[str, ...] = ()
+    """Keys of a stock Lua table (e.g. ``os.date``) that the module redefines: they are held
+    back until it installs, so their first use installs it (``LuaVM.stock("os.date")``)."""
 
 
 # The globals every script gets without require. A module is imported, and installs its
@@ -58,7 +61,12 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("env", "env", "Environment variables: get, set, list"),
         BuiltinGlobal("sleep", "clock", "Pause the script for some seconds", "function"),
         BuiltinGlobal("time", "clock", "Current Unix time in seconds (fractional)", "function"),
-        BuiltinGlobal("os", "os", "LuaJIT's os plus hostname, arch, platform"),
+        BuiltinGlobal(
+            "os",
+            "os",
+            "Lua's os plus hostname, arch, platform; date, time, clock as the original",
+            replaces=("date", "time", "clock"),
+        ),
         BuiltinGlobal("base64", "base64", "Standard base64 encode/decode"),
         BuiltinGlobal("crypto", "crypto", "Hashes, HMAC and random strings"),
         BuiltinGlobal("yaml", "yaml", "YAML parse/parse_all/encode"),
@@ -70,6 +78,7 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("regex", "regex", "Rust-dialect regular expressions: match, find, ..."),
         BuiltinGlobal("template", "template", "Jinja templates: render_string, render, ..."),
         BuiltinGlobal("markdown", "markdown", "Markdown to HTML (CommonMark, tables, tasks)"),
+        BuiltinGlobal("disk", "disk", "Filesystem usage, sweep of old entries, folder size"),
     )
 }
 

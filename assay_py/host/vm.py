@@ -87,7 +87,15 @@ class LuaVM:
         lazy = [g for g in BUILTIN_GLOBALS.values() if g.module in self._builtins]
         self._private.lazy_globals(
             self.lua.table_from(
-                [self.lua.table(g.name.encode(), g.module.encode(), g.kind.encode()) for g in lazy]
+                [
+                    self.lua.table(
+                        g.name.encode(),
+                        g.module.encode(),
+                        g.kind.encode(),
+                        self.lua.table(*(key.encode() for key in g.replaces)),
+                    )
+                    for g in lazy
+                ]
             ),
             self.function(lambda module: self._install(module.decode())),
         )

@@ -74,3 +74,18 @@ def test_bad_arguments(lua: Lua) -> None:
     assert lua.error("env.set(nil, 'x')") == "env.set: name must be a string, got nil"
     assert lua.error(f'env.set("{NAME}", true)') == "env.set: value must be a string, got boolean"
     assert lua.error('env.set("A=B", "x")').startswith("env.set: cannot set 'A=B': ")
+
+
+def test_check_env_is_an_empty_table_that_get_reads_first(
+    lua: Lua, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSAY_PY_CHECK_VAR", "process")
+    got = lua(
+        """
+        local before = next(env._check_env)
+        local from_process = env.get("ASSAY_PY_CHECK_VAR")
+        env._check_env.ASSAY_PY_CHECK_VAR = "injected"
+        return type(env._check_env), before, from_process, env.get("ASSAY_PY_CHECK_VAR")
+        """
+    )
+    assert got == (b"table", None, b"process", b"injected")

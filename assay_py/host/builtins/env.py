@@ -59,4 +59,5 @@ def install(vm: LuaVM) -> None:
     env[b"set"] = vm.function(_set)
     env[b"list"] = vm.function(_list)
     env[b"_process_get"] = vm.function(_process_get)
+    env[b"_check_env"] = vm.table()  # as the original: present and empty until a check fills it
     vm.set_global("env", env)

@@ -1,7 +1,8 @@
-"""The ``os`` global: LuaJIT's own ``os`` table plus ``hostname()``, ``arch()``, ``platform()``.
+"""The ``os`` global: Lua's own ``os`` table plus ``hostname()``, ``arch()``, ``platform()``,
+with ``date``, ``time`` and ``clock`` as the original defines them (see :mod:`.os_date`).
 
 The original runtime replaced ``os`` with a reduced table (no ``getenv``); assay-py keeps the
-whole LuaJIT table, so scripts written against the documented ``os.getenv`` also run.
+rest of Lua's table, so scripts written against the documented ``os.getenv`` also run.
 ``arch`` and ``platform`` use the names the original reports (Rust's target names).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from assay_py.host.vm import LuaVM
 
@@ -60,3 +62,16 @@ def install(vm: LuaVM) -> None:
     lua_os[b"hostname"] = vm.function(lambda: _uname()[0])
     lua_os[b"arch"] = vm.function(lambda: arch_name(_uname()[1]))
     lua_os[b"platform"] = vm.function(lambda: platform_name(sys.platform))
+    from assay_py.host.builtins import os_date
+
+    lua_os[b"date"] = vm.function(os_date.date)
+    # Lua's own os.time computes a date table's time; the prelude keeps it in Lua (or, when
+    # os was installed directly rather than lazily, we keep it there ourselves).
+    if vm.stock("os.time") is None:
+        vm.keep("os.time", lua_os[b"time"])
+
+    def stock_time(table: Any) -> Any:
+        return (vm.stock("os.time") or vm.kept("os.time"))(table)
+
+    lua_os[b"time"] = vm.function(os_date.time_function(stock_time))
+    lua_os[b"clock"] = vm.function(os_date.clock_function())
