@@ -79,6 +79,8 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("template", "template", "Jinja templates: render_string, render, ..."),
         BuiltinGlobal("markdown", "markdown", "Markdown to HTML (CommonMark, tables, tasks)"),
         BuiltinGlobal("disk", "disk", "Filesystem usage, sweep of old entries, folder size"),
+        BuiltinGlobal("compress", "compress", "gunzip, unxz, unzstd; untar one member"),
+        BuiltinGlobal("tar", "tar", "Tar archives: create, extract (confined to dest), list"),
     )
 }
 

@@ -13,6 +13,7 @@ from assay_py.host.builtins import (
     assert_,
     base64,
     clock,
+    compress,
     crypto,
     disk,
     env,
@@ -22,6 +23,7 @@ from assay_py.host.builtins import (
     markdown,
     os,
     regex,
+    tar,
     template,
     toml,
     yaml,
@@ -44,6 +46,8 @@ INSTALLERS = (
     regex,
     template,
     markdown,
+    compress,
+    tar,
 )
 CHUNK = "=test"
 # Builtin errors carry the calling line, like any Lua error: "test:1: fs.read: ...".
