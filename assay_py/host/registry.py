@@ -81,6 +81,7 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("disk", "disk", "Filesystem usage, sweep of old entries, folder size"),
         BuiltinGlobal("compress", "compress", "gunzip, unxz, unzstd; untar one member"),
         BuiltinGlobal("tar", "tar", "Tar archives: create, extract (confined to dest), list"),
+        BuiltinGlobal("linux", "linux", "/proc readers: kernel, uptime, loadavg, meminfo, ..."),
     )
 }
 

@@ -19,6 +19,7 @@ from assay_py.host.builtins import (
     env,
     fs,
     json,
+    linux,
     log,
     markdown,
     os,
@@ -48,6 +49,7 @@ INSTALLERS = (
     markdown,
     compress,
     tar,
+    linux,
 )
 CHUNK = "=test"
 # Builtin errors carry the calling line, like any Lua error: "test:1: fs.read: ...".
