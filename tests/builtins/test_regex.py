@@ -122,5 +122,14 @@ def test_argument_errors(lua: Lua) -> None:
     )
 
 
+def test_empty_matches_follow_rusts_iterator(lua: Lua) -> None:
+    # No empty match right where the previous match ended (Python's re would add one).
+    got = lua(
+        'return table.concat(regex.find_all("baaa", "a*"), "|"), #regex.find_all("baaa", "a*"),'
+        ' regex.replace("baaa", "a*", "-"), regex.replace("abc", "", "-")'
+    )
+    assert got == (b"|aaa", 2, b"-b-", b"-a-b-c-")
+
+
 def test_first_use_inside_a_coroutine() -> None:
     assert first_use_in_coroutine('return regex.replace("a-b", "-", "+")') == b"a+b"

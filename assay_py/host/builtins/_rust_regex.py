@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 _POSIX = {
     "alnum": "0-9A-Za-z",
@@ -313,3 +313,26 @@ def _reference(template: str, start: int) -> tuple[str | None, int]:
 
 
 _REFERENCE_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+
+
+def matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Successive matches as Rust's iterator gives them: ``re`` also reports an empty match
+    right where the previous match ended ("a*" on "baa" ends with one at 3); Rust does not."""
+    last_end = -1
+    for match in pattern.finditer(text):
+        if match.start() == match.end() == last_end:
+            continue
+        last_end = match.end()
+        yield match
+
+
+def replace_all(pattern: re.Pattern[str], text: str, template: str) -> str:
+    expand = replacer(template)
+    out: list[str] = []
+    position = 0
+    for match in matches(pattern, text):
+        out.append(text[position : match.start()])
+        out.append(expand(match))
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)

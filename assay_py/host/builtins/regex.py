@@ -51,17 +51,19 @@ def find(text: Any = None, pattern: Any = None) -> dict[str, Any] | None:
 
 
 def find_all(text: Any = None, pattern: Any = None) -> list[str]:
+    from assay_py.host.builtins._rust_regex import matches
+
     subject = _text(text, "regex.find_all: text")
-    return [m.group(0) for m in _compiled("find_all", pattern).finditer(subject)]
+    return [m.group(0) for m in matches(_compiled("find_all", pattern), subject)]
 
 
 def replace(text: Any = None, pattern: Any = None, replacement: Any = None) -> str:
-    from assay_py.host.builtins._rust_regex import replacer
+    from assay_py.host.builtins._rust_regex import replace_all
 
     subject = _text(text, "regex.replace: text")
     compiled = _compiled("replace", pattern)
     template = _text(replacement, "regex.replace: replacement")
-    return compiled.sub(replacer(template), subject)
+    return replace_all(compiled, subject, template)
 
 
 def install(vm: LuaVM) -> None:
