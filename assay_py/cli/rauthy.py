@@ -529,6 +529,48 @@ def _progress_printer() -> Callable[[ClientResult, int, int], None] | None:
     return show
 
 
+# --- export ----------------------------------------------------------------------------------
+
+
+@rauthy.command()
+@click.option("--kinds", metavar="KIND,...", help="Only these kinds (default: every kind).")
+@click.option(
+    "--output", "-o", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option("--scim", is_flag=True, help="Also read each client's SCIM config (a GET each).")
+@connection_options
+@handle_errors
+def export(kinds: str | None, output: str, out: str | None, scim: bool, conn: Connection) -> None:
+    """Write the live instance as a file that `plan` shows in sync (one list per kind).
+
+    \b
+    Examples:
+      assay-py rauthy export --out rauthy.yaml && assay-py rauthy plan rauthy.yaml
+      assay-py rauthy export --kinds clients -o json
+    """
+    from assay_py.rauthy.declarative.export import export_instance, render_export
+
+    wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
+    with conn.open() as client:
+        result = export_instance(client, wanted, deep=scim)
+        text = render_export(result, output, source=client.url)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if result.variables:
+        click.echo(
+            "secrets are not exported; set these before plan/apply: " + ", ".join(result.variables),
+            err=True,
+        )
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    shown = ", ".join(f"{n} {k}" for k, n in result.counts.items())
+    click.echo(f"wrote {out} ({shown}; {result.reads} requests)", err=True)
+
+
 # --- everyday commands -----------------------------------------------------------------------
 
 

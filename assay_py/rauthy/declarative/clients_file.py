@@ -256,6 +256,9 @@ def _parse_entry(
     raw_id = raw.get("id")
     label = raw_id if isinstance(raw_id, str) else None
 
+    raw, missing = _resolve_env(raw)
+    if missing:
+        return None, [problem(missing, "scim.bearer_token", label)]
     preset_name = raw.get(_PRESET_KEY)
     if _PRESET_KEY in raw:
         payload, found = _expand_preset(raw, label, problem)
@@ -282,6 +285,22 @@ def _parse_entry(
         source=source,
     )
     return entry, []
+
+
+def _resolve_env(raw: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
+    """``scim.bearer_token: {env: VAR}`` (what ``export`` writes) read from the environment,
+    so the token itself never sits in the file."""
+    import os
+
+    scim = raw.get("scim")
+    ref = scim.get("bearer_token") if isinstance(scim, Mapping) else None
+    if not isinstance(ref, Mapping) or set(ref) != {"env"} or not isinstance(ref["env"], str):
+        return raw, None
+    value = os.environ.get(ref["env"])
+    if not value:
+        return raw, f"environment variable {ref['env']} is not set (it holds the SCIM token)"
+    assert isinstance(scim, Mapping)
+    return {**raw, "scim": {**scim, "bearer_token": value}}, None
 
 
 def _expand_preset(

@@ -25,6 +25,7 @@ from .instance_file import EntryMarks, Problem
 
 __all__ = [
     "ClientsManaged",
+    "Exported",
     "KindOutcome",
     "KindSection",
     "Managed",
@@ -96,6 +97,15 @@ class KindOutcome:
         return {"ok": self.ok, "results": [dict(r) for r in self.results]}
 
 
+@dataclass
+class Exported:
+    """One kind's part of an export: file entries, and the variables they read secrets from."""
+
+    entries: list[Any] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 class Managed(Protocol):
     key: str
     noun: str
@@ -126,6 +136,7 @@ class Managed(Protocol):
         self, client: Any, section: KindSection, phase: str, **options: Any
     ) -> KindOutcome: ...
     def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None: ...
+    def export(self, client: Any, rows: list[Row], *, deep: bool) -> Exported: ...
 
 
 # --- scopes, attributes, roles, groups ------------------------------------------------------
@@ -272,6 +283,11 @@ class NamedManaged:
             )
         )
 
+    def export(self, client: Any, rows: list[Row], *, deep: bool) -> Exported:
+        found = (self.kind.export(row) for row in rows)
+        entries = sorted((e for e in found if e is not None), key=lambda e: str(e["name"]))
+        return Exported(entries)
+
 
 def _run(api: Any, change: Change) -> dict[str, Any]:
     out: dict[str, Any] = {"name": change.name, "action": change.action}
@@ -412,6 +428,26 @@ class ClientsManaged:
         client_id = str(row["id"])
         full = client.clients.get(client_id) or dict(row)  # the list leaves out scim
         client.clients.put(client_id, {**full, **refs})
+
+    def export(self, client: Any, rows: list[Row], *, deep: bool) -> Exported:
+        from .client_export import export_client
+
+        out = Exported()
+        if deep:  # the list leaves out scim: one GET per client
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                full = list(pool.map(lambda r: client.clients.get(str(r["id"])) or r, rows))
+            rows = [dict(f) for f in full]
+        else:
+            out.notes.append(
+                "clients: the client list does not show SCIM configs; plan keeps them as they"
+                " are (--scim reads each client to export them)"
+            )
+        for row in sorted(rows, key=lambda r: str(r["id"])):
+            entry, variables = export_client(row)
+            if entry is not None:
+                out.entries.append(entry)
+                out.variables.extend(variables)
+        return out
 
 
 class _LazyMark:

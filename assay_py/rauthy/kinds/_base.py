@@ -183,6 +183,29 @@ class Kind:
                 found.append((RENAME, f"only meaningful with {RENAMED_FROM}"))
         return found
 
+    def export(self, row: Mapping[str, Any]) -> Row | None:
+        """The shortest file entry that plans as a no-op against ``row`` (None: built in).
+
+        Judged by the kind's own views, so each kind's normalisation decides what may be
+        left out: a field whose absence the views read as the live value is dropped.
+        """
+        name = str(row.get("name"))
+        if self.is_protected(name):
+            return None
+        entry: Row = {"name": name}
+        for key in self.fields:
+            value = row.get(key)
+            if value is not None:
+                entry[key] = sorted(value) if key in self.references else value
+        before = self.live_view(row)
+        for key in self.fields:
+            if key in entry and _empty(entry[key]):
+                shorter = {k: v for k, v in entry.items() if k != key}
+                view = self.desired_view(shorter)
+                if all(json_equal(v, before.get(k)) for k, v in view.items()):
+                    entry = shorter
+        return entry
+
     def checked(self, entry: Mapping[str, Any]) -> Row:
         """``entry`` as a dict, or ``RauthyValidationError`` naming every violation."""
         found = self.check(entry)
@@ -357,6 +380,10 @@ def _numbers(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_numbers(v) for v in value]
     return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or value == "" or value == [] or value == {}
 
 
 def reference_list(value: Any) -> builtins.list[str] | None:
