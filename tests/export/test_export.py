@@ -133,7 +133,9 @@ def test_random_instance_exports_to_a_clean_plan_and_round_trips(
     assert plan.output.startswith("No changes")
 
     with RauthyEmulator(port=0) as fresh:
-        applied = _run(fresh, "apply", str(tmp_path / "first.yaml"))
+        applied = _run(
+            fresh, "apply", str(tmp_path / "first.yaml"), "--secrets-dir", str(tmp_path / "s")
+        )
         assert applied.exit_code == 0, applied.output
         again = _export(fresh, tmp_path / "again.yaml")
     strip = [line for line in first.splitlines() if not line.startswith("# Exported from")]
