@@ -308,11 +308,14 @@ class RauthyEmulator:
         return None
 
     def reset(self) -> None:
-        """Fresh state (only the ``rauthy`` client); faults and log cleared; keys kept."""
+        """Fresh state (only the ``rauthy`` client, no users, codes or tokens); faults and
+        log cleared; API keys and signing keys kept."""
         with self._store.lock:
             self._store.reset_clients()
             self._store.reset_kinds()
             self._store.changed()
         self._store.persist()
+        assert self._server.app is not None
+        self._server.app.oidc.state.clear()
         self.faults.clear()
         self._log.clear()

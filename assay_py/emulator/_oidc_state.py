@@ -91,6 +91,14 @@ class OidcState:
         self.sessions: dict[str, str] = {}
         self.revoked: set[str] = set()  # access-token jtis
 
+    def clear(self) -> None:
+        with self.lock:
+            self.users.clear()
+            self.codes.clear()
+            self.refresh.clear()
+            self.sessions.clear()
+            self.revoked.clear()
+
     def add_user(self, user: TestUser) -> None:
         with self.lock:
             self.users[user.email.lower()] = user

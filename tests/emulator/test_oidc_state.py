@@ -27,3 +27,13 @@ def test_clock_advances_and_never_goes_back() -> None:
     assert clock() - time.time() == pytest.approx(3600, abs=1)
     with pytest.raises(ValueError, match=r"^seconds: must be >= 0"):
         clock.advance(-1)
+
+
+def test_reset_forgets_test_users_and_their_codes() -> None:
+    from assay_py.emulator import RauthyEmulator
+
+    with RauthyEmulator() as emu:
+        emu.add_user("alice@example.com", password="pw")
+        emu.reset()
+        with pytest.raises(ValueError, match=r"^user: no test user"):
+            emu.login("rauthy", "alice@example.com")
