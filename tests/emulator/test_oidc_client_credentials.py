@@ -181,6 +181,16 @@ def test_discovery_token_endpoint_is_the_one_that_answers(
     assert httpx.post(config["token_endpoint"], data=form).status_code == 200
     assert httpx.get(config["jwks_uri"]).status_code == 200
     assert "client_credentials" in config["grant_types_supported"]
+    # Every advertised endpoint is a route (a missing route is an empty 404).
+    for name, method in [
+        ("authorization_endpoint", "GET"),
+        ("userinfo_endpoint", "GET"),
+        ("introspection_endpoint", "POST"),
+        ("end_session_endpoint", "GET"),
+        ("revocation_endpoint", "POST"),
+    ]:
+        r = httpx.request(method, config[name])
+        assert r.status_code != 404 and (r.content or r.headers.get("location")), name
 
 
 def test_nightly_client_claims_and_default_aud() -> None:
