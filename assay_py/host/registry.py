@@ -74,6 +74,7 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("shell", "shell", "Run a command through /bin/sh: exec(cmd, opts)"),
         BuiltinGlobal("process", "process", "Processes: list, is_running, kill, spawn, wait"),
         BuiltinGlobal("async", "async_", "Cooperative tasks: spawn(fn), spawn_interval(s, fn)"),
+        BuiltinGlobal("db", "db", "SQLite and PostgreSQL: connect, query, execute, close"),
         BuiltinGlobal("toml", "toml", "TOML parse/encode"),
         BuiltinGlobal("regex", "regex", "Rust-dialect regular expressions: match, find, ..."),
         BuiltinGlobal("template", "template", "Jinja templates: render_string, render, ..."),
