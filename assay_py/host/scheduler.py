@@ -229,6 +229,8 @@ class Scheduler:
         self._cond = threading.Condition()
         self._dispatchers: list[Dispatcher] = []
         self._holds = 0  # things that can wake a task without a job: open servers
+        self._events = 0  # bumped by notify(): requests that arrived for the dispatchers
+        self._seen = 0
         self._closed = False
         hooks = vm.lua.table_from(
             {
@@ -297,6 +299,7 @@ class Scheduler:
     def notify(self) -> None:
         """Wake the Lua thread if it is idle (from any thread: new work arrived)."""
         with self._cond:
+            self._events += 1
             self._cond.notify_all()
 
     # -- the Python half of the Lua loop -----------------------------------------------
@@ -346,6 +349,8 @@ class Scheduler:
         with self._cond:
             if self._closed:
                 return False
+            if self._events != self._seen:
+                return True  # something arrived since this round's dispatch
             deadline: float | None = None
             threads = False
             for job in self._jobs.values():
@@ -363,6 +368,9 @@ class Scheduler:
             return True
 
     def _dispatch(self) -> None:
+        # Noted before the dispatchers look: news arriving after this wakes the next idle().
+        with self._cond:
+            self._seen = self._events
         for dispatcher in list(self._dispatchers):
             dispatcher()
 

@@ -147,6 +147,9 @@ def _plain(status: int, text: str) -> Answer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Head and body go out in separate writes: with Nagle's algorithm the body would wait
+    # for the client's delayed ACK (tens of milliseconds per request).
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
