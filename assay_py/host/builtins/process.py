@@ -229,7 +229,6 @@ def _reap(pid: int, timeout: float | None) -> dict[str, Any]:
         except ChildProcessError as exc:
             raise OSError(f"process.wait: waitpid({pid}) failed: {_os_reason(exc)}") from None
         if got == pid:
-            _children.pop(pid, None)
             break
         assert deadline is not None
         if time.monotonic() >= deadline:
@@ -242,6 +241,10 @@ def _reap(pid: int, timeout: float | None) -> dict[str, Any]:
         code = 128 + os.WTERMSIG(status)
     else:
         code = -1
+    child = _children.pop(pid, None)
+    if child is not None:
+        # Reaped here: tell the Popen, or dropping it would report the child as running.
+        child.returncode = status
     return {"status": code, "exited": exited, "signaled": signaled, "timed_out": False}
 
 
