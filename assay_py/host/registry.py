@@ -75,6 +75,7 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("process", "process", "Processes: list, is_running, kill, spawn, wait"),
         BuiltinGlobal("async", "async_", "Cooperative tasks: spawn(fn), spawn_interval(s, fn)"),
         BuiltinGlobal("db", "db", "SQLite and PostgreSQL: connect, query, execute, close"),
+        BuiltinGlobal("ws", "ws", "WebSocket client: connect, send, send_binary, recv, close"),
         BuiltinGlobal("toml", "toml", "TOML parse/encode"),
         BuiltinGlobal("regex", "regex", "Rust-dialect regular expressions: match, find, ..."),
         BuiltinGlobal("template", "template", "Jinja templates: render_string, render, ..."),
