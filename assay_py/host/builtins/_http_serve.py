@@ -9,8 +9,10 @@ Routes: ``{GET = {["/path"] = fn, ["/api/*"] = fn}}``. An exact path wins, then 
 ``prefix/*`` wildcard, then ``/*``; no match is ``404 not found``. A handler receives
 ``{method, path, query, body, headers, params}`` (header names lowercase; ``params`` the
 decoded query) and returns ``{status = 200, body = "..." | json = {...}, headers = {...}}``
-(a header value may be a list, sent as repeated headers) or ``{sse = function(send) ...}``
-to stream server-sent events. A failing handler answers ``500 handler error: <message>``.
+(a header value may be a list, sent as repeated headers), ``{sse = function(send) ...}``
+to stream server-sent events, or (to a WebSocket upgrade request) ``{ws = function(conn)}``
+to take over the connection (see ``_ws_session``). A failing handler answers
+``500 handler error: <message>``.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay_py.host._engine import lupa_engine
 from assay_py.host.builtins._args import lua_type_name
 from assay_py.host.scheduler import Pending, Scheduler, scheduler_for
 from assay_py.host.vm import LuaVM, error_text
+
+if TYPE_CHECKING:
+    from assay_py.host.builtins._ws_session import Session
 
 CHUNKNAME = "=[assay http.serve]"
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -96,6 +101,7 @@ class Answer:
     headers: Headers
     body: bytes = b""
     events: EventStream | None = None
+    session: Session | None = None
 
 
 @dataclass
@@ -107,6 +113,8 @@ class Incoming:
     query: str
     headers: Headers
     body: bytes
+    peer: str = ""
+    upgrade: bool = False
     answered: threading.Event = field(default_factory=threading.Event)
     answer: Answer | None = None
 
@@ -174,12 +182,14 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in self.headers.items():
             if all(32 <= ord(c) < 127 or c == "\t" for c in value):
                 headers.append((name.lower(), value))
-        body = self._read_body()
+        upgrade = any(n == "upgrade" and "websocket" in v.lower() for n, v in headers)
+        body = b"" if upgrade else self._read_body()
         if body is None:
             self.close_connection = True
             self._write(_plain(400, "bad request body"))
             return
-        incoming = Incoming(self.command, path, query, headers, body)
+        host, port = self.client_address[:2]
+        incoming = Incoming(self.command, path, query, headers, body, f"{host}:{port}", upgrade)
         self.server.post(incoming)
         incoming.answered.wait()
         assert incoming.answer is not None
@@ -214,6 +224,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("date", self.date_time_string())
         for name, value in answer.headers:
             self.send_header(name.lower(), value)
+        if answer.session is not None:
+            self._upgrade(answer.session)
+            return
         if answer.events is None:
             self.send_header("content-length", str(len(answer.body)))
             self.end_headers()
@@ -233,6 +246,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             events.hang_up()
+
+    def _upgrade(self, session: Session) -> None:
+        # From here on the socket carries WebSocket frames; this thread only keeps it open
+        # until the Lua handler is done with it.
+        self.close_connection = True
+        try:
+            self.end_headers()
+            self.wfile.flush()
+        except OSError:
+            session.detach_failed()
+            return
+        session.attach(self.connection)
+        session.finished.wait()
 
 
 class _Server(ThreadingHTTPServer):
@@ -280,7 +306,9 @@ class Service:
                 if not self._inbox:
                     return
                 incoming = self._inbox.popleft()
-            reply = self.vm.function(lambda ok, value, i=incoming: i.reply(self._answer(ok, value)))
+            reply = self.vm.function(
+                lambda ok, value, i=incoming: i.reply(self._answer(ok, value, i))
+            )
             keys = [f"{incoming.method} {path}".encode() for path in route_keys(incoming.path)]
             handled = lua_half(self.vm)[b"handle"](
                 self.id,
@@ -291,7 +319,7 @@ class Service:
             if not handled:
                 incoming.reply(_plain(404, "not found"))
 
-    def _answer(self, ok: Any, value: Any) -> Answer:
+    def _answer(self, ok: Any, value: Any, incoming: Incoming) -> Answer:
         try:
             if not ok:
                 return _plain(500, f"handler error: {_error_value(value)}")
@@ -300,11 +328,11 @@ class Service:
                     500,
                     f"handler error: handler must return a table, got {lua_type_name(value)}",
                 )
-            return self._response(value)
+            return self._response(value, incoming)
         except Exception as exc:  # a bad response value must still answer the client
             return _plain(500, f"handler error: {error_text(exc)}")
 
-    def _response(self, table: Any) -> Answer:
+    def _response(self, table: Any, incoming: Incoming) -> Answer:
         status = table[b"status"]
         code = 200
         if (
@@ -316,6 +344,9 @@ class Service:
             code = int(status)
         headers = _response_headers(table[b"headers"])
         has_type = any(name.lower() == "content-type" for name, _ in headers)
+        on_socket = table[b"ws"]
+        if incoming.upgrade and lupa_engine().lua_type(on_socket) == "function":
+            return self._websocket(incoming, headers, on_socket)
         producer = table[b"sse"]
         if producer is not None and lupa_engine().lua_type(producer) == "function":
             return self._events(code, headers, producer)
@@ -363,6 +394,32 @@ class Service:
 
         lua_half(self.vm)[b"stream"](producer, self.vm.function(send), self.vm.function(finished))
         return Answer(code, headers, events=events)
+
+    def _websocket(self, incoming: Incoming, headers: Headers, on_socket: Any) -> Answer:
+        from assay_py.host.builtins._ws_session import (
+            Session,
+            handle_for,
+            handshake_headers,
+            upgrade_error,
+        )
+
+        problem = upgrade_error(incoming.headers)
+        if problem is not None:
+            return _plain(400, f"websocket upgrade rejected: {problem}")
+        session = Session(incoming.peer)
+
+        def finished(ok: Any, err: Any = None) -> None:
+            # A closing handshake waits for the peer: not on the Lua thread.
+            threading.Thread(target=session.end, daemon=True, name="assay-ws-end").start()
+            if not ok and "conn:read: " not in _error_value(err):
+                from assay_py.host.builtins.log import emit
+
+                emit("error", f"http.serve: ws handler error: {_error_value(err)}")
+
+        lua_half(self.vm)[b"stream"](
+            on_socket, handle_for(self.vm, session), self.vm.function(finished)
+        )
+        return Answer(101, handshake_headers(incoming.headers, headers), session=session)
 
     def close(self) -> None:
         self._stop_dispatch()
