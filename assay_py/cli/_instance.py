@@ -20,8 +20,10 @@ def load_document(file: str, output: str) -> InstanceDoc:
     (whose ``parsed`` text then serves the clients file without a second parse)."""
     from assay_py.rauthy.declarative.instance import InstanceFileError, load_instance
 
+    from ._targets import narrow_document
+
     try:
-        return load_instance(file)
+        return narrow_document(load_instance(file))
     except InstanceFileError as exc:
         _file_error(exc, output)
         raise  # not reached: _file_error exits

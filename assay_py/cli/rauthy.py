@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from . import _targets
+
 if TYPE_CHECKING:
     from assay_py.rauthy.client import RauthyClient
     from assay_py.rauthy.declarative import ClientResult
@@ -239,6 +241,7 @@ _STDOUT_NOTE = (
 @_output_option
 @connection_options
 @handle_errors
+@_targets.target_option
 def plan(
     file: str,
     prune: bool,
@@ -333,6 +336,7 @@ def plan(
 @_output_option
 @connection_options
 @handle_errors
+@_targets.target_option
 def apply(
     file: str,
     parallel: int,
@@ -496,7 +500,7 @@ def _load(file: str, output: str, parsed: Any = None) -> Any:
     from assay_py.rauthy.declarative import ClientsFileError, load_clients_file
 
     try:
-        return load_clients_file(file, _parsed=parsed)
+        return _targets.narrow_clients(load_clients_file(file, _parsed=parsed), file)
     except ClientsFileError as exc:
         if output == "json":
             import json
