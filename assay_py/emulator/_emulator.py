@@ -260,13 +260,24 @@ class RauthyEmulator:
     ) -> str:
         """Seed a user holding ``roles``/``groups`` (stored comma-joined, as Rauthy does); its id.
 
-        The users routes are not emulated yet; the row is there for watching role and group
-        rewrites, and, with a ``password``, for signing in (``login``, the password grant):
-        its tokens carry the row's roles and groups as they are at issue time.
+        The row is the one the ``/users`` routes serve (seeded directly: no mail is recorded);
+        with a ``password`` it can sign in (``login``, the password grant): its tokens carry
+        the row's roles and groups as they are at issue time.
         """
+        import time
+
         from ._named import User, new_id
 
-        user = User(new_id(), email.lower(), ",".join(roles), ",".join(groups) or None)
+        user = User(
+            new_id(),
+            email.lower(),
+            ",".join(roles),
+            ",".join(groups) or None,
+            given_name=given_name or None,
+            family_name=family_name,
+            created_at=int(time.time()),
+            password_set=password is not None,
+        )
         with self._store.lock:
             self._store.kinds.users.append(user)
             self._store.changed()
@@ -285,6 +296,26 @@ class RauthyEmulator:
             assert self._server.app is not None
             self._server.app.oidc.state.add_user(login)
         return user.id
+
+    @property
+    def mails(self) -> list[dict[str, Any]]:
+        """What Rauthy would have e-mailed, oldest first: ``{to, template, link}``."""
+        with self._store.lock:
+            return [dict(m) for m in self._store.kinds.mails]
+
+    def user_attrs(self, email: str) -> dict[str, Any] | None:
+        """A user's stored attribute values, or None when there is no such user."""
+        with self._store.lock:
+            for user in self._store.kinds.users:
+                if user.email == email.lower():
+                    return dict(user.attrs)
+        return None
+
+    @property
+    def password_policy(self) -> dict[str, Any]:
+        """The stored password policy (an API key cannot read it over HTTP)."""
+        with self._store.lock:
+            return dict(self._store.kinds.password_policy)
 
     def user_memberships(self, email: str) -> dict[str, list[str]] | None:
         """``{"roles": [...], "groups": [...]}`` as Rauthy would read the user's CSV back."""

@@ -174,9 +174,17 @@ class MemberKind:
 
 
 def _routes() -> tuple[Any, ...]:
-    from . import _api_keys, _attributes, _groups, _roles, _scopes
+    from . import _api_keys, _attributes, _groups, _password_policy, _roles, _scopes, _users
 
-    return (_scopes.route, _attributes.route, _roles.route, _groups.route, _api_keys.route)
+    return (
+        _scopes.route,
+        _attributes.route,
+        _roles.route,
+        _groups.route,
+        _api_keys.route,
+        _users.route,
+        _password_policy.route,
+    )
 
 
 class _LazyRoutes:

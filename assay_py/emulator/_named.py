@@ -16,6 +16,17 @@ from typing import Any
 __all__ = ["Attr", "KindsState", "Named", "Scope", "User", "csv_remove", "new_id"]
 
 _ALNUM = string.ascii_letters + string.digits
+# The seeded policy (spec rauthy-resources.md §9.2).
+DEFAULT_POLICY: dict[str, Any] = {
+    "length_min": 14,
+    "length_max": 128,
+    "include_lower_case": 1,
+    "include_upper_case": 1,
+    "include_digits": 1,
+    "include_special": None,
+    "valid_days": 180,
+    "not_recently_used": 3,
+}
 DEFAULT_SCOPES = ("email", "openid", "profile", "groups", "address", "phone")
 
 
@@ -66,12 +77,25 @@ class Attr:
 
 @dataclass
 class User:
-    """Only what role/group hazards touch: CSV memberships, as Rauthy stores them."""
+    """A user row: CSV memberships as Rauthy stores them (role/group hazards touch those),
+    the profile the ``/users`` routes serve, and the per-user attribute values."""
 
     id: str
     email: str
     roles: str = ""
     groups: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    language: str = "en"
+    enabled: bool = True
+    email_verified: bool = False
+    user_expires: int | None = None
+    created_at: int = 0
+    #: Whether a password was set (never the password: the emulator checks the policy only).
+    password_set: bool = False
+    preferred_username: str | None = None
+    user_values: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -81,6 +105,10 @@ class KindsState:
     groups: list[Named] = field(default_factory=list)
     attrs: list[Attr] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
+    #: What Rauthy would have e-mailed (``{to, template, link}``), oldest first.
+    mails: list[dict[str, Any]] = field(default_factory=list)
+    #: The password policy (``PasswordPolicyResponse`` fields; None = rule off).
+    password_policy: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_POLICY))
 
     @classmethod
     def fresh(cls) -> KindsState:
@@ -105,4 +133,6 @@ class KindsState:
             groups=[Named(**row) for row in data.get("groups", [])],
             attrs=[Attr(**row) for row in data.get("attrs", [])],
             users=[User(**row) for row in data.get("users", [])],
+            mails=list(data.get("mails", [])),
+            password_policy=dict(data.get("password_policy", DEFAULT_POLICY)),
         )

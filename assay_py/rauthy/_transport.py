@@ -176,6 +176,10 @@ class Transport:
         if isinstance(token, str) and token:
             self._scrubber.add(token)
 
+    def add_secret(self, secret: str) -> None:
+        """Keep ``secret`` (a password about to be sent) out of every later error text."""
+        self._scrubber.add(secret)
+
     def scrub(self, text: str) -> str:
         """Every secret this transport knows, whole or in part, taken out of ``text``."""
         return self._scrubber.scrub(text)

@@ -35,9 +35,11 @@ from .kinds import roles as roles_kind
 from .kinds import scopes as scopes_kind
 from .kinds.attributes import AttributesApi
 from .kinds.groups import GroupsApi
+from .kinds.password_policy import PasswordPolicyApi
 from .kinds.rights import ApiKeysApi
 from .kinds.roles import RolesApi
 from .kinds.scopes import ScopesApi
+from .kinds.users import UsersApi
 from .options import check_options
 from .reconcile import (
     Plan,
@@ -119,6 +121,8 @@ class RauthyClient:
         self.roles = RolesApi(self._transport, roles_kind.KIND)
         self.groups = GroupsApi(self._transport, groups_kind.KIND)
         self.api_keys = ApiKeysApi(self._transport)
+        self.users = UsersApi(self._transport)
+        self.password_policy = PasswordPolicyApi(self._transport)
 
     def close(self) -> None:
         self._transport.close()

@@ -85,6 +85,8 @@ KIND = Kind(
     body=body,
     list_key="values",
     keyed_by_name=True,
+    # The mark on users assay-py created (kinds/users.py): pruning it would orphan them.
+    builtins=frozenset({"assay_managed"}),
     delete_effects=_effects,
 )
 
