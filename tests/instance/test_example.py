@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _assay(emulator: RauthyEmulator, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAUTHY_", "BOOTSTRAP_"))}
     env.update(RAUTHY_URL=emulator.url, RAUTHY_API_KEY=emulator.api_key)
+    env["ADA_PASSWORD"] = "Example-Passw0rd-Not-Shown"
     command = [sys.executable, "-m", "assay_py", "rauthy", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
@@ -30,7 +31,9 @@ def test_the_example_instance_applies_and_converges(
     assert planned.returncode == 2, planned.stderr
     applied = _assay(rauthy_emulator, "apply", "examples/rauthy.yaml", *secrets)
     assert applied.returncode == 0, applied.stderr + applied.stdout
-    assert "Apply: 10 created." in applied.stdout
+    assert "Apply: 11 created, 1 asserted." in applied.stdout
+    assert "Example-Passw0rd" not in planned.stdout + applied.stdout + applied.stderr
+    assert [m["to"] for m in rauthy_emulator.mails] == ["ada@example.com"]
 
     api = httpx.Client(
         base_url=rauthy_emulator.url,
@@ -46,5 +49,8 @@ def test_the_example_instance_applies_and_converges(
     before = rauthy_emulator.request_count()
     again = _assay(rauthy_emulator, "plan", "examples/rauthy.yaml", *secrets)
     assert again.returncode == 0, again.stdout
-    assert again.stdout.startswith("No changes:")
-    assert rauthy_emulator.request_count() - before == 5
+    assert again.stdout.startswith("password_policy:")  # asserted: unreadable with a key
+    assert "No changes:" in again.stdout
+    # one list per named kind and clients; users: the list, one GET per user, and (prune
+    # managed) one attribute read per user the file does not list (none here)
+    assert rauthy_emulator.request_count() - before == 5 + 2

@@ -42,15 +42,24 @@ def kind_keys() -> list[str]:
     return [k.key for k in order(managed_kinds())]
 
 
+def _shape_rules() -> dict[str, Any]:
+    """What the document's shape check needs to know of the kinds (nothing of their fields)."""
+    kinds = managed_kinds()
+    return {
+        "singletons": [k.key for k in kinds if getattr(k, "singleton", False)],
+        "prune_words": {k.key: getattr(k, "prune_words", ()) for k in kinds},
+    }
+
+
 def load_instance(path: str | Path) -> InstanceDoc:
     """Read and shape-check an instance file (entries are validated when planning)."""
-    return load_instance_file(path, kind_keys())
+    return load_instance_file(path, kind_keys(), **_shape_rules())
 
 
 def _doc(doc: Any) -> InstanceDoc:
     if isinstance(doc, InstanceDoc):
         return doc
-    return parse_document(doc, kind_keys())
+    return parse_document(doc, kind_keys(), **_shape_rules())
 
 
 def plan_instance(

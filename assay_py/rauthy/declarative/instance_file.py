@@ -8,7 +8,7 @@ this module only knows the document's shape.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,8 @@ class InstanceDoc:
     """The parsed document: raw entries per kind (in file order), prune flags, marks."""
 
     kinds: Mapping[str, list[Any]]
-    prune: Mapping[str, bool]
+    #: ``{kind: true | false | a word the kind allows (users: managed, all)}``.
+    prune: Mapping[str, Any]
     marks: Mapping[str, Sequence[EntryMarks]]
     source: str | None = None
     #: A bare list: the clients-only format.
@@ -109,7 +110,13 @@ class InstanceDoc:
     parsed: Any = field(default=None, repr=False, compare=False)
 
 
-def load_instance_file(path: str | Path, known: Sequence[str]) -> InstanceDoc:
+def load_instance_file(
+    path: str | Path,
+    known: Sequence[str],
+    *,
+    singletons: Collection[str] = (),
+    prune_words: Mapping[str, Sequence[str]] | None = None,
+) -> InstanceDoc:
     """Read ``path`` (JSON for ``.json``, YAML otherwise) into an :class:`InstanceDoc`."""
     source = str(path)
     try:
@@ -121,7 +128,15 @@ def load_instance_file(path: str | Path, known: Sequence[str]) -> InstanceDoc:
     data, marks, kind_lines, parsed = _parse(
         text, source, is_json=Path(path).suffix.lower() == ".json"
     )
-    doc = parse_document(data, known, source=source, _marks=marks, _kind_lines=kind_lines)
+    doc = parse_document(
+        data,
+        known,
+        source=source,
+        singletons=singletons,
+        prune_words=prune_words,
+        _marks=marks,
+        _kind_lines=kind_lines,
+    )
     return replace(doc, parsed=parsed)
 
 
@@ -130,10 +145,14 @@ def parse_document(
     known: Sequence[str],
     *,
     source: str | None = None,
+    singletons: Collection[str] = (),
+    prune_words: Mapping[str, Sequence[str]] | None = None,
     _marks: Mapping[str, Sequence[EntryMarks]] | None = None,
     _kind_lines: Mapping[str, int] | None = None,
 ) -> InstanceDoc:
-    """Check the document's shape; ``known`` are the kinds' file keys."""
+    """Check the document's shape; ``known`` are the kinds' file keys, ``singletons`` those
+    written as one mapping (held as a list of one), ``prune_words`` the words besides
+    true/false a kind's prune flag may say."""
     marks = _marks if _marks is not None else {}
     if isinstance(data, list):
         return InstanceDoc({"clients": data}, {}, marks, source, bare_list=True)
@@ -159,6 +178,13 @@ def parse_document(
             continue
         if value is None:
             value = []
+        if key in singletons:
+            if not isinstance(value, Mapping):
+                problems.append(
+                    Problem("expected a mapping", kind=key, line=lines.get(key), source=source)
+                )
+                continue
+            value = [value]
         if not isinstance(value, list):
             problems.append(
                 Problem("expected a list", kind=key, line=lines.get(key), source=source)
@@ -169,7 +195,9 @@ def parse_document(
     version = data.get("version")
     if version is not None and version != 1:
         problems.append(Problem("unsupported version; expected 1", field="version", source=source))
-    prune = _prune(data.get("prune"), known, problems, source, lines.get("prune"))
+    prune = _prune(
+        data.get("prune"), known, problems, source, lines.get("prune"), prune_words or {}
+    )
     if problems:
         raise InstanceFileError(problems, source)
     return InstanceDoc(kinds, prune, marks, source, kind_lines=lines)
@@ -215,8 +243,13 @@ def _shape_problems(
 
 
 def _prune(
-    value: Any, known: Sequence[str], problems: list[Problem], source: str | None, line: int | None
-) -> dict[str, bool]:
+    value: Any,
+    known: Sequence[str],
+    problems: list[Problem],
+    source: str | None,
+    line: int | None,
+    words: Mapping[str, Sequence[str]],
+) -> dict[str, Any]:
     if value is None:
         return {}
     if value is True:
@@ -228,15 +261,20 @@ def _prune(
             )
         )
         return {}
-    out: dict[str, bool] = {}
+    out: dict[str, Any] = {}
     for key, flag in value.items():
         if key not in known:
             problems.append(
                 Problem(f"unknown kind {key!r}", field=f"prune.{key}", line=line, source=source)
             )
+        elif isinstance(flag, str) and flag in words.get(key, ()):
+            out[key] = flag
         elif not isinstance(flag, bool):
+            allowed = ", ".join(["true", "false", *words.get(key, ())])
             problems.append(
-                Problem("expected true or false", field=f"prune.{key}", line=line, source=source)
+                Problem(
+                    f"expected one of {allowed}", field=f"prune.{key}", line=line, source=source
+                )
             )
         else:
             out[key] = flag

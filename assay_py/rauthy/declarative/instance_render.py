@@ -15,7 +15,7 @@ __all__ = [
     "render_instance_plan_text",
 ]
 
-_SIGN = {"create": "+", "put": "~", "rebuild": "-/+", "delete": "-", "noop": "="}
+_SIGN = {"create": "+", "put": "~", "rebuild": "-/+", "delete": "-", "noop": "=", "assert": "!"}
 _WIDTH = 33
 
 
@@ -38,7 +38,7 @@ def render_instance_plan_text(plan: InstancePlan, *, verbose: bool = False) -> s
         total = ", ".join(f"{len(s.items)} {s.key}" for s in plan.sections)
         lines.append(f"No changes: {total or 'nothing'} match the file.")
     else:
-        parts = [_summary(s) for s in plan.sections if s.has_changes]
+        parts = [_summary(s) for s in plan.sections if s.has_changes or s.counts().get("assert")]
         lines.append("Plan: " + "; ".join(parts) + ".")
     return "\n".join(lines) + "\n"
 
@@ -50,6 +50,7 @@ def _summary(section: KindSection) -> str:
         "put": "to update",
         "rebuild": "to rebuild",
         "delete": "to delete",
+        "assert": "to assert (unreadable with an API key)",
     }
     parts = [f"{counts[a]} {w}" for a, w in words.items() if counts.get(a)]
     publish = sum(1 for i in section.items if i["action"] == "noop" and i.get("publish"))
@@ -78,6 +79,8 @@ def _item(item: dict[str, Any]) -> list[str]:
             value = _value(change["after"])
         elif action == "delete":
             value = _value(change["before"])
+        elif action == "assert":
+            value = _value(change["after"])
         else:
             value = f"{_value(change['before'])} -> {_value(change['after'])}"
         lines.append(f"{label} {value}")
@@ -126,7 +129,13 @@ def render_instance_apply_text(report: InstanceApplyReport, *, verbose: bool = F
         )
     for key in report.skipped:
         lines.append(f"{key}: skipped (an earlier kind failed)")
-    verbs = {"create": "created", "put": "updated", "rebuild": "rebuilt", "delete": "deleted"}
+    verbs = {
+        "create": "created",
+        "put": "updated",
+        "rebuild": "rebuilt",
+        "delete": "deleted",
+        "assert": "asserted",
+    }
     parts = [f"{totals[a]} {v}" for a, v in verbs.items() if totals.get(a)]
     summary = ", ".join(parts) if parts else "nothing applied"
     if lines:

@@ -35,7 +35,7 @@ __all__ = [
 
 Row = dict[str, Any]
 Refs = dict[str, list[str]]
-ACTIONS = ("create", "rebuild", "put", "delete", "noop")
+ACTIONS = ("create", "rebuild", "put", "delete", "noop", "assert")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,10 @@ class KindSection:
     @property
     def has_changes(self) -> bool:
         # ``publish``: a secret some destination lacks (clients; see publication.py).
-        return any(item["action"] != "noop" or item.get("publish") for item in self.items)
+        # ``assert``: written on every apply but unreadable (password policy), so not pending.
+        return any(
+            item["action"] not in ("noop", "assert") or item.get("publish") for item in self.items
+        )
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -461,6 +464,9 @@ class _LazyMark:
 
 def managed_kinds() -> list[Managed]:
     """Every kind the file may hold, in registration order (the engine sorts by dependency)."""
+    from .managed_people import PasswordPolicyManaged, UsersManaged
+
     kinds: list[Managed] = [NamedManaged(kind) for kind in KINDS.values()]
     kinds.append(ClientsManaged())
+    kinds += [PasswordPolicyManaged(), UsersManaged()]
     return kinds

@@ -568,6 +568,10 @@ class UsersApi:
         body = {"values": [{"key": MARKER, "value": True}]}
         self._t.request("PUT", "/users/" + quote(user_id, safe="") + "/attr", body=body)
 
+    def patch(self, user_id: str, ops: Mapping[str, Any]) -> Row:
+        """``PATCH /users/{id}`` with ``{put, del}`` as it is."""
+        return self._patch(user_id, ops)
+
     def _patch(self, user_id: str, ops: Mapping[str, Any]) -> Row:
         answer = self._t.request("PATCH", "/users/" + quote(user_id, safe=""), body=dict(ops))
         data = answer.json() if answer.content else {}

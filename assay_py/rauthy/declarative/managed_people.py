@@ -1,0 +1,271 @@
+"""Users and the password policy as the engine sees them (``managed.Managed``).
+
+Users are keyed by lower-cased e-mail and read in full (one list, one ``GET`` per user, in
+parallel): the list has no roles or groups. Prune ``managed`` reads the ``assay_managed``
+mark of each unlisted user (one more ``GET`` each). The password policy cannot be read with
+an API key: its one item is ``assert``, which apply always writes and which is not counted as
+a pending change (a plan cannot know whether it differs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from assay_py.rauthy.errors import RauthyError
+from assay_py.rauthy.kinds import password_policy as policy_kind
+from assay_py.rauthy.kinds import users as users_kind
+
+from .instance_file import EntryMarks, Problem
+
+__all__ = ["PasswordPolicyManaged", "UsersManaged"]
+
+Row = dict[str, Any]
+Refs = dict[str, list[str]]
+
+
+def _marks_of(marks: Sequence[EntryMarks], position: int, field_name: str | None) -> int | None:
+    return marks[position - 1].of(field_name) if position <= len(marks) else None
+
+
+class UsersManaged:
+    key = "users"
+    noun = "user"
+    group = "Users"
+    depends_on: tuple[str, ...] = ("user_attributes", "roles", "groups", "password_policy")
+    references: Mapping[str, str] = {"roles": "roles", "groups": "groups"}
+    always_present: frozenset[str] = frozenset()
+    #: Besides true/false, ``prune: {users: ...}`` may say these.
+    prune_words: tuple[str, ...] = ("managed", "all")
+
+    def parse(
+        self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
+    ) -> tuple[list[Any], list[Problem]]:
+        entries: list[Any] = []
+        problems: list[Problem] = []
+        first: dict[str, int] = {}
+        for position, raw in enumerate(items, start=1):
+            email = raw.get("email") if isinstance(raw, Mapping) else None
+            label = email.lower() if isinstance(email, str) else None
+            found = users_kind.check(raw)
+            for field_name, rule in found:
+                problems.append(
+                    Problem(
+                        rule,
+                        self.key,
+                        position,
+                        label,
+                        field_name or None,
+                        _marks_of(marks, position, field_name),
+                        source,
+                    )
+                )
+            if found or label is None:
+                continue
+            if label in first:
+                rule = (
+                    f"duplicate e-mail (compared lower-cased), first used by entry {first[label]}"
+                )
+                problems.append(
+                    Problem(
+                        rule,
+                        self.key,
+                        position,
+                        label,
+                        "email",
+                        _marks_of(marks, position, "email"),
+                        source,
+                    )
+                )
+                continue
+            first[label] = position
+            entries.append(dict(raw))
+        return entries, problems
+
+    def name_of(self, entry: Any) -> str:
+        return str(entry["email"]).lower()
+
+    def renamed_from(self, entry: Any) -> str | None:
+        return None
+
+    def entry_refs(self, entry: Any) -> Refs:
+        return {f: list(entry.get(f) or []) for f in self.references if f in entry}
+
+    def read(self, client: Any) -> list[Row]:
+        rows: list[Row] = client.users.read_all()
+        return rows
+
+    def row_name(self, row: Mapping[str, Any]) -> str:
+        return str(row.get("email", "")).lower()
+
+    def row_refs(self, row: Mapping[str, Any]) -> Refs:
+        return {f: [v for v in (row.get(f) or []) if v] for f in self.references}
+
+    def ref_set(self, names: Sequence[str]) -> frozenset[str]:
+        return frozenset(n for n in names if n)
+
+    def plan(
+        self, client: Any, entries: list[Any], rows: list[Row], *, prune: Any, parallel: int
+    ) -> Any:
+        from .managed import KindSection
+
+        # true (the file's or --prune's) reads as managed: only "all" reaches hand-made users.
+        mode: users_kind.PruneMode = "all" if prune == "all" else ("managed" if prune else False)
+        reads = 1 + len(rows)
+        if mode == "managed":
+            listed = {self.name_of(e) for e in entries}
+            unlisted = [r for r in rows if self.row_name(r) not in listed]
+            workers = max(1, min(parallel, len(unlisted) or 1))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                flags = list(pool.map(lambda r: client.users.marker(str(r["id"])), unlisted))
+            marked = {id(r) for r, flag in zip(unlisted, flags, strict=True) if flag}
+            rows = [{**r, users_kind.MARKER: True} if id(r) in marked else r for r in rows]
+            reads += len(unlisted)
+        changes = users_kind.plan(entries, rows, prune=mode)
+        items = tuple(change.plan_dict() for change in changes)
+        return KindSection(self.key, items, tuple(changes), prune=bool(mode), reads=reads)
+
+    def rights(self, section: Any, *, publish_existing: bool = False) -> set[tuple[str, str]]:
+        needed = {("Users", "read")}
+        if section.prune:
+            needed.add(("UserAttributes", "read"))
+        for change in section.detail:
+            if change.action == "create":
+                needed |= {("Users", "create"), ("Users", "update")}
+                needed |= {("UserAttributes", r) for r in ("read", "create", "update")}
+            elif change.action == "put":
+                needed.add(("Users", "update"))
+            elif change.action == "delete":
+                needed.add(("Users", "delete"))
+        return needed
+
+    def apply(self, client: Any, section: Any, phase: str, **options: Any) -> Any:
+        from .managed import KindOutcome
+
+        outcome = KindOutcome(self.key)
+        changes = [
+            c
+            for c in section.detail
+            if (c.action == "delete") == (phase == "delete") and c.action != "noop"
+        ]
+        if not changes:
+            return outcome
+        if any(c.action == "create" for c in changes):
+            try:
+                client.users.ensure_marker()  # once, before the parallel creates
+            except RauthyError as exc:
+                outcome.results = [_failed(c, exc) for c in changes]
+                return outcome
+
+        def run(change: Any) -> dict[str, Any]:
+            try:
+                client.users.execute(change)
+            except RauthyError as exc:
+                return _failed(change, exc)
+            return {"name": change.name, "action": change.action, "status": "ok"}
+
+        workers = 1 if phase == "delete" else max(1, min(int(options.get("parallel", 4)), 8))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcome.results = list(pool.map(run, changes))
+        return outcome
+
+    def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
+        ops = users_kind.patch_ops({f: refs.get(f) or None for f in refs}, list(refs))
+        client.users.patch(str(row["id"]), ops)
+
+
+def _failed(change: Any, exc: RauthyError) -> dict[str, Any]:
+    return {"name": change.name, "action": change.action, "status": "failed", "error": str(exc)}
+
+
+class PasswordPolicyManaged:
+    key = "password_policy"
+    noun = "password policy"
+    group = "Secrets"
+    depends_on: tuple[str, ...] = ()
+    references: Mapping[str, str] = {}
+    always_present: frozenset[str] = frozenset()
+    #: Written as one mapping in the file, not a list.
+    singleton = True
+
+    def parse(
+        self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
+    ) -> tuple[list[Any], list[Problem]]:
+        if len(items) > 1:
+            return [], [Problem("expected one mapping (the policy)", self.key, source=source)]
+        problems = []
+        for position, raw in enumerate(items, start=1):
+            for field_name, rule in policy_kind.check(raw):
+                problems.append(
+                    Problem(
+                        rule,
+                        self.key,
+                        position,
+                        None,
+                        field_name or None,
+                        _marks_of(marks, position, field_name),
+                        source,
+                    )
+                )
+        return ([] if problems else [dict(i) for i in items]), problems
+
+    def name_of(self, entry: Any) -> str:
+        return self.key
+
+    def renamed_from(self, entry: Any) -> str | None:
+        return None
+
+    def entry_refs(self, entry: Any) -> Refs:
+        return {}
+
+    def read(self, client: Any) -> list[Row]:
+        return []  # an API key cannot read it: no request
+
+    def row_name(self, row: Mapping[str, Any]) -> str:
+        return self.key
+
+    def row_refs(self, row: Mapping[str, Any]) -> Refs:
+        return {}
+
+    def ref_set(self, names: Sequence[str]) -> frozenset[str]:
+        return frozenset(names)
+
+    def plan(
+        self, client: Any, entries: list[Any], rows: list[Row], *, prune: Any, parallel: int
+    ) -> Any:
+        from .managed import KindSection
+
+        changes = policy_kind.plan(entries[0] if entries else None)
+        items = []
+        for change in changes:
+            item = change.plan_dict()
+            item["action"] = "assert"
+            item["changes"] = [
+                {"field": n, "before": None, "after": v} for n, v in change.after.items()
+            ]
+            items.append(item)
+        return KindSection(self.key, tuple(items), tuple(changes), reads=0)
+
+    def rights(self, section: Any, *, publish_existing: bool = False) -> set[tuple[str, str]]:
+        return {("Secrets", "update")} if section.items else set()
+
+    def apply(self, client: Any, section: Any, phase: str, **options: Any) -> Any:
+        from .managed import KindOutcome
+
+        outcome = KindOutcome(self.key)
+        if phase == "delete":
+            return outcome
+        for change in section.detail:
+            try:
+                client.password_policy.put(change.body)
+            except RauthyError as exc:
+                outcome.results.append(
+                    {"name": self.key, "action": "assert", "status": "failed", "error": str(exc)}
+                )
+            else:
+                outcome.results.append({"name": self.key, "action": "assert", "status": "ok"})
+        return outcome
+
+    def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
+        raise NotImplementedError("nothing refers to the password policy")

@@ -1,0 +1,179 @@
+"""Users and the password policy through ``assay-py rauthy plan|apply``, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assay_py import rauthy
+from assay_py.cli import main
+from assay_py.emulator import RauthyEmulator
+
+from .conftest import Run, Write
+
+PASSWORD = "Initial-Passw0rd-Never-Shown"
+
+INSTANCE = """\
+version: 1
+prune:
+  users: managed
+roles:
+  - name: billing_admin
+groups:
+  - name: finance
+password_policy:
+  length_min: 14
+  length_max: 128
+  include_digits: 1
+users:
+  - email: Ada@Example.com
+    given_name: Ada
+    family_name: Lovelace
+    language: en
+    email_verified: true
+    roles: [billing_admin]
+    groups: [finance]
+    preferred_username: ada
+    initial_password: {env: ADA_PASSWORD}
+  - email: bob@example.com
+    enabled: false
+    roles: []
+"""
+
+
+def test_apply_then_no_changes_then_prune_keeps_hand_made_users_and_the_last_admin(
+    run: Run,
+    write: Write,
+    rauthy_emulator: RauthyEmulator,
+    c: rauthy.RauthyClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ADA_PASSWORD", PASSWORD)
+    rauthy_emulator.add_user("root@example.com", ["rauthy_admin"])  # hand-made admin
+    rauthy_emulator.add_user("hand@example.com")  # hand-made user
+    path = write(INSTANCE)
+    outputs: list[str] = []
+
+    planned = run("plan", str(path))
+    outputs.append(planned.output)
+    assert planned.exit_code == 2, planned.output
+    assert "+ ada@example.com  (create" in planned.output
+    assert "Rauthy e-mails ada@example.com a link to set a password" in planned.output
+    assert "Rauthy e-mails bob@example.com" in planned.output
+    assert "! password_policy  (assert" in planned.output
+    assert rauthy_emulator.mails == []
+
+    applied = run("apply", str(path), "--no-publish")
+    outputs.append(applied.output)
+    assert applied.exit_code == 0, applied.output
+    ada = c.users.get("ada@example.com")
+    assert ada is not None
+    assert ada["roles"] == ["billing_admin"] and ada["groups"] == ["finance"]
+    assert ada["email_verified"] is True and ada["account_type"] == "password"
+    assert ada["user_values"] == {"preferred_username": "ada"}
+    bob = c.users.get("bob@example.com")
+    assert bob is not None and bob["enabled"] is False
+    assert sorted(m["to"] for m in rauthy_emulator.mails) == ["ada@example.com", "bob@example.com"]
+    assert rauthy_emulator.password_policy["include_upper_case"] is None  # a full replacement
+
+    again = run("plan", str(path))
+    outputs.append(again.output)
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("password_policy:")  # asserted, never "in sync"
+    assert "No changes:" in again.output
+
+    # Dropping bob from the file: prune managed deletes him (assay-py made him), never the
+    # hand-made users.
+    path.write_text(INSTANCE.split("  - email: bob@example.com")[0], encoding="utf-8")
+    pruned = run("apply", str(path), "--no-publish")
+    outputs.append(pruned.output)
+    assert pruned.exit_code == 0, pruned.output
+    assert "users: bob@example.com: delete ok" in pruned.output
+    left = sorted(r["email"] for r in c.users.list())
+    assert left == ["ada@example.com", "hand@example.com", "root@example.com"]
+
+    # prune all: the hand-made user goes, the last admin stays.
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("users: managed", "users: all"), encoding="utf-8"
+    )
+    everything = run("apply", str(path), "--no-publish")
+    outputs.append(everything.output)
+    assert everything.exit_code == 0, everything.output
+    left = sorted(r["email"] for r in c.users.list())
+    assert left == ["ada@example.com", "root@example.com"]
+    last = run("plan", str(path), "-v")
+    outputs.append(last.output)
+    assert "last holder of rauthy_admin is never pruned" in last.output
+
+    for text in outputs:
+        assert PASSWORD not in text
+    assert PASSWORD not in str(rauthy_emulator.requests)
+
+
+def test_json_plan_and_apply_never_carry_the_password(
+    run: Run, write: Write, monkeypatch: pytest.MonkeyPatch, rauthy_emulator: RauthyEmulator
+) -> None:
+    monkeypatch.setenv("ADA_PASSWORD", PASSWORD)
+    path = str(write(INSTANCE))
+    planned = run("plan", path, "-o", "json")
+    body = json.loads(planned.output)
+    assert list(body["kinds"])[-2:] == ["password_policy", "users"]
+    assert body["kinds"]["password_policy"]["items"][0]["action"] == "assert"
+    applied = run("apply", path, "--no-publish", "-o", "json")
+    assert applied.exit_code == 0, applied.output
+    for text in (planned.output, applied.output, planned.stderr, applied.stderr):
+        assert PASSWORD not in text
+
+
+def test_bad_user_entries_are_named_before_any_request(
+    run: Run, write: Write, rauthy_emulator: RauthyEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOPE_PASSWORD", raising=False)
+    path = write(
+        "users:\n"
+        "  - email: a@b.io\n"
+        "    initial_password: Literal-Secret-9\n"
+        "  - email: d@b.io\n"
+        "  - email: D@B.io\n"
+        "  - email: c@b.io\n"
+        "    language: xx\n"
+        "    initial_password: {env: NOPE_PASSWORD}\n"
+    )
+    before = rauthy_emulator.request_count()
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    text = result.output + result.stderr
+    assert "Literal-Secret-9" not in text
+    assert "never a literal" in text
+    assert "duplicate e-mail" in text and "language: must be one of" in text
+    assert "NOPE_PASSWORD is not set" in text
+    wrong = run("plan", str(write("prune: {users: sometimes}\nusers: []\n")))
+    assert "prune.users: expected one of true, false, managed, all" in wrong.output + wrong.stderr
+    assert rauthy_emulator.request_count() == before
+
+
+def test_unknown_role_reference_is_a_problem(
+    run: Run, write: Write, rauthy_emulator: RauthyEmulator
+) -> None:
+    path = write("users:\n  - email: a@b.io\n    roles: [nope_role]\n")
+    result = run("plan", str(path))
+    assert result.exit_code == 1
+    assert "role 'nope_role' does not exist" in result.output + result.stderr
+    assert rauthy_emulator.mails == []
+
+
+def test_example_file_plans(rauthy_emulator: RauthyEmulator, tmp_path: Path) -> None:
+    example = Path(__file__).parents[2] / "examples" / "rauthy.yaml"
+    secret = tmp_path / "ada.pw"
+    secret.write_text("Example-Passw0rd-Xyz\n", encoding="utf-8")
+    env = {
+        "RAUTHY_URL": rauthy_emulator.url,
+        "RAUTHY_API_KEY": rauthy_emulator.api_key,
+        "ADA_PASSWORD": "Example-Passw0rd-Xyz",
+    }
+    result = CliRunner().invoke(main, ["rauthy", "plan", str(example)], env=env)
+    assert result.exit_code == 2, result.output
+    assert "ada@example.com" in result.output
