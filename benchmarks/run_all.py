@@ -30,6 +30,7 @@ QUICK: dict[str, list[str]] = {
     "emulator_rss_bench": ["--requests", "20000"],
     "clients_file_bench": ["--entries", "2000", "--runs", "5"],
     "publish_bench": ["--clients", "200"],
+    "users_bench": ["--users", "200", "--unlisted", "20"],
     "instance_bench": ["--scopes", "50", "--roles", "50", "--groups", "50", "--clients", "100"],
     "oidc_bench": ["-n", "300", "--runs", "1"],
     "host_bench": ["--runs", "7"],

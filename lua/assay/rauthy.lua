@@ -4,7 +4,7 @@
 --- @env RAUTHY_URL, BOOTSTRAP_API_KEY
 --- @quickref rauthy.client(url, api_key, opts?) -> client | Admin client; api_key is "<name>$<secret>"
 --- @quickref c.clients:reconcile(payload, opts?) -> {action, secret?, drift_on?, drift?, reason?, warnings?} | Create, update or rebuild a client
---- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups
+--- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups, c.users (by email), c.password_policy:put
 --- @quickref c:plan(doc) / c:apply(doc, opts?) -> table | A whole instance: clients, scopes, user_attributes, roles, groups
 --- @quickref rauthy.client_presets.<name>({host=...}) -> payload | Ready-made client payloads
 --
@@ -62,7 +62,8 @@ function M.client(url, api_key, opts)
   })
 
   -- Scopes, custom user attributes, roles and groups: everything keyed by name.
-  for _, area in ipairs({ "scopes", "attributes", "roles", "groups" }) do
+  -- Users: the same methods, keyed by e-mail.
+  for _, area in ipairs({ "scopes", "attributes", "roles", "groups", "users" }) do
     c[area] = methods({
       list = function() return native.kind(h, area, "list") end,
       get = function(name) return native.kind(h, area, "get", name) end,
@@ -72,6 +73,12 @@ function M.client(url, api_key, opts)
       reconcile = function(entry, o) return native.kind(h, area, "reconcile", entry, o) end,
     })
   end
+
+  -- The password policy: writable, not readable, with an API key.
+  c.password_policy = methods({
+    put = function(policy) return native.policy(h, "put", policy) end,
+    reconcile = function(policy, o) return native.policy(h, "reconcile", policy, o) end,
+  })
 
   -- The whole instance: c:plan(doc) / c:apply(doc, opts), dot calls too.
   function c.plan(first, ...)

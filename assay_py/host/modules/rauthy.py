@@ -157,7 +157,8 @@ def load(vm: LuaVM) -> Any:
         return rauthy.client_presets.get(preset_name)(options(opts))
 
     def kind(handle: Any, area: str, method: str, *args: Any) -> Any:
-        """``c.scopes``, ``c.attributes``, ``c.roles``, ``c.groups``: names and entries."""
+        """``c.scopes``, ``c.attributes``, ``c.roles``, ``c.groups``, ``c.users``: names (an
+        e-mail for users) and entries."""
         area, method = text(area, "kind"), text(method, "method")
         if area not in _KIND_AREAS:
             raise ValueError(f"rauthy: no kind {area!r}")
@@ -175,6 +176,17 @@ def load(vm: LuaVM) -> Any:
         if method == "list":
             return call(handle, area, method)
         raise ValueError(f"rauthy.{area}: no method {method!r}")
+
+    def policy(handle: Any, method: Any, value: Any, opts: Any = None) -> Any:
+        """``c.password_policy``: ``put`` and ``reconcile``."""
+        method = text(method, "method")
+        entry = payload_of(value, f"password_policy.{method}")
+        if method == "put":
+            return call(handle, "password_policy", "put", entry)
+        if method == "reconcile":
+            dry_run = dry_run_of(opts, "password_policy:reconcile")
+            return call(handle, "password_policy", "reconcile", entry, dry_run=dry_run)
+        raise ValueError(f"rauthy.password_policy: no method {method!r}")
 
     def document_of(value: Any) -> Any:
         doc = vm.from_lua(value)
@@ -198,6 +210,7 @@ def load(vm: LuaVM) -> Any:
     native = vm.table(
         {
             "kind": vm.function(kind),
+            "policy": vm.function(policy),
             "instance_plan": vm.function(instance_plan),
             "instance_apply": vm.function(instance_apply),
             "client": vm.function(new_client),
@@ -227,9 +240,9 @@ def load(vm: LuaVM) -> Any:
     return vm.run_module_file(lua_source("assay/rauthy.lua"), "@assay/rauthy.lua", native)
 
 
-_KIND_AREAS = ("scopes", "attributes", "roles", "groups")
-_KIND_LISTS = frozenset({"attr_include_access", "attr_include_id"})
-_DOC_LISTS = frozenset({"clients", "scopes", "user_attributes", "roles", "groups"})
+_KIND_AREAS = ("scopes", "attributes", "roles", "groups", "users")
+_KIND_LISTS = frozenset({"attr_include_access", "attr_include_id", "roles", "groups"})
+_DOC_LISTS = frozenset({"clients", "scopes", "user_attributes", "roles", "groups", "users"})
 
 
 def _entries_fixed(value: Any) -> Any:

@@ -160,7 +160,7 @@ class UsersManaged:
 
         def run(change: Any) -> dict[str, Any]:
             try:
-                client.users.execute(change)
+                client.users.execute(change, marker_ready=True)
             except RauthyError as exc:
                 return _failed(change, exc)
             return {"name": change.name, "action": change.action, "status": "ok"}

@@ -528,14 +528,16 @@ class UsersApi:
             "POST", "/users/attr", body=body, retry=Retry.UNSENT_ONLY, allow=frozenset({400})
         )
 
-    def execute(self, change: Change) -> Row | None:
-        """Send the requests of one decided change."""
+    def execute(self, change: Change, *, marker_ready: bool = False) -> Row | None:
+        """Send the requests of one decided change (``marker_ready``: the caller already
+        made sure ``assay_managed`` is defined)."""
         assert isinstance(change, UserChange)
         if change.action == "create":
             from .._transport import Retry
 
             assert change.body is not None
-            self.ensure_marker()
+            if not marker_ready:
+                self.ensure_marker()
             answer = self._t.request("POST", "/users", body=change.body, retry=Retry.UNSENT_ONLY)
             row = dict(answer.json())
             user_id = str(row["id"])

@@ -151,14 +151,71 @@ function Kind:delete(name) end
 ---@return rauthy.KindResult
 function Kind:reconcile(entry, opts) end
 
+---@class rauthy.UserEntry
+---@field email string                   the key; lower-cased before comparing
+---@field given_name? string             fields left out are not managed
+---@field family_name? string
+---@field language? "de"|"en"|"fr"|"ko"|"nb"|"ru"|"uk"|"zhhans"
+---@field enabled? boolean
+---@field email_verified? boolean
+---@field roles? string[]                a set; each must exist
+---@field groups? string[]
+---@field user_expires? integer|nil      unix time; nil clears it
+---@field preferred_username? string
+---@field initial_password? {env: string}|{file: string}  sent once at creation, never shown
+
+---@class rauthy.Users
+local Users = {}
+---@return table[]   GET /users rows (every page; no roles or groups)
+function Users:list() end
+---@param email string
+---@return table|nil  the full user, nil when absent
+function Users:get(email) end
+---@param entry rauthy.UserEntry
+---@return table      Rauthy e-mails the new user a set-your-password link
+function Users:create(entry) end
+---@param email string
+---@param entry table  the fields to PATCH
+---@return table
+function Users:update(email, entry) end
+---@param email string  the last rauthy_admin is refused
+---@return boolean      false when there was none
+function Users:delete(email) end
+---@param entry rauthy.UserEntry
+---@param opts? rauthy.ReconcileOptions
+---@return rauthy.KindResult
+function Users:reconcile(entry, opts) end
+
+---@class rauthy.PasswordPolicyEntry
+---@field length_min integer             8-128
+---@field length_max integer             8-128, >= length_min
+---@field include_lower_case? integer    1-32; left out: rule off
+---@field include_upper_case? integer
+---@field include_digits? integer
+---@field include_special? integer
+---@field valid_days? integer            1-3650
+---@field not_recently_used? integer     1-10
+
+---@class rauthy.PasswordPolicy          writable, not readable, with an API key
+local PasswordPolicy = {}
+---@param policy rauthy.PasswordPolicyEntry  a full replacement
+---@return table  the policy Rauthy now holds
+function PasswordPolicy:put(policy) end
+---@param policy rauthy.PasswordPolicyEntry
+---@param opts? rauthy.ReconcileOptions
+---@return {action: "assert", reason: string, planned?: boolean}
+function PasswordPolicy:reconcile(policy, opts) end
+
 ---@class rauthy.InstanceDoc
 ---@field version? 1
----@field prune? table<string, boolean>  per kind; built-ins are never deleted
+---@field prune? table<string, boolean|string>  per kind (users: false|"managed"|"all"); built-ins are never deleted
 ---@field user_attributes? rauthy.AttributeEntry[]
 ---@field scopes? rauthy.ScopeEntry[]
 ---@field roles? rauthy.MemberEntry[]
 ---@field groups? rauthy.MemberEntry[]
 ---@field clients? table[]               the clients file's entries (payloads or presets)
+---@field password_policy? rauthy.PasswordPolicyEntry
+---@field users? rauthy.UserEntry[]
 
 ---@class rauthy.InstancePlan
 ---@field changes boolean
@@ -182,6 +239,8 @@ function Kind:reconcile(entry, opts) end
 ---@field attributes rauthy.Kind         custom user-attribute definitions
 ---@field roles rauthy.Kind
 ---@field groups rauthy.Kind
+---@field users rauthy.Users             keyed by e-mail
+---@field password_policy rauthy.PasswordPolicy
 local Client = {}
 ---@param doc rauthy.InstanceDoc|table[]
 ---@param opts? {prune?: boolean}
