@@ -177,3 +177,17 @@ def test_example_file_plans(rauthy_emulator: RauthyEmulator, tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["rauthy", "plan", str(example)], env=env)
     assert result.exit_code == 2, result.output
     assert "ada@example.com" in result.output
+
+
+def test_export_of_users_plans_as_no_changes(
+    rauthy_emulator: RauthyEmulator, c: rauthy.RauthyClient
+) -> None:
+    from assay_py.rauthy.declarative.export import export_instance
+
+    rauthy_emulator.add_user("root@example.com", ["rauthy_admin"], ["admin"])
+    c.users.create({"email": "ada@example.com", "given_name": "Ada", "email_verified": True})
+    exported = export_instance(c, ["users"])
+    users = exported.document["users"]
+    assert [u["email"] for u in users] == ["ada@example.com", "root@example.com"]
+    assert all("password" not in str(u) for u in users)
+    assert not c.plan(exported.document).has_changes
