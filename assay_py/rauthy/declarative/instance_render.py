@@ -94,7 +94,9 @@ def _value(value: Any) -> str:
 
 
 def render_instance_plan_json(plan: InstancePlan) -> str:
-    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    from .plan_json import versioned
+
+    return json.dumps(versioned(plan.to_dict(), "instance"), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_instance_apply_text(report: InstanceApplyReport, *, verbose: bool = False) -> str:

@@ -55,7 +55,9 @@ def render_plan_text(report: PlanReport, *, verbose: bool = False) -> str:
 
 
 def render_plan_json(report: PlanReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    from .plan_json import versioned
+
+    return json.dumps(versioned(report.to_dict(), "clients"), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_apply_text(report: ApplyReport, *, verbose: bool = False) -> str:
