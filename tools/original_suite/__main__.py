@@ -46,7 +46,7 @@ class Outcome:
 
 
 def extract(original: Path, into: Path) -> Path:
-    """The original's crates/assay (tests and stdlib only) under `into`."""
+    """The original's crates/assay under `into` (its tests read files of the crate)."""
     git_dir = (
         original if (original / "HEAD").exists() and not (original / ".git").exists() else None
     )
@@ -54,21 +54,13 @@ def extract(original: Path, into: Path) -> Path:
         git_dir = original / ".git"
     if git_dir is not None:
         archive = subprocess.run(
-            [
-                "git",
-                f"--git-dir={git_dir}",
-                "archive",
-                "HEAD",
-                "crates/assay/tests",
-                "crates/assay/stdlib",
-            ],
+            ["git", f"--git-dir={git_dir}", "archive", "HEAD", "crates/assay"],
             check=True,
             capture_output=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     else:
-        for part in ("tests", "stdlib"):
-            shutil.copytree(original / "crates/assay" / part, into / "crates/assay" / part)
+        shutil.copytree(original / "crates/assay", into / "crates/assay")
     return into / "crates/assay"
 
 
@@ -172,7 +164,8 @@ def run_case(
     if case.expect_error:
         if proc.returncode == 0:
             return Outcome(corpus, case.file, case.name, "fail", "expected an error, got success")
-        missing = [s for s in case.error_contains if s not in proc.stderr]
+        text = proc.stderr.lower() if case.error_ignore_case else proc.stderr
+        missing = [s for s in case.error_contains if s not in text]
         if missing:
             return Outcome(
                 corpus, case.file, case.name, "fail", f"error lacks {missing!r}: {last[:300]}"

@@ -59,6 +59,7 @@ class Case:
     """``run``: the chunk must succeed; ``eval``: its value is checked by ``checks``."""
     expect_error: bool = False
     error_contains: list[str] = field(default_factory=list)
+    error_ignore_case: bool = False
     checks: list[str] = field(default_factory=list)
     """Lua boolean expressions over ``__v`` (the chunk's value) that must hold."""
     mocks: list[MockSpec] = field(default_factory=list)
@@ -569,6 +570,7 @@ def translate(
     )
     if errorish:
         case.expect_error = True
+        case.error_ignore_case = "to_lowercase()" in after_mask
         for _, a in calls(after, "contains"):
             lit = literal_at(a, 0)
             if lit is not None:
