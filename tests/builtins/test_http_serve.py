@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assay_py.host import LuaHost
 from tests.builtins.conftest import HostLua
 from tests.support.engines import per_engine
+from tests.support.lua_server import serving
 
 ROUTES = """{
   GET = {
@@ -49,32 +49,8 @@ ROUTES = """{
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """A script serving ROUTES from a task while its main chunk pumps until a stop file."""
-    port_file, stop_file = tmp_path / "port", tmp_path / "stop"
-    script = f"""
-      async.spawn(function() http.serve(0, {ROUTES}) end)
-      fs.write("{port_file}", tostring(_SERVER_PORT))
-      while not fs.exists("{stop_file}") do sleep(0.01) end
-    """
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            with LuaHost() as host:  # used by this thread alone
-                host.run_string(script, "server")
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    for _ in range(1000):
-        if (port_file.exists() and port_file.read_text()) or failure:
-            break
-        threading.Event().wait(0.01)
-    assert not failure, failure
-    yield f"http://127.0.0.1:{port_file.read_text()}"
-    stop_file.write_text("x")
-    thread.join(10)
-    assert not failure, failure
+    with serving(ROUTES, tmp_path) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_lua_client_against_a_server_task(host_lua: HostLua) -> None:
