@@ -106,6 +106,9 @@ def script_for(case: Case, urls: dict[str, str]) -> str:
         lua = lua.replace("{{port:" + name + "}}", url.rsplit(":", 1)[1])
     if case.mode == "run":
         return lua
+    if lua.startswith("#!"):
+        # The original's runner drops a shebang line before loading the chunk.
+        lua = "\n" + lua.split("\n", 1)[-1] if "\n" in lua else ""
     checks = "\n".join(
         f"if not ({c}) then error('eval check failed: ' .. {json.dumps(c)}"
         " .. ' (got ' .. tostring(__v) .. ')') end"
