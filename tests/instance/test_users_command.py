@@ -95,22 +95,58 @@ def test_apply_then_no_changes_then_prune_keeps_hand_made_users_and_the_last_adm
     left = sorted(r["email"] for r in c.users.list())
     assert left == ["ada@example.com", "hand@example.com", "root@example.com"]
 
-    # prune all: the hand-made user goes, the last admin stays.
+    # prune all without the admin in the file: refused before any write, naming why.
     path.write_text(
         path.read_text(encoding="utf-8").replace("users: managed", "users: all"), encoding="utf-8"
+    )
+    writes = _writes(rauthy_emulator)
+    refused = run("apply", str(path), "--no-publish")
+    outputs.append(refused.output + refused.stderr)
+    assert refused.exit_code == 1, refused.output
+    assert "no enabled user would hold rauthy_admin" in refused.stderr
+    assert "root@example.com is deleted" in refused.stderr
+    assert _writes(rauthy_emulator) == writes
+    # Listing the admin (no field managed) lets the rest of the prune go.
+    path.write_text(
+        path.read_text(encoding="utf-8") + "  - email: root@example.com\n", encoding="utf-8"
     )
     everything = run("apply", str(path), "--no-publish")
     outputs.append(everything.output)
     assert everything.exit_code == 0, everything.output
     left = sorted(r["email"] for r in c.users.list())
     assert left == ["ada@example.com", "root@example.com"]
-    last = run("plan", str(path), "-v")
-    outputs.append(last.output)
-    assert "last holder of rauthy_admin is never pruned" in last.output
 
     for text in outputs:
         assert PASSWORD not in text
     assert PASSWORD not in str(rauthy_emulator.requests)
+
+
+def _writes(emulator: RauthyEmulator) -> int:
+    return sum(emulator.request_count(m) for m in ("POST", "PUT", "PATCH", "DELETE"))
+
+
+def test_taking_rauthy_admin_from_the_last_admin_is_refused_by_plan_and_apply(
+    run: Run, write: Write, rauthy_emulator: RauthyEmulator, c: rauthy.RauthyClient
+) -> None:
+    rauthy_emulator.add_user("root@example.com", ["rauthy_admin", "admin"])
+    writes = _writes(rauthy_emulator)
+    for body, why in (
+        ("    roles: [admin]\n", "root@example.com loses rauthy_admin"),
+        ("    enabled: false\n", "root@example.com is disabled"),
+    ):
+        path = write("users:\n  - email: Root@Example.com\n" + body)
+        for command in ("plan", "apply"):
+            result = (
+                run(command, str(path), "--no-publish")
+                if command == "apply"
+                else run(command, str(path))
+            )
+            assert result.exit_code == 1, result.output
+            assert why in result.stderr and "Nothing was changed" in result.stderr
+    assert _writes(rauthy_emulator) == writes
+    root = c.users.get("root@example.com")
+    assert root is not None and root["enabled"] is True
+    assert sorted(root["roles"]) == ["admin", "rauthy_admin"]
 
 
 def test_json_plan_and_apply_never_carry_the_password(

@@ -172,13 +172,7 @@ PRUNE_CASES = [
     (False, [_live("made@b.io", "u2", assay_managed=True)], []),
     # federated users are created by logins, never pruned
     ("all", [_live("fed@b.io", "u2", auth_provider_id="p1")], []),
-    # the last rauthy_admin stays, with a warning
-    (
-        "all",
-        [_live("root@b.io", "u2", roles=["rauthy_admin"])],
-        [("noop", "root@b.io")],
-    ),
-    # ... but not when another admin remains (a hand-made one, under managed)
+    # an admin may go when another admin remains (a hand-made one, under managed)
     (
         "managed",
         [
@@ -205,9 +199,96 @@ def test_the_file_can_hold_the_admin_so_the_live_one_may_go() -> None:
     assert _actions(changes) == [("create", "new@b.io"), ("delete", "old@b.io")]
 
 
-def test_last_admin_kept_warns() -> None:
-    changes = users.plan([], [_live("root@b.io", roles=["rauthy_admin"])], prune="all")
-    assert "last holder of rauthy_admin" in changes[0].warnings[0]
+ADMIN_LOSS = [
+    # (desired, live, prune, the reason named)
+    ([], [_live("root@b.io", roles=["rauthy_admin"])], "all", "root@b.io is deleted"),
+    (
+        [],
+        [_live("root@b.io", roles=["rauthy_admin"], assay_managed=True)],
+        "managed",
+        "root@b.io is deleted",
+    ),
+    (
+        [{"email": "root@b.io", "roles": ["admin"]}],
+        [_live("root@b.io", roles=["rauthy_admin", "admin"])],
+        False,
+        "root@b.io loses rauthy_admin",
+    ),
+    (
+        [{"email": "ROOT@b.io", "enabled": False}],
+        [_live("root@b.io", roles=["rauthy_admin"])],
+        False,
+        "root@b.io is disabled",
+    ),
+    # a disabled admin is no admin: the other one is the last
+    (
+        [{"email": "root@b.io", "roles": []}],
+        [
+            _live("root@b.io", roles=["rauthy_admin"]),
+            _live("off@b.io", "u2", roles=["rauthy_admin"], enabled=False),
+        ],
+        False,
+        "root@b.io loses rauthy_admin",
+    ),
+    # a new user that is created disabled does not take over
+    (
+        [{"email": "new@b.io", "roles": ["rauthy_admin"], "enabled": False}],
+        [_live("root@b.io", roles=["rauthy_admin"])],
+        "all",
+        "root@b.io is deleted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("desired", "live", "prune", "reason"), ADMIN_LOSS)
+def test_a_plan_leaving_no_enabled_admin_is_refused(
+    desired: list[dict[str, Any]], live: list[dict[str, Any]], prune: Any, reason: str
+) -> None:
+    with pytest.raises(RauthyValidationError) as refused:
+        users.plan(desired, live, prune=prune)
+    text = str(refused.value)
+    assert "refusing: no enabled user would hold rauthy_admin afterwards" in text
+    assert reason in text and "Nothing was changed" in text
+    assert refused.value.violations[0][0] == "roles"
+
+
+ADMIN_KEPT = [
+    # another enabled admin stays (unlisted: its live roles count)
+    (
+        [{"email": "root@b.io", "roles": []}],
+        [
+            _live("root@b.io", roles=["rauthy_admin"]),
+            _live("two@b.io", "u2", roles=["rauthy_admin"]),
+        ],
+        False,
+    ),
+    # the entry leaves roles and enabled out: the live ones are kept
+    (
+        [{"email": "root@b.io", "given_name": "Root"}],
+        [_live("root@b.io", roles=["rauthy_admin"])],
+        "all",
+    ),
+    # no admin now: nothing to lose
+    ([], [_live("plain@b.io")], "all"),
+    # the only admin is federated: never pruned
+    ([], [_live("fed@b.io", roles=["rauthy_admin"], auth_provider_id="p1")], "all"),
+]
+
+
+@pytest.mark.parametrize(("desired", "live", "prune"), ADMIN_KEPT)
+def test_plans_keeping_an_enabled_admin_pass(
+    desired: list[dict[str, Any]], live: list[dict[str, Any]], prune: Any
+) -> None:
+    users.plan(desired, live, prune=prune)
+
+
+def test_the_guard_can_be_left_to_a_caller_that_passes_some_users_only() -> None:
+    (change,) = users.plan(
+        [{"email": "root@b.io", "roles": []}],
+        [_live("root@b.io", roles=["rauthy_admin"])],
+        admin_guard=False,
+    )
+    assert change.action == "put"
 
 
 def test_duplicate_emails_differing_in_case_are_refused() -> None:

@@ -78,11 +78,31 @@ def test_initial_password_is_sent_once_and_scrubbed(
 def test_deleting_the_last_admin_is_refused(
     c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
 ) -> None:
-    rauthy_emulator.add_user("root@b.io", ["rauthy_admin"])
-    with pytest.raises(RauthyValidationError, match="last holder of rauthy_admin"):
+    root = rauthy_emulator.add_user("root@b.io", ["rauthy_admin"])
+    writes = _writes(rauthy_emulator)
+    with pytest.raises(RauthyValidationError, match=r"root@b\.io is deleted"):
         c.users.delete("root@b.io")
-    rauthy_emulator.add_user("two@b.io", ["rauthy_admin"])
+    with pytest.raises(RauthyValidationError, match=r"root@b\.io loses rauthy_admin"):
+        c.users.update("root@b.io", {"roles": ["admin"]})
+    with pytest.raises(RauthyValidationError, match=r"root@b\.io is disabled"):
+        c.users.reconcile({"email": "root@b.io", "enabled": False}, dry_run=True)
+    assert _writes(rauthy_emulator) == writes
+    # A disabled second admin does not count; an enabled one does.
+    two = rauthy_emulator.add_user("two@b.io", ["rauthy_admin"])
+    c.users.patch(two, {"put": [{"key": "enabled", "value": False}], "del": []})
+    with pytest.raises(RauthyValidationError, match="no enabled user would hold"):
+        c.users.update("root@b.io", {"enabled": False})
+    c.users.update("two@b.io", {"enabled": True})
+    c.users.update("root@b.io", {"roles": ["admin"]})
+    assert rauthy_emulator.user_memberships("root@b.io")["roles"] == ["admin"]
+    with pytest.raises(RauthyValidationError, match=r"two@b\.io is deleted"):
+        c.users.delete("two@b.io")
     assert c.users.delete("root@b.io") is True
+    assert c.users.get("root@b.io") is None and root not in str(c.users.list())
+
+
+def _writes(emulator: RauthyEmulator) -> int:
+    return sum(emulator.request_count(m) for m in ("POST", "PUT", "PATCH", "DELETE"))
 
 
 def test_list_follows_pages(c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator) -> None:

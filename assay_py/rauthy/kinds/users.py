@@ -10,8 +10,9 @@ An initial password comes only by reference (``{env: VAR}`` or ``{file: PATH}``)
 at apply time, sent only at creation and never compared, stored in a plan or shown.
 
 Users assay-py creates carry the attribute ``assay_managed: true`` (the definition is created
-when missing); prune ``managed`` deletes only those. No prune ever deletes the last holder of
-``rauthy_admin``, nor a federated user.
+when missing); prune ``managed`` deletes only those; no prune deletes a federated user. A
+plan (prune, role change or disable) that would leave no enabled holder of ``rauthy_admin``
+is refused before anything is sent: Rauthy itself has no such guard on users.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ __all__ = [
     "PruneMode",
     "UserChange",
     "UsersApi",
+    "admin_loss",
     "check",
     "checked",
     "plan",
+    "refuse_admin_loss",
     "resolve_password",
 ]
 
@@ -265,13 +268,16 @@ def plan(
     live: Sequence[Mapping[str, Any]],
     *,
     prune: PruneMode | bool = False,
+    admin_guard: bool = True,
 ) -> list[UserChange]:
     """Pure: create / put / noop per desired user, and the prune deletes.
 
     ``live`` rows are ``UserResponse`` objects; a row may carry ``assay_managed: true``
     (read from its attribute values) for prune ``managed``. ``prune=True`` means
-    ``managed``; ``"all"`` deletes every live user the file does not list. The last holder
-    of ``rauthy_admin`` and federated users are never pruned (a warning says why).
+    ``managed``; ``"all"`` deletes every live user the file does not list; federated users
+    are never pruned. A plan that would leave no enabled holder of ``rauthy_admin`` (when one
+    exists now) is refused with ``RauthyValidationError``; ``admin_guard=False`` is for
+    callers that pass only some live users and judge the whole instance themselves.
     """
     entries = [checked(e) for e in desired]
     by_email = {str(r.get("email", "")).lower(): r for r in live}
@@ -287,7 +293,9 @@ def plan(
         changes.append(_decide(entry, by_email.get(email)))
     mode: PruneMode = "managed" if prune is True else prune
     if mode:
-        changes.extend(_prune(changes, entries, live, seen, mode))
+        changes.extend(_prune(live, seen, mode))
+    if admin_guard:
+        refuse_admin_loss(admin_loss(entries, live, changes))
     return changes
 
 
@@ -343,22 +351,14 @@ def _is_admin(roles: Any) -> bool:
     return ADMIN_ROLE in (reference_list(roles) or [])
 
 
+def _active_admin(roles: Any, enabled: Any) -> bool:
+    """Holds ``rauthy_admin`` and can sign in (a disabled admin locks nobody in)."""
+    return _is_admin(roles) and enabled is not False
+
+
 def _prune(
-    changes: Sequence[UserChange],
-    entries: Sequence[Mapping[str, Any]],
-    live: Sequence[Mapping[str, Any]],
-    listed: set[str],
-    mode: PruneMode,
+    live: Sequence[Mapping[str, Any]], listed: set[str], mode: PruneMode
 ) -> list[UserChange]:
-    # Admins after the apply: listed users by their desired roles (or live ones when the entry
-    # leaves roles unmanaged), and unlisted users that stay.
-    live_by_email = {str(r.get("email", "")).lower(): r for r in live}
-    admins = 0
-    for entry in entries:
-        row = live_by_email.get(email_of(entry))
-        roles = entry["roles"] if "roles" in entry else (row or {}).get("roles")
-        admins += _is_admin(roles)
-    doomed: list[Mapping[str, Any]] = []
     out: list[UserChange] = []
     for row in sorted(live, key=lambda r: str(r.get("email", "")).lower()):
         email = str(row.get("email", "")).lower()
@@ -367,25 +367,6 @@ def _prune(
         if row.get("auth_provider_id"):
             continue  # federated: created by logins, not by this tool
         if mode == "managed" and row.get(MARKER) is not True:
-            if _is_admin(row.get("roles")):
-                admins += 1
-            continue
-        doomed.append(row)
-    kept_admin = None
-    if admins == 0:
-        kept_admin = next((r for r in doomed if _is_admin(r.get("roles"))), None)
-    for row in doomed:
-        email = str(row.get("email", "")).lower()
-        if row is kept_admin:
-            out.append(
-                UserChange(
-                    KEY,
-                    email,
-                    "noop",
-                    id=str(row["id"]),
-                    warnings=(f"kept: the last holder of {ADMIN_ROLE} is never pruned",),
-                )
-            )
             continue
         out.append(
             UserChange(
@@ -399,6 +380,56 @@ def _prune(
             )
         )
     return out
+
+
+def admin_loss(
+    entries: Sequence[Mapping[str, Any]],
+    live: Sequence[Mapping[str, Any]],
+    changes: Sequence[UserChange],
+) -> list[str]:
+    """Why no enabled user would hold ``rauthy_admin`` after ``changes`` (one reason per
+    admin lost), or ``[]`` when one would, or when none does now (nothing to lose).
+
+    ``live`` must be every user: the guard judges the whole instance, not a page of it.
+    """
+    by_email = {email_of(e): e for e in entries}
+    deleted = {c.name for c in changes if c.action == "delete"}
+    reasons: list[str] = []
+    now = after = 0
+    for row in live:
+        email = str(row.get("email", "")).lower()
+        was = _active_admin(row.get("roles"), row.get("enabled"))
+        now += was
+        if email in deleted:
+            if was:
+                reasons.append(f"{email} is deleted")
+            continue
+        entry = by_email.get(email, {})
+        roles = entry["roles"] if "roles" in entry else row.get("roles")
+        enabled = entry["enabled"] if entry.get("enabled") is not None else row.get("enabled")
+        if _active_admin(roles, enabled):
+            after += 1
+        elif was:
+            lost = f"loses {ADMIN_ROLE}" if not _is_admin(roles) else "is disabled"
+            reasons.append(f"{email} {lost}")
+    known = {str(r.get("email", "")).lower() for r in live}
+    for email, entry in by_email.items():
+        if email not in known and _active_admin(entry.get("roles"), entry.get("enabled")):
+            after += 1
+    return reasons if now and not after else []
+
+
+def refuse_admin_loss(reasons: Sequence[str]) -> None:
+    """Raise the refusal ``admin_loss`` found grounds for (nothing has been sent)."""
+    if not reasons:
+        return
+    why = "; ".join(reasons)
+    raise RauthyValidationError(
+        [("roles", f"no enabled user would hold {ADMIN_ROLE} ({why})")],
+        f"rauthy: refusing: no enabled user would hold {ADMIN_ROLE} afterwards ({why}); keep"
+        f" one: list an enabled user with roles [{ADMIN_ROLE}] in the file, or give the role"
+        " to another user first. Nothing was changed",
+    )
 
 
 # --- the API ---------------------------------------------------------------------------------
@@ -477,7 +508,8 @@ class UsersApi:
         row = self.get(email)
         if row is None:
             raise RauthyError(f"rauthy: no user {email.lower()}")
-        (change,) = plan([desired], [row])
+        (change,) = plan([desired], [row], admin_guard=False)
+        self._guard_admins(desired, row, change)
         return self.execute(change) or row
 
     def delete(self, email: str) -> bool:
@@ -485,15 +517,22 @@ class UsersApi:
         row = self.get(email)
         if row is None:
             return False
-        if _is_admin(row.get("roles")):
-            others = [r for r in self.read_all() if r.get("id") != row.get("id")]
-            if not any(_is_admin(r.get("roles")) for r in others):
-                raise RauthyValidationError(
-                    [("email", f"the last holder of {ADMIN_ROLE}")],
-                    f"rauthy: refusing to delete {email.lower()}: the last holder of {ADMIN_ROLE}",
-                )
+        change = UserChange(KEY, email.lower(), "delete", id=str(row["id"]))
+        self._guard_admins(None, row, change)
         self.delete_id(str(row["id"]))
         return True
+
+    def _guard_admins(
+        self, entry: Mapping[str, Any] | None, row: Mapping[str, Any], change: UserChange
+    ) -> None:
+        """Refuse a change that takes the last enabled ``rauthy_admin`` away; every user is
+        read only when this one is such an admin and the change would end that."""
+        if not _active_admin(row.get("roles"), row.get("enabled")) or change.action == "noop":
+            return
+        entries = [entry] if entry is not None else []
+        if not admin_loss(entries, [row], [change]):
+            return
+        refuse_admin_loss(admin_loss(entries, self.read_all(), [change]))
 
     def delete_id(self, user_id: str) -> None:
         self._t.request("DELETE", "/users/" + quote(user_id, safe=""), allow=frozenset({404}))
@@ -506,7 +545,9 @@ class UsersApi:
             )
         desired = checked(entry)
         row = self.get(email_of(desired))
-        (change,) = plan([desired], [row] if row else [])
+        (change,) = plan([desired], [row] if row else [], admin_guard=False)
+        if row is not None:
+            self._guard_admins(desired, row, change)
         if dry_run:
             return {**change.to_dict(), "planned": True}
         self.execute(change)
