@@ -38,6 +38,7 @@ class Request:
     headers: Mapping[str, str]  # lower-case names
     body: bytes
     oversize: str | None = None  # actix's 413 text when the body was over the JSON limit
+    peer: str | None = None  # the client's address (the blacklist middleware reads it)
 
 
 @dataclass
@@ -102,6 +103,11 @@ class App:
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
+        from ._blacklist import refused
+
+        blocked = refused(self, request)  # Rauthy's outermost middleware
+        if blocked is not None:
+            return blocked
         try:
             _check_sec_fetch(request)
             principal = None
@@ -360,6 +366,9 @@ class App:
             if client_id == "rauthy":
                 raise ApiError(400, "BadRequest", "The `rauthy` client must not be deleted")
             del self.store.clients[client_id]
+            from ._branding import forget_client
+
+            forget_client(self, client_id)
             self.store.changed()
         self.store.persist()
         return Response(200)

@@ -338,6 +338,34 @@ class RauthyEmulator:
                     return dataclasses.asdict(scope)
         return None
 
+    def stored_logo(self, client_id: str) -> tuple[str, bytes] | None:
+        """``(content type, bytes)`` of the client's own logo as stored (and served), or None."""
+        import base64
+
+        with self._store.lock:
+            found = self._store.kinds.logos.get(client_id)
+        return (found["content_type"], base64.b64decode(found["data"])) if found else None
+
+    def stored_theme(self, client_id: str) -> dict[str, Any] | None:
+        """The client's own theme, or None (Rauthy's default applies)."""
+        import copy
+
+        with self._store.lock:
+            return copy.deepcopy(self._store.kinds.themes.get(client_id))
+
+    @property
+    def blacklist(self) -> dict[str, int]:
+        """Every stored block: ``{ip: end in unix seconds}`` (ended ones included)."""
+        with self._store.lock:
+            return dict(self._store.kinds.blacklist)
+
+    def block(self, ip: str, until: int) -> None:
+        """Blacklist ``ip`` without a request (as Rauthy's own brute-force detection does)."""
+        with self._store.lock:
+            self._store.kinds.blacklist[ip] = int(until)
+            self._store.changed()
+        self._store.persist()
+
     def reset(self) -> None:
         """Fresh state (only the ``rauthy`` client, no users, codes or tokens); faults and
         log cleared; API keys and signing keys kept."""

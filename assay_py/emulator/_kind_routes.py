@@ -174,7 +174,17 @@ class MemberKind:
 
 
 def _routes() -> tuple[Any, ...]:
-    from . import _api_keys, _attributes, _groups, _password_policy, _roles, _scopes, _users
+    from . import (
+        _api_keys,
+        _attributes,
+        _blacklist,
+        _branding,
+        _groups,
+        _password_policy,
+        _roles,
+        _scopes,
+        _users,
+    )
 
     return (
         _scopes.route,
@@ -184,6 +194,8 @@ def _routes() -> tuple[Any, ...]:
         _api_keys.route,
         _users.route,
         _password_policy.route,
+        _branding.route,
+        _blacklist.route,
     )
 
 

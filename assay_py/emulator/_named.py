@@ -109,14 +109,23 @@ class KindsState:
     mails: list[dict[str, Any]] = field(default_factory=list)
     #: The password policy (``PasswordPolicyResponse`` fields; None = rule off).
     password_policy: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_POLICY))
+    #: Client themes by client id (``ThemeRequestResponse`` bodies).
+    themes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Client logos by client id: ``{content_type, data}`` (base64 of what is served).
+    logos: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Blocked IPs (canonical text) and when each block ends (unix seconds).
+    blacklist: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls) -> KindsState:
         """A fresh production database's rows (``2_init_data.sql``)."""
+        from ._branding import seed_logos
+
         return cls(
             scopes=[Scope(new_id(), name) for name in DEFAULT_SCOPES],
             roles=[Named(new_id(), name) for name in ("admin", "user", "rauthy_admin")],
             groups=[Named(new_id(), name) for name in ("user", "admin")],
+            logos=seed_logos(),
         )
 
     def scope_names(self) -> list[str]:
@@ -135,4 +144,13 @@ class KindsState:
             users=[User(**row) for row in data.get("users", [])],
             mails=list(data.get("mails", [])),
             password_policy=dict(data.get("password_policy", DEFAULT_POLICY)),
+            themes=dict(data.get("themes", {})),
+            logos=dict(data["logos"]) if "logos" in data else _seed_logos(),
+            blacklist={str(ip): int(exp) for ip, exp in data.get("blacklist", {}).items()},
         )
+
+
+def _seed_logos() -> dict[str, dict[str, str]]:
+    from ._branding import seed_logos
+
+    return seed_logos()

@@ -21,6 +21,8 @@ from ._faults import Faults, redact_headers
 from ._request_log import RequestLog, RequestRecord
 
 MAX_BODY = 2 * 1024 * 1024  # actix's default JSON limit
+# Multipart uploads (client logos) are not JSON: Rauthy takes up to 10 MiB of them.
+MAX_MULTIPART = 10 * 1024 * 1024
 # An oversized body is read and thrown away up to this much, so the client gets its answer on a
 # connection that stays in step; beyond it the connection is closed instead.
 _DRAIN_LIMIT = 64 * 1024 * 1024
@@ -142,7 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = ApiError(status, error, "emulated fault").response()
         else:
             assert server.app is not None
-            request = Request(method, path, query, headers, body, oversize)
+            peer = str(self.client_address[0])
+            request = Request(method, path, query, headers, body, oversize, peer)
             response = server.app.dispatch(request)
         if decision.drop == "after":
             return self._drop(method, path, headers)
@@ -172,7 +175,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not _DIGITS.fullmatch(declared):
             raise _BadFraming
         length = int(declared)
-        if length > MAX_BODY:
+        limit = MAX_BODY
+        if headers.get("content-type", "").lower().startswith("multipart/"):
+            limit = MAX_MULTIPART
+        if length > limit:
             self._discard(length)
             return b"", (
                 f"JSON payload ({length} bytes) is larger than allowed (limit: {MAX_BODY} bytes)."
