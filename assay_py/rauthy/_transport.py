@@ -10,7 +10,7 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,9 +192,14 @@ class Transport:
         body: Any = None,
         retry: Retry = Retry.IDEMPOTENT,
         allow: frozenset[int] = frozenset(),
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
-        """Send with the API key; 2xx (or a status in ``allow``) returns, anything else raises."""
-        return self.send(method, path, body=body, retry=retry, allow=allow)[0]
+        """Send with the API key; 2xx (or a status in ``allow``) returns, anything else raises.
+
+        ``files`` (``{part: (filename, bytes, content type)}``) sends a multipart body instead
+        of JSON; httpx builds it, with the ``Content-Length`` Rauthy insists on.
+        """
+        return self.send(method, path, body=body, retry=retry, allow=allow, files=files)[0]
 
     def send(
         self,
@@ -204,6 +209,7 @@ class Transport:
         body: Any = None,
         retry: Retry = Retry.IDEMPOTENT,
         allow: frozenset[int] = frozenset(),
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> tuple[httpx.Response, int]:
         """Like :meth:`request`, also telling how many attempts it took."""
         self._remember_sent_credentials(body)
@@ -213,7 +219,7 @@ class Transport:
             last = attempt >= self._retry.attempts
             try:
                 response = self.http.request(
-                    method, self.base_url + path, json=body, auth=self._auth
+                    method, self.base_url + path, json=body, files=files, auth=self._auth
                 )
             except httpx.TransportError as exc:
                 resendable = _NOT_SENT if retry is Retry.UNSENT_ONLY else _BROKEN

@@ -34,6 +34,8 @@ from .kinds import groups as groups_kind
 from .kinds import roles as roles_kind
 from .kinds import scopes as scopes_kind
 from .kinds.attributes import AttributesApi
+from .kinds.blacklist import BlacklistApi
+from .kinds.branding import BrandingApi
 from .kinds.groups import GroupsApi
 from .kinds.password_policy import PasswordPolicyApi
 from .kinds.rights import ApiKeysApi
@@ -123,6 +125,8 @@ class RauthyClient:
         self.api_keys = ApiKeysApi(self._transport)
         self.users = UsersApi(self._transport)
         self.password_policy = PasswordPolicyApi(self._transport)
+        self.branding = BrandingApi(self._transport)
+        self.blacklist = BlacklistApi(self._transport)
 
     def close(self) -> None:
         self._transport.close()

@@ -5,6 +5,7 @@
 --- @quickref rauthy.client(url, api_key, opts?) -> client | Admin client; api_key is "<name>$<secret>"
 --- @quickref c.clients:reconcile(payload, opts?) -> {action, secret?, drift_on?, drift?, reason?, warnings?} | Create, update or rebuild a client
 --- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups, c.users (by email), c.password_policy:put
+--- @quickref c.branding:reconcile({client_id=..., logo="logo.svg", theme={...}}) -> {action, ...} | Logo upload and theme; c.blacklist:reconcile({ip=..., expires=...}) ensures a block
 --- @quickref c:plan(doc) / c:apply(doc, opts?) -> table | A whole instance: clients, scopes, user_attributes, roles, groups
 --- @quickref rauthy.client_presets.<name>({host=...}) -> payload | Ready-made client payloads
 --
@@ -62,8 +63,9 @@ function M.client(url, api_key, opts)
   })
 
   -- Scopes, custom user attributes, roles and groups: everything keyed by name.
-  -- Users: the same methods, keyed by e-mail.
-  for _, area in ipairs({ "scopes", "attributes", "roles", "groups", "users" }) do
+  -- Users: the same methods, keyed by e-mail; branding by client id; the blacklist by IP.
+  local areas = { "scopes", "attributes", "roles", "groups", "users", "branding", "blacklist" }
+  for _, area in ipairs(areas) do
     c[area] = methods({
       list = function() return native.kind(h, area, "list") end,
       get = function(name) return native.kind(h, area, "get", name) end,

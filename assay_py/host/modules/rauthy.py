@@ -157,8 +157,9 @@ def load(vm: LuaVM) -> Any:
         return rauthy.client_presets.get(preset_name)(options(opts))
 
     def kind(handle: Any, area: str, method: str, *args: Any) -> Any:
-        """``c.scopes``, ``c.attributes``, ``c.roles``, ``c.groups``, ``c.users``: names (an
-        e-mail for users) and entries."""
+        """``c.scopes``, ``c.attributes``, ``c.roles``, ``c.groups``, ``c.users``,
+        ``c.branding``, ``c.blacklist``: names (an e-mail for users, a client id for branding,
+        an IP for the blacklist) and entries."""
         area, method = text(area, "kind"), text(method, "method")
         if area not in _KIND_AREAS:
             raise ValueError(f"rauthy: no kind {area!r}")
@@ -240,7 +241,7 @@ def load(vm: LuaVM) -> Any:
     return vm.run_module_file(lua_source("assay/rauthy.lua"), "@assay/rauthy.lua", native)
 
 
-_KIND_AREAS = ("scopes", "attributes", "roles", "groups", "users")
+_KIND_AREAS = ("scopes", "attributes", "roles", "groups", "users", "branding", "blacklist")
 _KIND_LISTS = frozenset({"attr_include_access", "attr_include_id", "roles", "groups"})
 _DOC_LISTS = frozenset({"clients", "scopes", "user_attributes", "roles", "groups", "users"})
 

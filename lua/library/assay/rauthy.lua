@@ -206,6 +206,76 @@ function PasswordPolicy:put(policy) end
 ---@return {action: "assert", reason: string, planned?: boolean}
 function PasswordPolicy:reconcile(policy, opts) end
 
+---@class rauthy.ThemeColours          HSL colours are {hue 0-360, saturation 0-100, lightness 0-100}
+---@field text? integer[]
+---@field text_high? integer[]
+---@field bg? integer[]
+---@field bg_high? integer[]
+---@field action? integer[]
+---@field accent? integer[]
+---@field error? integer[]
+---@field btn_text? string               CSS value, lower case
+---@field theme_sun? string
+---@field theme_moon? string
+
+---@class rauthy.ThemeEntry            fields left out take Rauthy's defaults
+---@field light? rauthy.ThemeColours
+---@field dark? rauthy.ThemeColours
+---@field border_radius? string
+
+---@class rauthy.BrandingEntry
+---@field client_id string               the key
+---@field logo? string|false             an SVG, PNG or JPEG file (rasters >= 84 px high); false: no own logo; left out: not managed
+---@field theme? rauthy.ThemeEntry|false false: Rauthy's default theme; left out: not managed
+
+---@class rauthy.Branding
+local Branding = {}
+---@return table[]   {client_id, logo?, theme?} of every client with branding of its own
+function Branding:list() end
+---@param client_id string
+---@return table|nil  {client_id, exists, logo: {sha256, content_type, size}|nil, theme: table|nil}; nil: no such client
+function Branding:get(client_id) end
+---@param entry rauthy.BrandingEntry
+---@return table
+function Branding:create(entry) end
+---@param client_id string
+---@param entry rauthy.BrandingEntry
+---@return table
+function Branding:update(client_id, entry) end
+---@param client_id string
+---@return boolean   false when the client had no branding of its own
+function Branding:delete(client_id) end
+---@param entry rauthy.BrandingEntry
+---@param opts? rauthy.ReconcileOptions
+---@return rauthy.KindResult
+function Branding:reconcile(entry, opts) end
+
+---@class rauthy.BlacklistEntry
+---@field ip string                      IPv4 or IPv6; this machine's own addresses are refused
+---@field expires string|integer           ISO 8601 with a zone, or unix seconds
+
+---@class rauthy.Blacklist              ensure-only: never pruned
+local Blacklist = {}
+---@return {ip: string, exp: integer}[]
+function Blacklist:list() end
+---@param ip string
+---@return {ip: string, exp: integer}|nil
+function Blacklist:get(ip) end
+---@param entry rauthy.BlacklistEntry
+---@return {ip: string, exp: integer}
+function Blacklist:create(entry) end
+---@param ip string
+---@param entry rauthy.BlacklistEntry
+---@return {ip: string, exp: integer}
+function Blacklist:update(ip, entry) end
+---@param ip string
+---@return boolean
+function Blacklist:delete(ip) end
+---@param entry rauthy.BlacklistEntry
+---@param opts? rauthy.ReconcileOptions
+---@return rauthy.KindResult
+function Blacklist:reconcile(entry, opts) end
+
 ---@class rauthy.InstanceDoc
 ---@field version? 1
 ---@field prune? table<string, boolean|string>  per kind (users: false|"managed"|"all"); built-ins are never deleted
@@ -241,6 +311,8 @@ function PasswordPolicy:reconcile(policy, opts) end
 ---@field groups rauthy.Kind
 ---@field users rauthy.Users             keyed by e-mail
 ---@field password_policy rauthy.PasswordPolicy
+---@field branding rauthy.Branding       keyed by client id
+---@field blacklist rauthy.Blacklist     keyed by IP
 local Client = {}
 ---@param doc rauthy.InstanceDoc|table[]
 ---@param opts? {prune?: boolean}
