@@ -109,6 +109,10 @@ def put_attr(app: App, request: Request, principal: ApiKey | None, name: str) ->
                     value = getattr(scope, key)
                     if value is not None and name in value:
                         setattr(scope, key, value.replace(name, new))
+            for user in app.store.kinds.users:
+                # The values' foreign key is ON UPDATE CASCADE.
+                if name in user.attrs:
+                    user.attrs[new] = user.attrs.pop(name)
         attr.name, attr.desc = new, body.get("desc")
         attr.default_value = body.get("default_value")
         attr.user_editable = body.get("user_editable") is True
@@ -128,6 +132,8 @@ def delete_attr(app: App, principal: ApiKey | None, name: str) -> Response:
                 if value is not None and name in value:
                     left = value.replace(name + ",", "").replace(name, "")
                     setattr(scope, key, left or None)
+        for user in app.store.kinds.users:
+            user.attrs.pop(name, None)  # every user's value for it goes
         app.store.kinds.attrs.remove(attr)
         app.store.changed()
     app.store.persist()

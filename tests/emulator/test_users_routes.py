@@ -148,6 +148,21 @@ def test_attribute_values_upsert_per_key_and_need_a_definition(api: httpx.Client
     assert api.get(path).json() == {"values": [{"key": "assay_managed", "value": True}]}
 
 
+def test_values_follow_a_renamed_definition_and_go_with_a_deleted_one(api: httpx.Client) -> None:
+    path = f"/users/{_new(api)['id']}/attr"
+    api.post("/users/attr", json={"name": "dept"})
+    api.post("/users/attr", json={"name": "dept_code"})
+    values = [{"key": "dept", "value": "eng"}, {"key": "dept_code", "value": 7}]
+    api.put(path, json={"values": values})
+    assert api.put("/users/attr/dept", json={"name": "unit"}).status_code == 200
+    assert api.get(path).json()["values"] == [
+        {"key": "dept_code", "value": 7},
+        {"key": "unit", "value": "eng"},
+    ]
+    assert api.delete("/users/attr/unit").status_code == 200
+    assert api.get(path).json()["values"] == [{"key": "dept_code", "value": 7}]
+
+
 def test_preferred_username_is_unique_and_served_in_user_values(api: httpx.Client) -> None:
     a, b = _new(api, "a@b.io"), _new(api, "b@b.io")
     path = "/users/{}/self/preferred_username"

@@ -51,6 +51,7 @@ def test_the_example_instance_applies_and_converges(
     assert again.returncode == 0, again.stdout
     assert again.stdout.startswith("password_policy:")  # asserted: unreadable with a key
     assert "No changes:" in again.stdout
-    # one list per named kind and clients; users: the list, one GET per user, and (prune
-    # managed) one attribute read per user the file does not list (none here)
-    assert rauthy_emulator.request_count() - before == 5 + 2
+    # one list per named kind and clients; users: the list, one GET per user, one values
+    # read per user whose entry states attributes (ada), and (prune managed) one per user the
+    # file does not list (none here)
+    assert rauthy_emulator.request_count() - before == 5 + 2 + 1

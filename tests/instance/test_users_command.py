@@ -227,3 +227,69 @@ def test_export_of_users_plans_as_no_changes(
     assert [u["email"] for u in users] == ["ada@example.com", "root@example.com"]
     assert all("password" not in str(u) for u in users)
     assert not c.plan(exported.document).has_changes
+
+
+VALUES = """\
+version: 1
+user_attributes:
+  - name: dept
+  - name: level
+users:
+  - email: ada@example.com
+    attributes: {dept: finance, level: 3}
+"""
+
+
+def test_attribute_values_plan_apply_converge_and_export(
+    run: Run, write: Write, rauthy_emulator: RauthyEmulator, c: rauthy.RauthyClient
+) -> None:
+    from assay_py.rauthy.declarative.export import export_instance
+
+    rauthy_emulator.add_user("root@example.com", ["rauthy_admin"])
+    path = write(VALUES)
+    planned = run("plan", str(path))
+    assert planned.exit_code == 2, planned.output
+    assert "attributes.dept" in planned.output and "finance" in planned.output
+    applied = run("apply", str(path), "--no-publish")
+    assert applied.exit_code == 0, applied.output
+    assert rauthy_emulator.user_attrs("ada@example.com") == {
+        "assay_managed": True,
+        "dept": "finance",
+        "level": 3,
+    }
+    again = run("plan", str(path))
+    assert again.exit_code == 0, again.output
+    # One GET of values for the one user that states them, none for the admin.
+    assert json.loads(run("plan", str(path), "-o", "json").output)["kinds"]["users"]["reads"] == 4
+
+    path.write_text(VALUES.replace("level: 3", "level: null").replace("finance", "ops"), "utf-8")
+    changed = run("plan", str(path), "-o", "json")
+    (item,) = [i for i in json.loads(changed.output)["kinds"]["users"]["items"]]
+    assert item["action"] == "put" and item["drift"] == ["attributes.dept", "attributes.level"]
+    assert run("apply", str(path), "--no-publish").exit_code == 0
+    assert rauthy_emulator.user_attrs("ada@example.com") == {"assay_managed": True, "dept": "ops"}
+    assert rauthy_emulator.request_count("PATCH") == 0  # values have their own route
+
+    exported = export_instance(c, ["user_attributes", "users"])
+    ada = next(u for u in exported.document["users"] if u["email"] == "ada@example.com")
+    assert ada["attributes"] == {"dept": "ops"}  # never the marker
+    assert not c.plan(exported.document).has_changes
+
+
+def test_values_for_an_attribute_neither_in_the_file_nor_live_are_a_problem(
+    run: Run, write: Write, rauthy_emulator: RauthyEmulator
+) -> None:
+    path = write(
+        "user_attributes:\n  - name: dept\n"
+        "users:\n  - email: a@b.io\n    attributes: {dept: x, nope: 1, gone: null}\n"
+    )
+    writes = _writes(rauthy_emulator)
+    result = run("plan", str(path))
+    assert result.exit_code == 1, result.output
+    text = result.output + result.stderr
+    assert "user attribute 'nope' does not exist in the file or live" in text
+    assert "'dept'" not in text and "'gone'" not in text
+    assert _writes(rauthy_emulator) == writes and rauthy_emulator.mails == []
+    marker = write("users:\n  - email: a@b.io\n    attributes: {assay_managed: false}\n")
+    refused = run("plan", str(marker))
+    assert "attributes.assay_managed" in refused.output + refused.stderr

@@ -322,3 +322,71 @@ def test_policy_rules(policy: dict[str, Any], field: str) -> None:
     assert field in [f for f, _ in password_policy.check(policy)]
     with pytest.raises(RauthyValidationError):
         password_policy.plan(policy)
+
+
+# --- per-user attribute values ---------------------------------------------------------------
+
+
+def test_create_sends_the_stated_attribute_values_and_shows_them() -> None:
+    entry = {"email": "a@b.io", "attributes": {"dept": "finance", "level": 3, "gone": None}}
+    (change,) = users.plan([entry], [])
+    assert change.attributes == {"dept": "finance", "level": 3}
+    assert change.patch is None  # values have their own route, not the PATCH
+    shown = {c["field"]: c["after"] for c in change.plan_dict()["changes"]}
+    assert shown["attributes.dept"] == "finance" and shown["attributes.level"] == 3
+    assert "attributes.gone" not in shown
+
+
+ATTRIBUTE_CASES = [
+    # (stated, live values, expected drift, expected values to PUT)
+    ({"dept": "finance"}, {"dept": "finance", "other": 1}, (), None),  # unlisted keys untouched
+    ({"level": 3}, {"level": 3.0}, (), None),  # JSON equality
+    ({"meta": {"a": 1, "b": 2}}, {"meta": {"b": 2, "a": 1}}, (), None),
+    ({"dept": None}, {}, (), None),  # null means absent
+    ({"dept": ""}, {}, (), None),  # so does "" (Rauthy deletes on "")
+    ({"dept": "hr"}, {"dept": "finance"}, ("attributes.dept",), {"dept": "hr"}),
+    ({"dept": "hr"}, {}, ("attributes.dept",), {"dept": "hr"}),
+    ({"dept": None}, {"dept": "finance"}, ("attributes.dept",), {"dept": None}),
+    ({"dept": ""}, {"dept": "finance"}, ("attributes.dept",), {"dept": None}),
+    ({}, {"dept": "finance"}, (), None),
+]
+
+
+@pytest.mark.parametrize(("stated", "values", "drift", "sent"), ATTRIBUTE_CASES)
+def test_attribute_values_compare_per_stated_key(
+    stated: dict[str, Any], values: dict[str, Any], drift: tuple[str, ...], sent: Any
+) -> None:
+    (change,) = users.plan(
+        [{"email": "a@b.io", "attributes": stated}], [_live("a@b.io", attributes=values)]
+    )
+    assert change.drift == drift
+    assert change.attributes == sent
+    assert change.action == ("put" if drift else "noop")
+    if drift:
+        assert change.patch is None
+        (item,) = change.plan_dict()["changes"]
+        assert (item["before"], item["after"]) == (values.get("dept"), stated["dept"] or None)
+
+
+def test_a_live_row_without_its_values_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="lacks its attribute values"):
+        users.plan([{"email": "a@b.io", "attributes": {"dept": "x"}}], [_live("a@b.io")])
+
+
+@pytest.mark.parametrize(
+    ("attributes", "field"),
+    [
+        (["dept"], "attributes"),
+        ({"d": 1}, "attributes.d"),
+        ({"dept.code": 1}, "attributes.dept.code"),
+        ({"assay_managed": False}, "attributes.assay_managed"),
+        ({"dept": {1, 2}}, "attributes.dept"),
+    ],
+)
+def test_bad_attribute_values_name_the_field(attributes: Any, field: str) -> None:
+    assert field in [f for f, _ in users.check({"email": "a@b.io", "attributes": attributes})]
+
+
+def test_attribute_names_are_the_values_given() -> None:
+    entry = {"email": "a@b.io", "attributes": {"b": 1, "a": "x", "c": None, "d": ""}}
+    assert users.attribute_names(entry) == ["a", "b"]

@@ -124,3 +124,35 @@ def test_password_policy_put_and_unreadable_get(
     with pytest.raises(RauthyValidationError, match="length_min"):
         c.password_policy.put({"length_min": 64, "length_max": 12})
     assert len(rauthy_emulator.requests) == before
+
+
+def test_attribute_values_are_put_at_create_updated_and_removed(
+    c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
+) -> None:
+    c.attributes.create({"name": "dept"})
+    c.attributes.create({"name": "level"})
+    c.users.create({"email": "a@b.io", "attributes": {"dept": "eng", "level": None}})
+    assert rauthy_emulator.user_attrs("a@b.io") == {"assay_managed": True, "dept": "eng"}
+    # the mark and the values travel in one PUT
+    assert rauthy_emulator.request_count("PUT", "/auth/v1/users/") == 1
+    assert c.users.reconcile({"email": "a@b.io", "attributes": {"dept": "eng"}}) == {
+        "action": "noop"
+    }
+    changed = c.users.reconcile({"email": "a@b.io", "attributes": {"dept": "ops", "level": 2}})
+    assert changed["drift"] == ["attributes.dept", "attributes.level"]
+    assert rauthy_emulator.request_count("PATCH", "/auth/v1/users/") == 0  # values only
+    c.users.update("a@b.io", {"attributes": {"dept": None}})
+    assert rauthy_emulator.user_attrs("a@b.io") == {"assay_managed": True, "level": 2}
+
+
+def test_values_for_an_undefined_attribute_are_refused_before_any_write(
+    c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
+) -> None:
+    writes = _writes(rauthy_emulator)
+    with pytest.raises(RauthyValidationError) as refused:
+        c.users.create({"email": "a@b.io", "attributes": {"nope": 1}})
+    assert "no user attribute nope is defined" in str(refused.value)
+    assert refused.value.violations == [("attributes.nope", "is not a defined user attribute")]
+    assert _writes(rauthy_emulator) == writes and rauthy_emulator.mails == []
+    # removing a value needs no definition
+    c.users.create({"email": "a@b.io", "attributes": {"nope": None}})

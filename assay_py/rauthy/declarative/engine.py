@@ -17,7 +17,7 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyError
 
 from .instance_file import InstanceDoc, InstanceFileError, Problem
-from .managed import KindOutcome, KindSection, Managed, Row, managed_kinds
+from .managed import KindOutcome, KindSection, Managed, Row, managed_kinds, reference_targets
 
 __all__ = [
     "InstanceApplyReport",
@@ -252,7 +252,7 @@ def _rename_conflicts(
     for kind in managed:
         for position, entry in enumerate(entries[kind.key], start=1):
             for field_name, names in kind.entry_refs(entry).items():
-                target = kind.references[field_name]
+                target = reference_targets(kind)[field_name]
                 for name in names:
                     new = renamed.get(target, {}).get(name)
                     if new is not None:
@@ -300,7 +300,7 @@ def _reference_problems(
     for kind in managed:
         for position, entry in enumerate(entries[kind.key], start=1):
             for field_name, names in kind.entry_refs(entry).items():
-                target = kind.references[field_name]
+                target = reference_targets(kind)[field_name]
                 if target not in by_key:
                     continue
                 absent = [n for n in names if n not in by_key[target].always_present]

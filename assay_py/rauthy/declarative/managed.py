@@ -31,6 +31,7 @@ __all__ = [
     "Managed",
     "NamedManaged",
     "managed_kinds",
+    "reference_targets",
 ]
 
 Row = dict[str, Any]
@@ -140,6 +141,15 @@ class Managed(Protocol):
     ) -> KindOutcome: ...
     def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None: ...
     def export(self, client: Any, rows: list[Row], *, deep: bool) -> Exported: ...
+
+
+def reference_targets(kind: Managed) -> Mapping[str, str]:
+    """``{entry field: referenced kind}`` for every name ``entry_refs`` reports: ``references``
+    and, when a kind declares them, its ``checked_references``: names Rauthy holds by foreign
+    key (a user's attribute values), which must exist but are never rewritten by substring,
+    re-pointed or re-asserted, so they stay out of ``references``."""
+    extra: Mapping[str, str] = getattr(kind, "checked_references", {})
+    return {**kind.references, **extra}
 
 
 # --- scopes, attributes, roles, groups ------------------------------------------------------

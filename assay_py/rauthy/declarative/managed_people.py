@@ -1,10 +1,13 @@
 """Users and the password policy as the engine sees them (``managed.Managed``).
 
 Users are keyed by lower-cased e-mail and read in full (one list, one ``GET`` per user, in
-parallel): the list has no roles or groups. Prune ``managed`` reads the ``assay_managed``
-mark of each unlisted user (one more ``GET`` each). The password policy cannot be read with
-an API key: its one item is ``assert``, which apply always writes and which is not counted as
-a pending change (a plan cannot know whether it differs).
+parallel): the list has no roles or groups. Attribute values (``GET /users/{id}/attr``) are
+read only where the plan needs them: listed users whose entry states ``attributes``, and,
+for prune ``managed``, each unlisted user (its ``assay_managed`` mark).
+
+The password policy cannot be read with an API key: its one item is ``assert``, which apply
+always writes and which is not counted as a pending change (a plan cannot know whether it
+differs).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from assay_py.rauthy.errors import RauthyError
+from assay_py.rauthy.errors import RauthyError, RauthyForbidden
 from assay_py.rauthy.kinds import password_policy as policy_kind
 from assay_py.rauthy.kinds import users as users_kind
 
@@ -35,6 +38,9 @@ class UsersManaged:
     group = "Users"
     depends_on: tuple[str, ...] = ("user_attributes", "roles", "groups", "password_policy")
     references: Mapping[str, str] = {"roles": "roles", "groups": "groups"}
+    #: Attribute values are keyed by definition (foreign key, renames cascade): checked to
+    #: exist, never rewritten by Rauthy's substring removal.
+    checked_references: Mapping[str, str] = {users_kind.ATTRIBUTES: "user_attributes"}
     always_present: frozenset[str] = frozenset()
     #: Besides true/false, ``prune: {users: ...}`` may say these.
     prune_words: tuple[str, ...] = ("managed", "all")
@@ -90,7 +96,10 @@ class UsersManaged:
         return None
 
     def entry_refs(self, entry: Any) -> Refs:
-        return {f: list(entry.get(f) or []) for f in self.references if f in entry}
+        refs = {f: list(entry.get(f) or []) for f in self.references if f in entry}
+        if users_kind.ATTRIBUTES in entry:
+            refs[users_kind.ATTRIBUTES] = users_kind.attribute_names(entry)
+        return refs
 
     def read(self, client: Any) -> list[Row]:
         rows: list[Row] = client.users.read_all()
@@ -113,15 +122,21 @@ class UsersManaged:
         # true (the file's or --prune's) reads as managed: only "all" reaches hand-made users.
         mode: users_kind.PruneMode = "all" if prune == "all" else ("managed" if prune else False)
         reads = 1 + len(rows)
-        if mode == "managed":
-            listed = {self.name_of(e) for e in entries}
-            unlisted = [r for r in rows if self.row_name(r) not in listed]
-            workers = max(1, min(parallel, len(unlisted) or 1))
+        listed = {self.name_of(e) for e in entries}
+        valued = {self.name_of(e) for e in entries if users_kind.ATTRIBUTES in e}
+        todo = [
+            i
+            for i, r in enumerate(rows)
+            if self.row_name(r) in valued or (mode == "managed" and self.row_name(r) not in listed)
+        ]
+        if todo:
+            workers = max(1, min(parallel, len(todo)))
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                flags = list(pool.map(lambda r: client.users.marker(str(r["id"])), unlisted))
-            marked = {id(r) for r, flag in zip(unlisted, flags, strict=True) if flag}
-            rows = [{**r, users_kind.MARKER: True} if id(r) in marked else r for r in rows]
-            reads += len(unlisted)
+                read = list(pool.map(lambda i: client.users.with_values(rows[i]), todo))
+            rows = list(rows)
+            for i, row in zip(todo, read, strict=True):
+                rows[i] = row
+            reads += len(todo)
         changes = users_kind.plan(entries, rows, prune=mode)
         items = tuple(change.plan_dict() for change in changes)
         return KindSection(self.key, items, tuple(changes), prune=bool(mode), reads=reads)
@@ -136,6 +151,8 @@ class UsersManaged:
                 needed |= {("UserAttributes", r) for r in ("read", "create", "update")}
             elif change.action == "put":
                 needed.add(("Users", "update"))
+                if change.attributes:
+                    needed.add(("UserAttributes", "update"))
             elif change.action == "delete":
                 needed.add(("Users", "delete"))
         return needed
@@ -171,13 +188,20 @@ class UsersManaged:
         return outcome
 
     def export(self, client: Any, rows: list[Row], *, deep: bool) -> Any:
-        """Every non-federated user as an entry that plans as a noop (never a password)."""
+        """Every non-federated user as an entry that plans as a noop (never a password), with
+        its attribute values (one ``GET`` per user; the marker is not one of them)."""
         from .managed import Exported
 
         entries = []
+        notes: list[str] = []
         for row in sorted(rows, key=self.row_name):
             if row.get("auth_provider_id"):
                 continue
+            if not notes:
+                try:
+                    row = client.users.with_values(row)
+                except RauthyForbidden:
+                    notes.append("users: attribute values not exported (no UserAttributes:read)")
             view = users_kind.live_view(row)
             entry: Row = {"email": self.row_name(row)}
             for name in users_kind.FIELDS:
@@ -186,8 +210,10 @@ class UsersManaged:
                     entry[name] = value or []
                 elif value is not None:
                     entry[name] = value
+            if row.get(users_kind.ATTRIBUTES):
+                entry[users_kind.ATTRIBUTES] = dict(sorted(row[users_kind.ATTRIBUTES].items()))
             entries.append(entry)
-        return Exported(entries)
+        return Exported(entries, notes=notes)
 
     def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
         ops = users_kind.patch_ops({f: refs.get(f) or None for f in refs}, list(refs))

@@ -15,7 +15,7 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyValidationError
 
 from .instance_file import InstanceDoc
-from .managed import Managed, managed_kinds
+from .managed import Managed, managed_kinds, reference_targets
 
 __all__ = ["narrow", "parse_targets"]
 
@@ -61,7 +61,7 @@ def narrow(doc: InstanceDoc, targets: Sequence[tuple[str, str | None]]) -> Insta
             continue
         keep[key].add(i)
         for field_name, names in named[key][i][1].items():
-            target = kinds[key].references.get(field_name)
+            target = reference_targets(kinds[key]).get(field_name)
             if target is None or target not in named:
                 continue
             todo += [(target, j) for j, (n, _) in enumerate(named[target]) if n in names]

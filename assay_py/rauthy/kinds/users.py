@@ -28,19 +28,21 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from ..errors import RauthyError, RauthyValidationError
-from ._base import Change, Violation, json_equal, reference_list
+from ._base import Change, Violation, check_json, json_equal, reference_list
 from .roles import ADMIN_ROLE
 
 if TYPE_CHECKING:
     from .._transport import Transport
 
 __all__ = [
+    "ATTRIBUTES",
     "FIELDS",
     "MARKER",
     "PruneMode",
     "UserChange",
     "UsersApi",
     "admin_loss",
+    "attribute_names",
     "check",
     "checked",
     "plan",
@@ -65,6 +67,10 @@ FIELDS = (
     "preferred_username",
 )
 PASSWORD = "initial_password"
+#: Per-user values of custom attributes (``{name: JSON value}``; null or "" removes one).
+ATTRIBUTES = "attributes"
+_ATTR = re.compile("[a-zA-Z0-9-_/]{2,32}")
+_RE_ATTR = "^[a-zA-Z0-9-_/]{2,32}$"
 PruneMode = Literal[False, "managed", "all"]
 
 _WS = "\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -93,7 +99,7 @@ def check(entry: Any) -> list[Violation]:
     if not isinstance(entry, Mapping):
         return [("", f"expected a mapping (a user), got {type(entry).__name__}")]
     found: list[Violation] = []
-    allowed = {"email", *FIELDS, PASSWORD}
+    allowed = {"email", *FIELDS, PASSWORD, ATTRIBUTES}
     for key in entry:
         if key not in allowed:
             found.append((str(key), f"unknown field; known: {', '.join(sorted(allowed))}"))
@@ -127,7 +133,32 @@ def check(entry: Any) -> list[Violation]:
         found.append(("preferred_username", f"must be a string matching {_RE_PREFERRED}"))
     if PASSWORD in entry:
         found.extend(_password_problems(entry[PASSWORD]))
+    if ATTRIBUTES in entry:
+        found.extend(_attribute_problems(entry[ATTRIBUTES]))
     return found
+
+
+def _attribute_problems(values: Any) -> list[Violation]:
+    if values == []:
+        return []  # an empty Lua table arrives as a list
+    if not isinstance(values, Mapping):
+        return [(ATTRIBUTES, "must be a mapping {attribute: value} (null removes a value)")]
+    found: list[Violation] = []
+    for key, value in values.items():
+        where = f"{ATTRIBUTES}.{key}"
+        if not isinstance(key, str) or not _ATTR.fullmatch(key):
+            found.append((where, f"attribute names must match {_RE_ATTR}"))
+        elif key == MARKER:
+            found.append((where, "is assay-py's mark of the users it created; not settable"))
+        else:
+            found.extend(check_json(value, where))
+    return found
+
+
+def attribute_names(entry: Mapping[str, Any]) -> builtins.list[str]:
+    """The attributes an entry gives a value (the definitions that must exist)."""
+    values = entry.get(ATTRIBUTES) or {}
+    return sorted(str(k) for k, v in values.items() if v is not None and v != "")
 
 
 def _names(value: Any, name: str, pattern: re.Pattern[str], shown: str) -> list[Violation]:
@@ -200,13 +231,17 @@ def desired_view(entry: Mapping[str, Any]) -> Row:
         elif name in ("given_name", "family_name", "preferred_username"):
             value = value or None
         out[name] = value
+    for key, value in sorted((entry.get(ATTRIBUTES) or {}).items()):
+        out[f"{ATTRIBUTES}.{key}"] = None if value == "" else value
     return out
 
 
 def live_view(row: Mapping[str, Any]) -> Row:
     """A ``UserResponse`` in the compared shape."""
     values = row.get("user_values") or {}
+    attributes = {f"{ATTRIBUTES}.{k}": v for k, v in sorted((row.get(ATTRIBUTES) or {}).items())}
     return {
+        **attributes,
         "given_name": row.get("given_name") or None,
         "family_name": row.get("family_name") or None,
         "language": row.get("language"),
@@ -239,8 +274,8 @@ def patch_ops(after: Mapping[str, Any], names: Iterable[str]) -> Row:
     put: list[Row] = []
     delete: list[str] = []
     for name in names:
-        if name == "preferred_username":
-            continue  # its own route
+        if name == "preferred_username" or name.startswith(f"{ATTRIBUTES}."):
+            continue  # their own routes
         value = after.get(name)
         if value is None and name in ("given_name", "family_name", "user_expires", "groups"):
             delete.append(name)
@@ -261,6 +296,8 @@ class UserChange(Change):
     preferred_username: str | None = None
     #: The entry's password reference (never the password); sent once, after the POST.
     password_ref: Mapping[str, Any] | None = field(default=None, repr=False)
+    #: Attribute values to ``PUT /users/{id}/attr`` (None: remove), last.
+    attributes: Row | None = None
 
 
 def plan(
@@ -310,6 +347,7 @@ def _decide(entry: Mapping[str, Any], row: Mapping[str, Any] | None) -> UserChan
         effects = [f"Rauthy e-mails {email} a link to set a password (POST /users always does)"]
         if after.get("enabled") is False:
             effects.append("the account is enabled from the POST until the PATCH disables it")
+        values = {k: v for k, v in _attribute_values(after, after).items() if v is not None}
         return UserChange(
             KEY,
             email,
@@ -319,9 +357,13 @@ def _decide(entry: Mapping[str, Any], row: Mapping[str, Any] | None) -> UserChan
             patch=ops if ops["put"] or ops["del"] else None,
             preferred_username=after.get("preferred_username"),
             password_ref=ref,
+            attributes=values or None,
             side_effects=tuple(effects),
             reason="initial password set once, from a reference" if ref else None,
         )
+    if ATTRIBUTES in entry and ATTRIBUTES not in row:
+        # Judging values not read would plan them as new on every run.
+        raise ValueError(f"the live row of {email} lacks its attribute values ({ATTRIBUTES})")
     before = live_view(row)
     drift = tuple(n for n in after if not json_equal(after[n], before.get(n)))
     warnings: tuple[str, ...] = ()
@@ -344,7 +386,14 @@ def _decide(entry: Mapping[str, Any], row: Mapping[str, Any] | None) -> UserChan
         patch=ops if ops["put"] or ops["del"] else None,
         preferred_username=preferred,
         warnings=warnings,
+        attributes=_attribute_values(after, drift) or None,
     )
+
+
+def _attribute_values(after: Mapping[str, Any], names: Iterable[str]) -> Row:
+    """``{attribute: value}`` for the ``attributes.*`` names among ``names``."""
+    prefix = f"{ATTRIBUTES}."
+    return {n[len(prefix) :]: after.get(n) for n in names if n.startswith(prefix)}
 
 
 def _is_admin(roles: Any) -> bool:
@@ -473,41 +522,56 @@ class UsersApi:
         data = response.json()
         return dict(data) if isinstance(data, Mapping) else None
 
-    def read_all(self, *, parallel: int = 4, markers: bool = False) -> builtins.list[Row]:
-        """Every user in full (one list plus one GET each, in parallel); with ``markers``,
-        also each user's ``assay_managed`` attribute value (one more GET each)."""
+    def read_all(self, *, parallel: int = 4, values: bool = False) -> builtins.list[Row]:
+        """Every user in full (one list plus one GET each, in parallel); with ``values``,
+        also each user's attribute values (one more GET each; see ``with_values``)."""
         simple = self.list()
         workers = max(1, min(parallel, len(simple) or 1))
 
         def full(row: Mapping[str, Any]) -> Row:
             got = self.get_id(str(row["id"]))
-            if markers:
-                got[MARKER] = self.marker(str(row["id"]))
-            return got
+            return self.with_values(got) if values else got
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return builtins.list(pool.map(full, simple))
 
-    def marker(self, user_id: str) -> bool:
+    def values(self, user_id: str) -> Row:
+        """Every attribute value of the user, ``assay_managed`` included (``GET .../attr``)."""
         path = "/users/" + quote(user_id, safe="") + "/attr"
         data = self._t.request("GET", path).json()
-        values = data.get("values") if isinstance(data, Mapping) else None
-        return any(
-            isinstance(v, Mapping) and v.get("key") == MARKER and v.get("value") is True
-            for v in values or ()
-        )
+        items = data.get("values") if isinstance(data, Mapping) else None
+        return {
+            str(v["key"]): v.get("value")
+            for v in items or ()
+            if isinstance(v, Mapping) and "key" in v
+        }
+
+    def with_values(self, row: Mapping[str, Any]) -> Row:
+        """``row`` with its ``attributes`` (the marker left out) and ``assay_managed`` flag,
+        as ``plan`` reads them."""
+        found = self.values(str(row["id"]))
+        marked = found.pop(MARKER, None) is True
+        return {**row, ATTRIBUTES: found, MARKER: marked}
+
+    def marker(self, user_id: str) -> bool:
+        return self.values(user_id).get(MARKER) is True
 
     def create(self, entry: Mapping[str, Any]) -> Row:
         """Create the user (Rauthy e-mails it a set-your-password link) and mark it managed."""
-        (change,) = plan([entry], [])
+        desired = checked(entry)
+        self.check_defined([desired])
+        (change,) = plan([desired], [])
         return self.execute(change) or {}
 
     def update(self, email: str, entry: Mapping[str, Any]) -> Row:
         """PATCH the fields ``entry`` states onto the user with ``email``."""
         desired = checked({**entry, "email": email})
+        self.check_defined([desired])
         row = self.get(email)
         if row is None:
             raise RauthyError(f"rauthy: no user {email.lower()}")
+        if ATTRIBUTES in desired:
+            row = self.with_values(row)
         (change,) = plan([desired], [row], admin_guard=False)
         self._guard_admins(desired, row, change)
         return self.execute(change) or row
@@ -544,7 +608,10 @@ class UsersApi:
                 [("dry_run", "must be a boolean")], "rauthy: dry_run must be a boolean"
             )
         desired = checked(entry)
+        self.check_defined([desired])
         row = self.get(email_of(desired))
+        if row is not None and ATTRIBUTES in desired:
+            row = self.with_values(row)
         (change,) = plan([desired], [row] if row else [], admin_guard=False)
         if row is not None:
             self._guard_admins(desired, row, change)
@@ -552,6 +619,23 @@ class UsersApi:
             return {**change.to_dict(), "planned": True}
         self.execute(change)
         return change.to_dict()
+
+    def check_defined(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """Refuse values for attributes this Rauthy does not define, before any write (Rauthy
+        would answer the value's PUT with a foreign-key error, after the user exists)."""
+        wanted = {name for e in entries for name in attribute_names(e)}
+        if not wanted:
+            return
+        data = self._t.request("GET", "/users/attr").json()
+        items = data.get("values") if isinstance(data, Mapping) else None
+        defined = {str(v.get("name")) for v in items or () if isinstance(v, Mapping)}
+        unknown = sorted(wanted - defined)
+        if unknown:
+            raise RauthyValidationError(
+                [(f"{ATTRIBUTES}.{n}", "is not a defined user attribute") for n in unknown],
+                f"rauthy: no user attribute {', '.join(unknown)} is defined in this Rauthy"
+                " (define it first: c.attributes.create)",
+            )
 
     # -- used by the engine -------------------------------------------------------------------
 
@@ -582,7 +666,8 @@ class UsersApi:
             answer = self._t.request("POST", "/users", body=change.body, retry=Retry.UNSENT_ONLY)
             row = dict(answer.json())
             user_id = str(row["id"])
-            self._put_marker(user_id)
+            # The mark first, with the values: a create stopped later is still prunable.
+            self._put_values(user_id, {MARKER: True, **(change.attributes or {})})
             ops = change.patch or {"put": [], "del": []}
             if change.password_ref is not None:
                 secret = resolve_password(change.password_ref)
@@ -601,14 +686,17 @@ class UsersApi:
             patched = self._patch(change.id, change.patch) if change.patch else None
             if change.preferred_username is not None:
                 self._preferred(change.id, change.preferred_username)
+            if change.attributes:
+                self._put_values(change.id, change.attributes)
             return patched
         if change.action == "delete":
             assert change.id is not None
             self.delete_id(change.id)
         return None
 
-    def _put_marker(self, user_id: str) -> None:
-        body = {"values": [{"key": MARKER, "value": True}]}
+    def _put_values(self, user_id: str, values: Mapping[str, Any]) -> None:
+        """Upsert per key; a None value removes that key (Rauthy leaves unlisted keys)."""
+        body = {"values": [{"key": k, "value": v} for k, v in values.items()]}
         self._t.request("PUT", "/users/" + quote(user_id, safe="") + "/attr", body=body)
 
     def patch(self, user_id: str, ops: Mapping[str, Any]) -> Row:

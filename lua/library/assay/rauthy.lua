@@ -162,6 +162,7 @@ function Kind:reconcile(entry, opts) end
 ---@field groups? string[]
 ---@field user_expires? integer|nil      unix time; nil clears it
 ---@field preferred_username? string
+---@field attributes? table<string, any>  per-user attribute values; "" removes one
 ---@field initial_password? {env: string}|{file: string}  sent once at creation, never shown
 
 ---@class rauthy.Users
