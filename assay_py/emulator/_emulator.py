@@ -366,6 +366,26 @@ class RauthyEmulator:
             self._store.changed()
         self._store.persist()
 
+    def stored_providers(self) -> list[dict[str, Any]]:
+        """Every stored upstream provider as ``POST /providers`` serves it (secret in clear,
+        scope ``+``-joined), in insertion order."""
+        from ._providers import response
+
+        with self._store.lock:
+            return [response(p) for p in self._store.kinds.providers]
+
+    def link_user(self, email: str, provider_name: str) -> None:
+        """Link a seeded user to the first provider called ``provider_name`` (as a sign-in
+        through it would)."""
+        with self._store.lock:
+            provider = next(
+                p for p in self._store.kinds.providers if p.fields["name"] == provider_name
+            )
+            user = next(u for u in self._store.kinds.users if u.email == email.lower())
+            user.auth_provider_id = provider.id
+            self._store.changed()
+        self._store.persist()
+
     def reset(self) -> None:
         """Fresh state (only the ``rauthy`` client, no users, codes or tokens); faults and
         log cleared; API keys and signing keys kept."""

@@ -61,7 +61,8 @@ class BodyError(Exception):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # string | bool | opt_bool | i32 | u8 | strings | alg | attr_typ | any | scim
+    # string | bool | opt_bool | i32 | u8 | strings | alg | attr_typ | provider_typ | any | scim
+    kind: str
     required: bool = False
 
 
@@ -75,7 +76,9 @@ _EXPECTED = {
     "scim": "struct ScimClientRequestResponse",
     "opt_bool": "a boolean",
     "attr_typ": "enum UserAttrConfigTyp",
+    "provider_typ": "enum AuthProviderType",
 }
+PROVIDER_TYPES = ("custom", "github", "google", "oidc")
 
 SCIM_FIELDS = (
     Field("bearer_token", "string", True),
@@ -364,6 +367,13 @@ def _check(field: Field, value: Any, where: str) -> Any:
             return value
         raise BodyError(
             f"Json deserialize error: unknown variant `{value}`, expected `Email` {where}"
+        )
+    if kind == "provider_typ" and isinstance(value, str):
+        if value in PROVIDER_TYPES:
+            return value
+        expected = ", ".join(f"`{t}`" for t in PROVIDER_TYPES)
+        raise BodyError(
+            f"Json deserialize error: unknown variant `{value}`, expected one of {expected} {where}"
         )
     if kind == "scim" and isinstance(value, dict):
         return _struct(list(value.items()), SCIM_FIELDS, where, where)

@@ -181,6 +181,7 @@ def _routes() -> tuple[Any, ...]:
         _branding,
         _groups,
         _password_policy,
+        _providers,
         _roles,
         _scopes,
         _users,
@@ -196,6 +197,7 @@ def _routes() -> tuple[Any, ...]:
         _password_policy.route,
         _branding.route,
         _blacklist.route,
+        _providers.route,
     )
 
 

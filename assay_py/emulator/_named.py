@@ -13,7 +13,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Attr", "KindsState", "Named", "Scope", "User", "csv_remove", "new_id"]
+__all__ = ["Attr", "KindsState", "Named", "Provider", "Scope", "User", "csv_remove", "new_id"]
 
 _ALNUM = string.ascii_letters + string.digits
 # The seeded policy (spec rauthy-resources.md §9.2).
@@ -96,6 +96,17 @@ class User:
     preferred_username: str | None = None
     user_values: dict[str, Any] = field(default_factory=dict)
     attrs: dict[str, Any] = field(default_factory=dict)
+    #: The upstream provider the account signs in with (``ON DELETE SET NULL``).
+    auth_provider_id: str | None = None
+
+
+@dataclass
+class Provider:
+    """An upstream auth provider row: ``scope`` as stored (``+``-joined), the secret as sent
+    (Rauthy encrypts it at rest and serves it decrypted)."""
+
+    id: str
+    fields: dict[str, Any]
 
 
 @dataclass
@@ -115,6 +126,7 @@ class KindsState:
     logos: dict[str, dict[str, str]] = field(default_factory=dict)
     #: Blocked IPs (canonical text) and when each block ends (unix seconds).
     blacklist: dict[str, int] = field(default_factory=dict)
+    providers: list[Provider] = field(default_factory=list)
 
     @classmethod
     def fresh(cls) -> KindsState:
@@ -147,6 +159,7 @@ class KindsState:
             themes=dict(data.get("themes", {})),
             logos=dict(data["logos"]) if "logos" in data else _seed_logos(),
             blacklist={str(ip): int(exp) for ip, exp in data.get("blacklist", {}).items()},
+            providers=[Provider(**row) for row in data.get("providers", [])],
         )
 
 

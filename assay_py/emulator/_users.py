@@ -122,10 +122,14 @@ def to_response(user: User) -> dict[str, Any]:
     if user.user_expires is not None:
         out["user_expires"] = user.user_expires
     out["account_type"] = "password" if user.password_set else "new"
+    if user.auth_provider_id:
+        out["account_type"] = "federated_password" if user.password_set else "federated"
     values = dict(user.user_values)
     if user.preferred_username:
         values["preferred_username"] = user.preferred_username
     out["user_values"] = values
+    if user.auth_provider_id:
+        out["auth_provider_id"] = user.auth_provider_id
     return out
 
 
