@@ -38,6 +38,7 @@ from .kinds.blacklist import BlacklistApi
 from .kinds.branding import BrandingApi
 from .kinds.groups import GroupsApi
 from .kinds.password_policy import PasswordPolicyApi
+from .kinds.providers import ProvidersApi
 from .kinds.rights import ApiKeysApi
 from .kinds.roles import RolesApi
 from .kinds.scopes import ScopesApi
@@ -127,6 +128,7 @@ class RauthyClient:
         self.password_policy = PasswordPolicyApi(self._transport)
         self.branding = BrandingApi(self._transport)
         self.blacklist = BlacklistApi(self._transport)
+        self.providers = ProvidersApi(self._transport)
 
     def close(self) -> None:
         self._transport.close()
