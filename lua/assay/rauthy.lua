@@ -4,7 +4,7 @@
 --- @env RAUTHY_URL, BOOTSTRAP_API_KEY
 --- @quickref rauthy.client(url, api_key, opts?) -> client | Admin client; api_key is "<name>$<secret>"
 --- @quickref c.clients:reconcile(payload, opts?) -> {action, secret?, drift_on?, drift?, reason?, warnings?} | Create, update or rebuild a client
---- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups, c.users (by email), c.password_policy:put
+--- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups, c.users (by email), c.providers (0.36+), c.password_policy:put
 --- @quickref c.branding:reconcile({client_id=..., logo="logo.svg", theme={...}}) -> {action, ...} | Logo upload and theme; c.blacklist:reconcile({ip=..., expires=...}) ensures a block
 --- @quickref c:plan(doc) / c:apply(doc, opts?) -> table | A whole instance: clients, scopes, user_attributes, roles, groups
 --- @quickref rauthy.client_presets.<name>({host=...}) -> payload | Ready-made client payloads
@@ -75,6 +75,20 @@ function M.client(url, api_key, opts)
       reconcile = function(entry, o) return native.kind(h, area, "reconcile", entry, o) end,
     })
   end
+
+  -- Upstream auth providers (Rauthy 0.36+), keyed by name. Their client_secret is given by
+  -- reference ({env = "VAR"} or {file = "PATH"}) and never comes back: rows say
+  -- client_secret_set instead.
+  c.providers = methods({
+    list = function() return native.kind(h, "providers", "list") end,
+    get = function(name) return native.kind(h, "providers", "get", name) end,
+    create = function(entry) return native.kind(h, "providers", "create", entry) end,
+    update = function(name, entry) return native.kind(h, "providers", "update", name, entry) end,
+    delete = function(name) return native.kind(h, "providers", "delete", name) end,
+    reconcile = function(entry, o) return native.kind(h, "providers", "reconcile", entry, o) end,
+    linked_users = function(name) return native.kind(h, "providers", "linked_users", name) end,
+    lookup = function(o) return native.kind(h, "providers", "lookup", o) end,
+  })
 
   -- The password policy: writable, not readable, with an API key.
   c.password_policy = methods({

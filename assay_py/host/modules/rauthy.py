@@ -158,8 +158,8 @@ def load(vm: LuaVM) -> Any:
 
     def kind(handle: Any, area: str, method: str, *args: Any) -> Any:
         """``c.scopes``, ``c.attributes``, ``c.roles``, ``c.groups``, ``c.users``,
-        ``c.branding``, ``c.blacklist``: names (an e-mail for users, a client id for branding,
-        an IP for the blacklist) and entries."""
+        ``c.branding``, ``c.blacklist``, ``c.providers``: names (an e-mail for users, a client
+        id for branding, an IP for the blacklist) and entries."""
         area, method = text(area, "kind"), text(method, "method")
         if area not in _KIND_AREAS:
             raise ValueError(f"rauthy: no kind {area!r}")
@@ -176,6 +176,13 @@ def load(vm: LuaVM) -> Any:
             return call(handle, area, method, entry, dry_run=dry_run)
         if method == "list":
             return call(handle, area, method)
+        if area == "providers" and method == "linked_users":
+            return call(handle, area, method, text(args[0], "providers.linked_users: name"))
+        if area == "providers" and method == "lookup":
+            given = options(args[0] if args else None, "providers:lookup", _LOOKUP_OPTIONS)
+            return call(
+                handle, area, method, given.get("issuer"), metadata_url=given.get("metadata_url")
+            )
         raise ValueError(f"rauthy.{area}: no method {method!r}")
 
     def policy(handle: Any, method: Any, value: Any, opts: Any = None) -> Any:
@@ -241,8 +248,18 @@ def load(vm: LuaVM) -> Any:
     return vm.run_module_file(lua_source("assay/rauthy.lua"), "@assay/rauthy.lua", native)
 
 
-_KIND_AREAS = ("scopes", "attributes", "roles", "groups", "users", "branding", "blacklist")
-_KIND_LISTS = frozenset({"attr_include_access", "attr_include_id", "roles", "groups"})
+_KIND_AREAS = (
+    "scopes",
+    "attributes",
+    "roles",
+    "groups",
+    "users",
+    "branding",
+    "blacklist",
+    "providers",
+)
+_KIND_LISTS = frozenset({"attr_include_access", "attr_include_id", "roles", "groups", "scope"})
+_LOOKUP_OPTIONS = ("issuer", "metadata_url")
 _DOC_LISTS = frozenset({"clients", "scopes", "user_attributes", "roles", "groups", "users"})
 
 

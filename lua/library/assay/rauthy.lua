@@ -187,6 +187,57 @@ function Users:delete(email) end
 ---@return rauthy.KindResult
 function Users:reconcile(entry, opts) end
 
+---@class rauthy.ProviderEntry
+---@field name string                    the key (Rauthy does not keep names unique)
+---@field typ "custom"|"github"|"google"|"oidc"  github/google fill Rauthy's UI defaults
+---@field client_id string
+---@field client_secret? {env: string}|{file: string}  compared by digest, never shown; every PUT sends it
+---@field enabled? boolean               default true
+---@field issuer? string                 required for oidc/custom
+---@field authorization_endpoint? string
+---@field token_endpoint? string
+---@field userinfo_endpoint? string
+---@field jwks_endpoint? string
+---@field scope? string[]|string         a set of scope names
+---@field use_pkce? boolean
+---@field client_secret_basic? boolean
+---@field client_secret_post? boolean
+---@field auto_onboarding? boolean
+---@field auto_link? boolean
+---@field admin_claim_path? string
+---@field admin_claim_value? string
+---@field mfa_claim_path? string
+---@field mfa_claim_value? string
+---@field renamed_from? string           renames in place (users link by id)
+
+---@class rauthy.Providers               Rauthy 0.36+ (0.35.2 refuses API keys here)
+local Providers = {}
+---@return table[]   rows without client_secret; client_secret_set says whether one is set
+function Providers:list() end
+---@param name string
+---@return table|nil
+function Providers:get(name) end
+---@param entry rauthy.ProviderEntry
+---@return table
+function Providers:create(entry) end
+---@param name string  the current name; entry.name may differ (an in-place rename)
+---@param entry rauthy.ProviderEntry  a full replacement
+---@return table
+function Providers:update(name, entry) end
+---@param name string  refused while users are linked to it
+---@return boolean     false when there was none
+function Providers:delete(name) end
+---@param entry rauthy.ProviderEntry
+---@param opts? rauthy.ReconcileOptions
+---@return rauthy.KindResult
+function Providers:reconcile(entry, opts) end
+---@param name string
+---@return string[]  e-mails of the users linked to it
+function Providers:linked_users(name) end
+---@param opts {issuer?: string, metadata_url?: string}
+---@return table  what Rauthy discovers there (endpoints, scope, PKCE, auth methods)
+function Providers:lookup(opts) end
+
 ---@class rauthy.PasswordPolicyEntry
 ---@field length_min integer             8-128
 ---@field length_max integer             8-128, >= length_min
@@ -311,6 +362,7 @@ function Blacklist:reconcile(entry, opts) end
 ---@field roles rauthy.Kind
 ---@field groups rauthy.Kind
 ---@field users rauthy.Users             keyed by e-mail
+---@field providers rauthy.Providers     upstream auth providers, Rauthy 0.36+
 ---@field password_policy rauthy.PasswordPolicy
 ---@field branding rauthy.Branding       keyed by client id
 ---@field blacklist rauthy.Blacklist     keyed by IP
