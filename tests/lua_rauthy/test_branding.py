@@ -47,6 +47,13 @@ local refused, why = pcall(c.blacklist.create, {{ip = "127.0.0.1", expires = {un
 assert.eq(refused, false)
 assert.contains(why, "lock this tool")
 assert.eq(c.blacklist:delete("203.0.113.7"), true)
+local plan = c:plan({{
+  branding = {{{{client_id = "app", theme = {{border_radius = "3px"}}}}}},
+  blacklist = {{{{ip = "198.51.100.4", expires = {until}}}}},
+}})
+assert.eq(plan.kinds.branding.items[1].action, "create")
+assert.eq(plan.kinds.blacklist.items[1].action, "create")
+assert.eq(plan.kinds.blacklist.prune, false)
 """,
     )
     assert rauthy_emulator.stored_logo("app") is None

@@ -260,7 +260,9 @@ _KIND_AREAS = (
 )
 _KIND_LISTS = frozenset({"attr_include_access", "attr_include_id", "roles", "groups", "scope"})
 _LOOKUP_OPTIONS = ("issuer", "metadata_url")
-_DOC_LISTS = frozenset({"clients", "scopes", "user_attributes", "roles", "groups", "users"})
+_DOC_LISTS = frozenset(
+    {"clients", "scopes", "user_attributes", "roles", "groups", "users", "branding", "blacklist"}
+)
 
 
 def _entries_fixed(value: Any) -> Any:

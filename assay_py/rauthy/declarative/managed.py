@@ -474,9 +474,12 @@ class _LazyMark:
 
 def managed_kinds() -> list[Managed]:
     """Every kind the file may hold, in registration order (the engine sorts by dependency)."""
+    from .managed_blacklist import BlacklistManaged
+    from .managed_branding import BrandingManaged
     from .managed_people import PasswordPolicyManaged, UsersManaged
 
     kinds: list[Managed] = [NamedManaged(kind) for kind in KINDS.values()]
     kinds.append(ClientsManaged())
     kinds += [PasswordPolicyManaged(), UsersManaged()]
+    kinds += [BrandingManaged(), BlacklistManaged()]
     return kinds

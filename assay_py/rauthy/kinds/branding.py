@@ -430,11 +430,14 @@ class BrandingApi:
         served = self._served(RAUTHY)
         return sha256(served[0]) if served is not None else None
 
+    def theme(self, client_id: str) -> dict[str, Any] | None:
+        """The client's own theme, or None when Rauthy serves it the default (1 request)."""
+        answer = self._t.request("POST", f"/theme/{quote(client_id, safe='')}")
+        return theme_of_answer(client_id, _json(answer))
+
     def live(self, client_id: str, *, fallback: str | None, exists: bool = True) -> Row:
         """The live row of one client (2 requests); ``fallback`` from :meth:`fallback_sha`."""
-        path = f"/theme/{quote(client_id, safe='')}"
-        answer = self._t.request("POST", path)
-        theme = theme_of_answer(client_id, _json(answer))
+        theme = self.theme(client_id)
         served = self._served(client_id)
         logo: Row | None = None
         if served is not None:
