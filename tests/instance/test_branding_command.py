@@ -186,7 +186,7 @@ def test_export_keeps_themes_and_notes_logos(
     )
     rauthy_emulator.block("192.0.2.5", UNTIL)
     out = tmp_path / "exported.yaml"
-    exported = run("export", "--out", str(out))
+    exported = run("export", "--out", str(out), "--kinds", "clients,branding,blacklist")
     assert exported.exit_code == 0, exported.output
     text = out.read_text(encoding="utf-8")
     assert "client_id: app" in text and "- 1" in text
@@ -194,3 +194,13 @@ def test_export_keeps_themes_and_notes_logos(
     assert "logos are not exported" in notes and "blacklist: 1 live entries not exported" in notes
     again = run("plan", str(out))
     assert again.exit_code == 0, again.output
+    # a default export reads no theme or logo (one request per kind) and says so
+    before = rauthy_emulator.request_count()
+    default = run("export", "--out", str(out))
+    assert default.exit_code == 0, default.output
+    assert "branding: not exported unless named" in default.output + default.stderr
+    assert "branding" not in out.read_text(encoding="utf-8")
+    paths = [
+        r.path for r in rauthy_emulator.requests[-(rauthy_emulator.request_count() - before) :]
+    ]
+    assert not any("/theme/" in p or p.endswith("/logo") or "blacklist" in p for p in paths)

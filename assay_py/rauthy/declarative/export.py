@@ -46,10 +46,19 @@ def export_instance(
                 f"rauthy export: unknown kind {', '.join(map(repr, unknown))};"
                 f" known: {', '.join(known)}",
             )
-    chosen = [k for k in every if kinds is None or k.key in kinds]
+    # A kind whose export costs requests per object (or yields nothing) is read only when named.
+    chosen = [
+        k
+        for k in every
+        if (kinds is None and getattr(k, "export_by_default", True))
+        or (kinds is not None and k.key in kinds)
+    ]
     sections: dict[str, list[Any]] = {}
     variables: list[str] = []
     notes: list[str] = []
+    if kinds is None:
+        skipped = (k for k in every if not getattr(k, "export_by_default", True))
+        notes += [note for k in skipped if (note := getattr(k, "export_note", None))]
     reads = 0
     for kind in chosen:
         rows = kind.read(client)

@@ -34,6 +34,9 @@ class BlacklistManaged:
     depends_on: tuple[str, ...] = ()
     references: Mapping[str, str] = {}
     always_present: frozenset[str] = frozenset()
+    #: Nothing is ever exported (see ``export``): not read unless named.
+    export_by_default = False
+    export_note = None
 
     def __init__(self) -> None:
         self._source: str | None = None

@@ -47,6 +47,12 @@ class BrandingManaged:
     depends_on: tuple[str, ...] = ("clients",)
     references: Mapping[str, str] = {"client_id": "clients"}
     always_present: frozenset[str] = frozenset()
+    #: Themes cost one read per client: exported only when asked for by name.
+    export_by_default = False
+    export_note = (
+        "branding: not exported unless named (--kinds ...,branding reads one theme and one logo"
+        " per client)"
+    )
 
     def __init__(self) -> None:
         self._source: str | None = None
