@@ -57,6 +57,7 @@ def plan_document(
     from assay_py.rauthy.declarative.instance import InstanceFileError, plan_instance
     from assay_py.rauthy.declarative.instance_render import (
         render_instance_plan_json,
+        render_instance_plan_markdown,
         render_instance_plan_text,
     )
 
@@ -72,6 +73,8 @@ def plan_document(
         _file_error(exc, output)
     if output == "json":
         click.echo(render_instance_plan_json(plan), nl=False)
+    elif output == "markdown":
+        click.echo(render_instance_plan_markdown(plan), nl=False)
     else:
         click.echo(render_instance_plan_text(plan, verbose=verbose), nl=False)
     return plan

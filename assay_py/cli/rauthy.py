@@ -190,6 +190,15 @@ _output_option = click.option(
     show_default=True,
     help="Human text or JSON for machines.",
 )
+_plan_output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Human text, JSON for machines (docs/plan-json.md), or Markdown for a pull-request"
+    " comment.",
+)
 
 
 # --- plan / apply ----------------------------------------------------------------------------
@@ -238,7 +247,7 @@ _STDOUT_NOTE = (
 )
 @click.option("--verbose", "-v", is_flag=True, help="List unchanged clients too.")
 @publication_options
-@_output_option
+@_plan_output_option
 @connection_options
 @handle_errors
 @_targets.target_option
@@ -280,9 +289,14 @@ def plan(
     Examples:
       assay-py rauthy plan clients.yaml --secrets-dir /run/rauthy-secrets
       assay-py rauthy plan clients.yaml --prune -o json | jq '.clients[].action'
+      assay-py rauthy plan rauthy.yaml -o markdown > plan.md   # a pull-request comment
     """
     from assay_py.rauthy.declarative import plan_clients
-    from assay_py.rauthy.declarative.render import render_plan_json, render_plan_text
+    from assay_py.rauthy.declarative.render import (
+        render_plan_json,
+        render_plan_markdown,
+        render_plan_text,
+    )
 
     from . import _instance
 
@@ -309,10 +323,13 @@ def plan(
     entries = _load(file, output, document.parsed)
     with conn.open() as client:
         report = plan_clients(client, entries, prune=prune, publication=publication)
-    click.echo(
-        render_plan_json(report) if output == "json" else render_plan_text(report, verbose=verbose),
-        nl=False,
-    )
+    if output == "json":
+        text = render_plan_json(report)
+    elif output == "markdown":
+        text = render_plan_markdown(report)
+    else:
+        text = render_plan_text(report, verbose=verbose)
+    click.echo(text, nl=False)
     sys.exit(EXIT_CHANGES if report.has_changes else EXIT_OK)
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "render_instance_apply_json",
     "render_instance_apply_text",
     "render_instance_plan_json",
+    "render_instance_plan_markdown",
     "render_instance_plan_text",
 ]
 
@@ -97,6 +98,13 @@ def render_instance_plan_json(plan: InstancePlan) -> str:
     from .plan_json import versioned
 
     return json.dumps(versioned(plan.to_dict(), "instance"), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_instance_plan_markdown(plan: InstancePlan) -> str:
+    from .plan_json import versioned
+    from .plan_markdown import render_plan_markdown
+
+    return render_plan_markdown(versioned(plan.to_dict(), "instance"))
 
 
 def render_instance_apply_text(report: InstanceApplyReport, *, verbose: bool = False) -> str:

@@ -12,7 +12,13 @@ from assay_py.rauthy import _schema as schema
 from .executor import ApplyReport, ClientResult
 from .planner import ClientPlan, FieldChange, PlanReport
 
-__all__ = ["render_apply_json", "render_apply_text", "render_plan_json", "render_plan_text"]
+__all__ = [
+    "render_apply_json",
+    "render_apply_text",
+    "render_plan_json",
+    "render_plan_markdown",
+    "render_plan_text",
+]
 
 _SIGN = {"create": "+", "put": "~", "rebuild": "-/+", "delete": "-", "noop": "="}
 _VERB = {
@@ -58,6 +64,13 @@ def render_plan_json(report: PlanReport) -> str:
     from .plan_json import versioned
 
     return json.dumps(versioned(report.to_dict(), "clients"), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_plan_markdown(report: PlanReport) -> str:
+    from .plan_json import versioned
+    from .plan_markdown import render_plan_markdown as render
+
+    return render(versioned(report.to_dict(), "clients"))
 
 
 def render_apply_text(report: ApplyReport, *, verbose: bool = False) -> str:
