@@ -27,6 +27,25 @@ ALGS = ("RS256", "RS384", "RS512", "EdDSA")
 _DECODER = json.JSONDecoder()
 _WS = " \t\n\r"
 _I32 = (-(2**31), 2**31 - 1)
+_I64 = (-(2**63), 2**63 - 1)
+# AccessGroup in Rauthy's enum order; 0.36 appends the last two.
+ACCESS_GROUPS = (
+    "Blacklist",
+    "Clients",
+    "Events",
+    "Generic",
+    "Groups",
+    "Roles",
+    "Secrets",
+    "Sessions",
+    "Scopes",
+    "UserAttributes",
+    "Users",
+    "Pam",
+    "AuthProviders",
+    "ApiKeys",
+)
+ACCESS_RIGHTS = ("read", "create", "update", "delete")
 # serde_json's recursion limit: the 128th nested container (the body's own object is the first).
 _DEPTH_LIMIT = 128
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -61,7 +80,8 @@ class BodyError(Exception):
 @dataclass(frozen=True)
 class Field:
     name: str
-    # string | bool | opt_bool | i32 | u8 | strings | alg | attr_typ | provider_typ | any | scim
+    # string | bool | opt_bool | i32 | i64 | u8 | strings | alg | attr_typ | provider_typ | any
+    # | scim | access (Vec<ApiKeyAccess> of 0.36) | access_0352 (without its two newer groups)
     kind: str
     required: bool = False
 
@@ -70,7 +90,10 @@ _EXPECTED = {
     "string": "a string",
     "bool": "a boolean",
     "i32": "i32",
+    "i64": "i64",
     "u8": "u8",
+    "access": "a sequence",
+    "access_0352": "a sequence",
     "strings": "a sequence",
     "alg": "enum JwkKeyPairAlg",
     "scim": "struct ScimClientRequestResponse",
@@ -258,6 +281,8 @@ def _keep(field: Field | None) -> int:
         return 0  # unknown: skipped unread
     if field.kind == "any":
         return _DEPTH_LIMIT
+    if field.kind.startswith("access"):
+        return 3  # the list, its structs, their lists of rights
     return 2  # the value and its elements (a list's items, a struct's fields)
 
 
@@ -336,8 +361,8 @@ def _check(field: Field, value: Any, where: str) -> Any:
         return value
     if kind == "bool" and isinstance(value, bool):
         return value
-    if kind in ("i32", "u8") and isinstance(value, int) and not isinstance(value, bool):
-        low, high = _I32 if kind == "i32" else (0, 255)
+    if kind in ("i32", "i64", "u8") and isinstance(value, int) and not isinstance(value, bool):
+        low, high = {"i32": _I32, "i64": _I64}.get(kind, (0, 255))
         if low <= value <= high:
             return value
         raise BodyError(
@@ -375,12 +400,54 @@ def _check(field: Field, value: Any, where: str) -> Any:
         raise BodyError(
             f"Json deserialize error: unknown variant `{value}`, expected one of {expected} {where}"
         )
+    if kind in ("access", "access_0352") and isinstance(value, list):
+        groups = ACCESS_GROUPS if kind == "access" else ACCESS_GROUPS[:-2]
+        return [_access_entry(item, groups, where) for item in value]
     if kind == "scim" and isinstance(value, dict):
         return _struct(list(value.items()), SCIM_FIELDS, where, where)
     raise BodyError(
         f"Json deserialize error: invalid type: {_unexpected(value)}, "
         f"expected {_EXPECTED[kind]} {where}"
     )
+
+
+def _variant(value: Any, variants: Sequence[str], enum: str, where: str) -> str:
+    if isinstance(value, _Unreadable):
+        raise value.error()
+    if not isinstance(value, str):
+        raise BodyError(
+            f"Json deserialize error: invalid type: {_unexpected(value)}, expected enum {enum}"
+            f" {where}"
+        )
+    if value not in variants:
+        expected = ", ".join(f"`{v}`" for v in variants)
+        raise BodyError(
+            f"Json deserialize error: unknown variant `{value}`, expected one of {expected} {where}"
+        )
+    return value
+
+
+def _access_entry(item: Any, groups: Sequence[str], where: str) -> dict[str, Any]:
+    """One ``ApiKeyAccess {group, access_rights}`` (unknown keys ignored, as serde does)."""
+    if isinstance(item, _Unreadable):
+        raise item.error()
+    if not isinstance(item, dict):
+        raise BodyError(
+            f"Json deserialize error: invalid type: {_unexpected(item)}, expected struct"
+            f" ApiKeyAccess {where}"
+        )
+    for name in ("group", "access_rights"):
+        if name not in item:
+            raise BodyError(f"Json deserialize error: missing field `{name}` {where}")
+    group = _variant(item["group"], groups, "AccessGroup", where)
+    rights = item["access_rights"]
+    if not isinstance(rights, list):
+        raise BodyError(
+            f"Json deserialize error: invalid type: {_unexpected(rights)}, expected a sequence"
+            f" {where}"
+        )
+    listed = [_variant(r, ACCESS_RIGHTS, "AccessRights", where) for r in rights]
+    return {"group": group, "access_rights": listed}
 
 
 def _struct(

@@ -64,6 +64,9 @@ class ApiKey:
     expires: float | None
     access: dict[str, frozenset[str]]
     created: float = field(default_factory=time.time)
+    #: The access list as it was sent (``POST``/``PUT /api_keys``), answered back as it is;
+    #: ``access`` holds its first entry per group, the only one Rauthy checks.
+    listed: list[dict[str, Any]] | None = None
 
     @property
     def secret_sha256(self) -> bytes:
@@ -172,6 +175,7 @@ class Store:
                     "secret": k.secret,
                     "expires": k.expires,
                     "access": {g: sorted(r) for g, r in k.access.items()},
+                    **({"listed": k.listed} if k.listed is not None else {}),
                 }
                 for k in self.api_keys.values()
             ],
@@ -280,6 +284,9 @@ def _parse_state(data: Any, public_url: str) -> tuple[dict[str, Client], dict[st
             key = make_api_key(key_name, access, expires, secret)
         except (ValueError, TypeError) as exc:
             raise _ShapeError(f"{where}: {exc}") from None
+        listed = raw.get("listed")
+        if isinstance(listed, list):
+            key.listed = listed
         keys[key.name] = key
     return clients, keys
 

@@ -33,13 +33,13 @@ from .kinds import attributes as attributes_kind
 from .kinds import groups as groups_kind
 from .kinds import roles as roles_kind
 from .kinds import scopes as scopes_kind
+from .kinds.api_keys import ApiKeysApi
 from .kinds.attributes import AttributesApi
 from .kinds.blacklist import BlacklistApi
 from .kinds.branding import BrandingApi
 from .kinds.groups import GroupsApi
 from .kinds.password_policy import PasswordPolicyApi
 from .kinds.providers import ProvidersApi
-from .kinds.rights import ApiKeysApi
 from .kinds.roles import RolesApi
 from .kinds.scopes import ScopesApi
 from .kinds.users import UsersApi

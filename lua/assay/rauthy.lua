@@ -4,7 +4,7 @@
 --- @env RAUTHY_URL, BOOTSTRAP_API_KEY
 --- @quickref rauthy.client(url, api_key, opts?) -> client | Admin client; api_key is "<name>$<secret>"
 --- @quickref c.clients:reconcile(payload, opts?) -> {action, secret?, drift_on?, drift?, reason?, warnings?} | Create, update or rebuild a client
---- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups, c.users (by email), c.providers (0.36+), c.password_policy:put
+--- @quickref c.scopes:reconcile({name=..., attr_include_access={...}}) -> {action, drift_on?, drift?, warnings?} | Also c.attributes, c.roles, c.groups, c.users (by email), c.providers (0.36+), c.api_keys (0.36), c.password_policy:put
 --- @quickref c.branding:reconcile({client_id=..., logo="logo.svg", theme={...}}) -> {action, ...} | Logo upload and theme; c.blacklist:reconcile({ip=..., expires=...}) ensures a block
 --- @quickref c:plan(doc) / c:apply(doc, opts?) -> table | A whole instance: clients, scopes, user_attributes, roles, groups
 --- @quickref rauthy.client_presets.<name>({host=...}) -> payload | Ready-made client payloads
@@ -64,16 +64,25 @@ function M.client(url, api_key, opts)
 
   -- Scopes, custom user attributes, roles and groups: everything keyed by name.
   -- Users: the same methods, keyed by e-mail; branding by client id; the blacklist by IP.
-  local areas = { "scopes", "attributes", "roles", "groups", "users", "branding", "blacklist" }
+  -- API keys (Rauthy 0.36): create answers the token "name$secret" (shown once), plus
+  -- rotate(name) and test().
+  local areas = {
+    "scopes", "attributes", "roles", "groups", "users", "branding", "blacklist", "api_keys",
+  }
   for _, area in ipairs(areas) do
-    c[area] = methods({
+    local defs = {
       list = function() return native.kind(h, area, "list") end,
       get = function(name) return native.kind(h, area, "get", name) end,
       create = function(entry) return native.kind(h, area, "create", entry) end,
       update = function(name, entry) return native.kind(h, area, "update", name, entry) end,
       delete = function(name) return native.kind(h, area, "delete", name) end,
       reconcile = function(entry, o) return native.kind(h, area, "reconcile", entry, o) end,
-    })
+    }
+    if area == "api_keys" then
+      defs.rotate = function(name) return native.kind(h, area, "rotate", name) end
+      defs.test = function() return native.kind(h, area, "test") end
+    end
+    c[area] = methods(defs)
   end
 
   -- Upstream auth providers (Rauthy 0.36+), keyed by name. Their client_secret is given by

@@ -38,3 +38,30 @@ assert.eq(plan.kinds.password_policy.items[1].action, "assert")
     )
     assert [m["to"] for m in rauthy_emulator.mails] == ["ada@example.com"]
     assert rauthy_emulator.password_policy["length_max"] == 64
+
+
+def test_api_keys_from_lua() -> None:
+    with RauthyEmulator(version="0.36") as emu:
+        out = run(
+            emu,
+            """
+local token = c.api_keys:create({name = "ci", access = {Clients = {"read"}}, expires_in = "90d"})
+assert.eq(string.sub(token, 1, 3), "ci$")
+assert.eq(c.api_keys.get("ci").access[1].group, "Clients")
+local same = {name = "ci", access = {Clients = {"read"}}, expires_in = "90d"}
+assert.eq(c.api_keys:reconcile(same).action, "noop")
+local users = {{group = "Users", access_rights = {"read"}}}
+local put = c.api_keys:reconcile({name = "ci", access = users})
+assert.eq(put.action, "put")
+local fresh = c.api_keys:rotate("ci")
+assert.eq(fresh == token, false)
+local ok, err = pcall(c.api_keys.delete, "ansible")
+assert.eq(ok, false)
+assert.contains(err, "authenticates with")
+assert.eq(c.api_keys:test().name, "ansible")
+assert.eq(c.api_keys:delete("ci"), true)
+assert.eq(#c.api_keys:list(), 1)
+return fresh
+""",
+        )
+    assert out[0].startswith("ci$")

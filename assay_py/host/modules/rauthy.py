@@ -158,13 +158,15 @@ def load(vm: LuaVM) -> Any:
 
     def kind(handle: Any, area: str, method: str, *args: Any) -> Any:
         """``c.scopes``, ``c.attributes``, ``c.roles``, ``c.groups``, ``c.users``,
-        ``c.branding``, ``c.blacklist``, ``c.providers``: names (an e-mail for users, a client
-        id for branding, an IP for the blacklist) and entries."""
+        ``c.branding``, ``c.blacklist``, ``c.providers``, ``c.api_keys``: names (an e-mail for
+        users, a client id for branding, an IP for the blacklist) and entries."""
         area, method = text(area, "kind"), text(method, "method")
         if area not in _KIND_AREAS:
             raise ValueError(f"rauthy: no kind {area!r}")
-        if method in ("get", "delete"):
+        if method in ("get", "delete") or (area == "api_keys" and method == "rotate"):
             return call(handle, area, method, text(args[0], f"{area}.{method}: name"))
+        if area == "api_keys" and method == "test":
+            return call(handle, area, method)
         if method == "update":
             entry = _entry_fixed(payload_of(args[1], f"{area}.update"))
             return call(handle, area, method, text(args[0], f"{area}.update: name"), entry)
@@ -257,11 +259,22 @@ _KIND_AREAS = (
     "branding",
     "blacklist",
     "providers",
+    "api_keys",
 )
 _KIND_LISTS = frozenset({"attr_include_access", "attr_include_id", "roles", "groups", "scope"})
 _LOOKUP_OPTIONS = ("issuer", "metadata_url")
 _DOC_LISTS = frozenset(
-    {"clients", "scopes", "user_attributes", "roles", "groups", "users", "branding", "blacklist"}
+    {
+        "clients",
+        "scopes",
+        "user_attributes",
+        "roles",
+        "groups",
+        "users",
+        "branding",
+        "blacklist",
+        "api_keys",
+    }
 )
 
 

@@ -238,6 +238,39 @@ function Providers:linked_users(name) end
 ---@return table  what Rauthy discovers there (endpoints, scope, PKCE, auth methods)
 function Providers:lookup(opts) end
 
+---@class rauthy.ApiKeyEntry
+---@field name string                    ^[a-zA-Z0-9_/-]{2,24}$, the key
+---@field access table<string, string[]>|{group: string, access_rights: string[]}[]  e.g. {Clients = {"read"}}
+---@field expires_in? string             "90d", "12h", "2w": resolved only when minted; left out: never
+---@field renew_before? string           renew (new expiry and secret) when it expires within this
+
+---@class rauthy.ApiKeys                 Rauthy 0.36 (0.35.2: admin session only)
+local ApiKeys = {}
+---@return table[]  {name, created, expires, access} per key, never a secret
+function ApiKeys:list() end
+---@param name string
+---@return table|nil
+function ApiKeys:get(name) end
+---@param entry rauthy.ApiKeyEntry
+---@return string   the token "name$secret", shown once
+function ApiKeys:create(entry) end
+---@param name string
+---@param entry rauthy.ApiKeyEntry
+---@return rauthy.KindResult  with token when one was minted (renewal)
+function ApiKeys:update(name, entry) end
+---@param name string  the key in use is refused
+---@return boolean     false when there was none
+function ApiKeys:delete(name) end
+---@param name string  the key in use is refused
+---@return string      the new token; the old secret fails at once
+function ApiKeys:rotate(name) end
+---@return table       the key in use: {name, created, expires, access}
+function ApiKeys:test() end
+---@param entry rauthy.ApiKeyEntry
+---@param opts? rauthy.ReconcileOptions
+---@return rauthy.KindResult  with token when one was minted
+function ApiKeys:reconcile(entry, opts) end
+
 ---@class rauthy.PasswordPolicyEntry
 ---@field length_min integer             8-128
 ---@field length_max integer             8-128, >= length_min
@@ -338,6 +371,7 @@ function Blacklist:reconcile(entry, opts) end
 ---@field clients? table[]               the clients file's entries (payloads or presets)
 ---@field password_policy? rauthy.PasswordPolicyEntry
 ---@field users? rauthy.UserEntry[]
+---@field api_keys? rauthy.ApiKeyEntry[]  Rauthy 0.36; minted tokens go to the publication
 
 ---@class rauthy.InstancePlan
 ---@field changes boolean
@@ -363,6 +397,7 @@ function Blacklist:reconcile(entry, opts) end
 ---@field groups rauthy.Kind
 ---@field users rauthy.Users             keyed by e-mail
 ---@field providers rauthy.Providers     upstream auth providers, Rauthy 0.36+
+---@field api_keys rauthy.ApiKeys        keyed by name (Rauthy 0.36)
 ---@field password_policy rauthy.PasswordPolicy
 ---@field branding rauthy.Branding       keyed by client id
 ---@field blacklist rauthy.Blacklist     keyed by IP
