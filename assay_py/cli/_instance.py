@@ -37,6 +37,13 @@ def _file_error(exc: Any, output: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def secret_owners(doc: InstanceDoc) -> list[str]:
+    """Every owner whose secret the file may have published (clients, API keys)."""
+    from assay_py.rauthy.declarative.instance import secret_owners
+
+    return secret_owners(doc)
+
+
 def client_entries(doc: InstanceDoc) -> list[Any]:
     """The document's clients; [] when they do not parse (planning then reports why)."""
     from assay_py.rauthy.declarative.instance import client_entries
@@ -128,6 +135,16 @@ def apply_document(
         click.echo(
             f"error: the API key '{plan.key_name}' lacks {', '.join(plan.missing_rights)};"
             " nothing was changed",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
+    lost = [i["name"] for s in plan.sections for i in s.items if i.get("mints")]
+    if lost and not publication:
+        # --no-publish: a client secret stays readable, an API key's token never is again.
+        click.echo(
+            f"error: API key(s) {', '.join(lost)} would be minted with nowhere to publish the"
+            " token, which Rauthy shows once: pass --secrets-dir DIR and/or"
+            " --k8s-secret-namespace NS; nothing was changed",
             err=True,
         )
         sys.exit(EXIT_ERROR)

@@ -402,14 +402,14 @@ def apply(
     if no_publish and publication:
         raise click.UsageError("--no-publish contradicts the destinations given")
     if not document.bare_list:  # a mapping of kinds: the whole-instance engine
-        owners = secret_owners(_instance.client_entries(document))
+        owners = _instance.secret_owners(document)
     else:
         entries = _load(file, output, document.parsed)
         owners = secret_owners(entries)
     if owners and not publication and not no_publish:
         shown = ", ".join(owners[:5]) + (", ..." if len(owners) > 5 else "")
         _fail(
-            f"{len(owners)} confidential client(s) ({shown}) would have secrets minted with"
+            f"{len(owners)} {_owner_words(owners)} ({shown}) would have secrets minted with"
             " nowhere to publish them: pass --secrets-dir DIR and/or --k8s-secret-namespace NS"
             " [--k8s-out FILE], or --no-publish if that is intended"
         )
@@ -453,6 +453,15 @@ def apply(
         click.echo(render_apply_text(result, verbose=verbose), nl=False, err=human_err)
     _report_manifests(publication)
     sys.exit(EXIT_OK if result.ok else EXIT_ERROR)
+
+
+def _owner_words(owners: Sequence[str]) -> str:
+    from assay_py.rauthy.declarative.publish import API_KEY_OWNER
+
+    keys = sum(1 for o in owners if o.startswith(API_KEY_OWNER))
+    if not keys:
+        return "confidential client(s)"
+    return "API key(s)" if keys == len(owners) else "confidential client(s) and API key(s)"
 
 
 def _publication(

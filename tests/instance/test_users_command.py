@@ -201,7 +201,12 @@ def test_unknown_role_reference_is_a_problem(
     assert rauthy_emulator.mails == []
 
 
-def test_example_file_plans(rauthy_emulator: RauthyEmulator, tmp_path: Path) -> None:
+def test_example_file_plans(tmp_path: Path) -> None:
+    with RauthyEmulator(version="0.36") as emulator:  # the example has API keys
+        _example_plans(emulator, tmp_path)
+
+
+def _example_plans(rauthy_emulator: RauthyEmulator, tmp_path: Path) -> None:
     example = Path(__file__).parents[2] / "examples" / "rauthy.yaml"
     secret = tmp_path / "ada.pw"
     secret.write_text("Example-Passw0rd-Xyz\n", encoding="utf-8")

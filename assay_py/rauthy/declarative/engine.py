@@ -156,8 +156,12 @@ def make_plan(
     parallel: int = 4,
     publish_existing: bool = False,
     check_rights: bool = True,
+    publication: Any = None,
 ) -> InstancePlan:
-    """Validate everything, read the live state, plan every kind; no mutating request."""
+    """Validate everything, read the live state, plan every kind; no mutating request.
+
+    With a ``publication``, a kind that has ``with_publication`` marks what its destinations
+    lack before the rights are checked (API keys: a rotation)."""
     all_kinds = order(managed_kinds())
     by_key = {k.key: k for k in all_kinds}
     managed = [k for k in all_kinds if k.key in doc.kinds]
@@ -185,6 +189,8 @@ def make_plan(
         section = kind.plan(
             client, entries[kind.key], live[kind.key], prune=flag, parallel=parallel
         )
+        if publication is not None and hasattr(kind, "with_publication"):
+            section = kind.with_publication(section, publication)
         sections[kind.key] = section
         reads += section.reads - 1
 

@@ -32,6 +32,7 @@ __all__ = [
     "kind_keys",
     "load_instance",
     "plan_instance",
+    "secret_owners",
 ]
 
 
@@ -84,10 +85,15 @@ def plan_instance(
     )
     doc = _doc(doc)
     if publication is not None:
-        from .planner import secret_owners
-
-        publication.check(secret_owners(client_entries(doc)))
-    plan = make_plan(client, doc, prune=prune, parallel=parallel, publish_existing=publish_existing)
+        publication.check(secret_owners(doc))
+    plan = make_plan(
+        client,
+        doc,
+        prune=prune,
+        parallel=parallel,
+        publish_existing=publish_existing,
+        publication=publication,
+    )
     if publication is None or plan.section("clients") is None:
         return plan
     from .planner import with_publication
@@ -99,6 +105,22 @@ def plan_instance(
         for s in plan.sections
     )
     return replace(plan, sections=sections)
+
+
+def secret_owners(doc: Any) -> list[str]:
+    """Every owner whose secret the document may have published: confidential clients, and
+    each other kind's (``secret_owners``: API keys); [] for entries that do not parse."""
+    from .planner import secret_owners as client_owners
+
+    doc = _doc(doc)
+    owners = client_owners(client_entries(doc))
+    for kind in managed_kinds():
+        items = doc.kinds.get(kind.key)
+        if items and hasattr(kind, "secret_owners"):
+            entries, problems = kind.parse(items, doc.marks.get(kind.key, []), doc.source)
+            if not problems:
+                owners += kind.secret_owners(entries)
+    return owners
 
 
 def client_entries(doc: Any) -> list[Any]:

@@ -474,6 +474,7 @@ class _LazyMark:
 
 def managed_kinds() -> list[Managed]:
     """Every kind the file may hold, in registration order (the engine sorts by dependency)."""
+    from .managed_api_keys import ApiKeysManaged
     from .managed_blacklist import BlacklistManaged
     from .managed_branding import BrandingManaged
     from .managed_people import PasswordPolicyManaged, UsersManaged
@@ -481,5 +482,5 @@ def managed_kinds() -> list[Managed]:
     kinds: list[Managed] = [NamedManaged(kind) for kind in KINDS.values()]
     kinds.append(ClientsManaged())
     kinds += [PasswordPolicyManaged(), UsersManaged()]
-    kinds += [BrandingManaged(), BlacklistManaged()]
+    kinds += [BrandingManaged(), ApiKeysManaged(), BlacklistManaged()]
     return kinds

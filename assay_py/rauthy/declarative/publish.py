@@ -1,8 +1,14 @@
-"""Publishing client secrets: one file per client, or Kubernetes Secret manifests.
+"""Publishing client secrets and API-key tokens: one file per owner, or Kubernetes Secret
+manifests.
 
 These are the only places a secret leaves memory. Files are written atomically with mode 0600
 (a reader never sees a half-written or world-readable secret), manifests are plain
-``v1/Secret`` documents with the keys ``client_id`` and ``client_secret``.
+``v1/Secret`` documents with the keys ``client_id`` and ``client_secret``, or, for an API key,
+``api_key_name`` and ``api_key`` (the whole token ``name$secret``, as ``RAUTHY_API_KEY`` wants
+it).
+
+An owner is a client id, or ``api-key@<name>`` for an API key (``api_key_owner``): no client
+id can contain ``@``, so the two never share a file, and ``@`` is kept as it is in file names.
 
 The name rules live here too (``secret_file_problem``, ``k8s_name_problem``...): they are
 checked before any request, since a name that cannot be written after a secret was minted
@@ -21,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "API_KEY_OWNER",
     "TEMP_PREFIX",
+    "api_key_owner",
     "dump_manifests",
     "k8s_name_prefix_problem",
     "k8s_namespace_problem",
@@ -49,7 +57,20 @@ _PREFIX_RE = re.compile(r"[a-z0-9][-a-z0-9.]*")
 
 # Client ids may contain "/", ":" and other characters that are not safe in a file name
 # (Rauthy 0.35 allows URL-like ids). Everything outside this set is percent-encoded.
-_SAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+_SAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._@-]")
+#: Owners that are API keys: ``api-key@ci`` (client ids never contain ``@``).
+API_KEY_OWNER = "api-key@"
+
+
+def api_key_owner(name: str) -> str:
+    """The publication owner id of the API key ``name``."""
+    return API_KEY_OWNER + name
+
+
+def _api_key_name(owner: str) -> str | None:
+    return owner[len(API_KEY_OWNER) :] if owner.startswith(API_KEY_OWNER) else None
+
+
 _DNS_UNSAFE = re.compile(r"[^a-z0-9.-]+")
 
 
@@ -181,11 +202,17 @@ def k8s_name_prefix_problem(prefix: str) -> str | None:
 def k8s_secret_manifest(
     client_id: str, secret: str, namespace: str, *, name_prefix: str = ""
 ) -> dict[str, Any]:
-    """A ``v1/Secret`` with ``client_id`` and ``client_secret`` (base64 in ``data``).
+    """A ``v1/Secret`` with ``client_id`` and ``client_secret`` (base64 in ``data``); for an API
+    key (``api-key@<name>``), ``api_key_name`` and ``api_key`` (the token).
 
     ``data`` rather than ``stringData``: it is the form the API server stores and returns, so a
     GitOps diff against the live object stays quiet.
     """
+    key_name = _api_key_name(client_id)
+    if key_name is not None:
+        data = {"api_key_name": _b64(key_name), "api_key": _b64(secret)}
+    else:
+        data = {"client_id": _b64(client_id), "client_secret": _b64(secret)}
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -195,10 +222,7 @@ def k8s_secret_manifest(
             "labels": {"app.kubernetes.io/managed-by": "assay-py"},
         },
         "type": "Opaque",
-        "data": {
-            "client_id": _b64(client_id),
-            "client_secret": _b64(secret),
-        },
+        "data": data,
     }
 
 
@@ -254,16 +278,20 @@ def read_k8s_manifests(text: str) -> list[Any]:
 
 
 def manifest_entry(document: Any) -> tuple[str, str, str, str] | None:
-    """``(name, client_id, client_secret, namespace)`` of a Secret document written here, else
-    None."""
+    """``(name, owner, secret, namespace)`` of a Secret document written here (a client's or
+    an API key's), else None."""
     if not isinstance(document, Mapping) or document.get("kind") != "Secret":
         return None
     meta, data = document.get("metadata"), document.get("data")
     if not isinstance(meta, Mapping) or not isinstance(data, Mapping):
         return None
     try:
-        client_id = _unb64(data["client_id"])
-        secret = _unb64(data["client_secret"])
+        if "api_key" in data:
+            client_id = api_key_owner(_unb64(data["api_key_name"]))
+            secret = _unb64(data["api_key"])
+        else:
+            client_id = _unb64(data["client_id"])
+            secret = _unb64(data["client_secret"])
     except (KeyError, TypeError, ValueError):
         return None
     return str(meta.get("name")), client_id, secret, str(meta.get("namespace"))
