@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .mock_server import MockServer
-from .rust_source import constants, helper_functions, test_functions
-from .translate import Case, Untranslatable, translate
+from .rust_source import Helper, constants, helper_functions, test_functions
+from .translate import RUNNERS, Case, Untranslatable, translate
 
 _LUA_FILE_DIRS = ("e2e",)
 _LUA_FILE_GLOB = "*_lua"
@@ -204,6 +204,16 @@ def run_lua_file(path: Path, crate: Path, env: dict[str, str], assay_py: list[st
 def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list[Outcome]]:
     cases: list[Case] = []
     untranslated: list[Outcome] = []
+    # Fixtures shared through `mod common;` (helpers and constants of tests/common/*.rs);
+    # its runners are not helpers: they are what a test's Lua goes through.
+    shared_helpers: dict[str, Helper] = {}
+    shared_consts: dict[str, str] = {}
+    for rs in sorted((crate / "tests" / "common").glob("*.rs")):
+        text = rs.read_text()
+        shared_helpers.update(helper_functions(text))
+        shared_consts.update(constants(text))
+    for runner in RUNNERS:
+        shared_helpers.pop(runner, None)
     for rs in sorted((crate / "tests").rglob("*.rs")):
         rel = str(rs.relative_to(crate))
         if "/common/" in rel:
@@ -211,8 +221,12 @@ def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list
         text = rs.read_text()
         if "lua" not in text:
             continue
-        helpers = helper_functions(text)
-        consts = constants(text)
+        helpers = (
+            {**shared_helpers, **helper_functions(text)}
+            if "mod common" in text
+            else (helper_functions(text))
+        )
+        consts = {**shared_consts, **constants(text)} if "mod common" in text else constants(text)
         for fn in test_functions(text):
             if only and not fnmatch.fnmatch(f"{rs.stem}::{fn.name}", only):
                 continue
@@ -287,7 +301,7 @@ def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:
         ran = count["pass"] + count["fail"]
         rust = sum(o.rust_side and o.status == "pass" for o in mine)
         figures = (len(mine), ran, count["pass"], count["fail"], count["untranslated"])
-        figures += (count["skipped"], rust)
+        figures += (count["skipped"], rust)  # type: ignore[assignment]
         print(f"{corpus:8}" + "".join(f" {n:>9}" for n in figures))
     reasons: dict[str, int] = {}
     for o in outcomes:

@@ -6,6 +6,7 @@ we find each `#[test]` / `#[tokio::test]` function, its body, and the literals a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -204,6 +205,7 @@ def split_args(text: str) -> list[str]:
     return args
 
 
+@functools.lru_cache(maxsize=4096)
 def masked(text: str) -> str:
     """text with every literal and comment blanked out (same length), for searching code."""
     out = list(text)

@@ -73,7 +73,7 @@ class Case:
 
 _SERVER_START = re.compile(r"MockServer::(?:start|builder\(\)[^;]*\.start)\(\)\s*\.await")
 _LET = re.compile(r"\blet\s+(?:mut\s+)?(\w+)\s*(?::\s*([^=]+?))?\s*=\s*")
-_RUNNERS = ("run_lua_with_lib_path", "run_lua_local", "run_lua", "eval_lua_local", "eval_lua")
+RUNNERS = ("run_lua_with_lib_path", "run_lua_local", "run_lua", "eval_lua_local", "eval_lua")
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,26 @@ class Json:
     value: Any
 
 
-Value = str | int | Json
+_RANGE_MAP = re.compile(
+    r"\((-?\d+)\.\.(=?)(-?\d+)\)\.map\(\|(\w+)\|\s*(.+)\)\.collect(?:::<[^>]*>)?\(\)", re.S
+)
+
+
+class _Nothing:
+    """Rust's `None`; `Some(x)` is x itself."""
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+NOTHING = _Nothing()
+
+Value = str | int | Json | _Nothing
 
 
 def _to_json(value: Value) -> Any:
+    if isinstance(value, _Nothing):
+        return None
     return value.value if isinstance(value, Json) else value
 
 
@@ -123,15 +139,32 @@ class Scope:
     def text(self, expr: str) -> str:
         return str(self.eval(expr))
 
+    def number(self, expr: str) -> int:
+        value = self.eval(expr)
+        if not isinstance(value, int):
+            raise Untranslatable(f"{expr[:40]!r} is not a number")
+        return value
+
     def eval(self, expr: str) -> Value:
         expr = expr.strip().rstrip(",").strip()
         expr = re.sub(r"^&(mut\s+)?", "", expr).strip()
         for suffix in _NOOP_SUFFIXES:
             if expr.endswith(suffix):
                 return self.eval(expr[: -len(suffix)])
-        m = re.fullmatch(r"(.+)\.replace\((.+)\)", expr, re.S)
-        if m and literal_at(m.group(2), 0):
+        if expr == "None":
+            return NOTHING
+        if expr in ("String::new()", "Vec::new()", "vec![]"):
+            return "" if expr.startswith("String") else Json([])
+        m = re.fullmatch(r"Some\s*\((.*)\)", expr, re.S)
+        if m and matching(expr, expr.index("(")) == len(expr) - 1:
             return self.eval(m.group(1))
+        if re.match(r"match\s", expr):
+            return self.match(expr)
+        method = _trailing_method(expr)
+        if method is not None:
+            value = self.method(*method)
+            if value is not None:
+                return value
         m = re.fullmatch(r"(.+?)\s+as\s+\w+", expr, re.S)
         if m:
             return self.eval(m.group(1))
@@ -185,7 +218,85 @@ class Scope:
         m = re.fullmatch(r"(\w+)\s*\((.*)\)", expr, re.S)
         if m and m.group(1) in self.helpers:
             return self.call(m.group(1), split_args(m.group(2)))
+        m = _RANGE_MAP.fullmatch(expr)
+        if m:
+            stop = int(m.group(3)) + (1 if m.group(2) else 0)
+            out = []
+            for i in range(int(m.group(1)), stop):
+                each = Scope(self.workdir, self.crate, self.helpers, self.consts, self)
+                each.values[m.group(4)] = i
+                out.append(_to_json(each.eval(m.group(5))))
+            return Json(out)
+        m = re.fullmatch(r"vec!\s*\[(.*)\]", expr, re.S)
+        if m and ";" not in masked(m.group(1)):
+            return Json([_to_json(self.eval(a)) for a in split_args(m.group(1))])
         raise Untranslatable(f"expression {expr[:60]!r}")
+
+    def method(self, receiver: str, name: str, args: list[str]) -> Value | None:
+        """`receiver.name(args)` for the string and list methods tests build values with."""
+        if name == "join" and len(args) == 1:
+            base = self.eval(receiver)
+            if isinstance(base, Json) and isinstance(base.value, list):
+                return self.text(args[0]).join(str(v) for v in base.value)
+            return str(Path(str(base)) / self.text(args[0]))
+        unary = {
+            "to_uppercase": str.upper,
+            "to_lowercase": str.lower,
+            "to_ascii_uppercase": str.upper,
+            "to_ascii_lowercase": str.lower,
+        }
+        if name in unary and not args:
+            return unary[name](self.text(receiver))
+        if name == "len" and not args:
+            base = self.eval(receiver)
+            return len(base.value) if isinstance(base, Json) else len(str(base))
+        if name in ("replace", "replacen") and len(args) >= 2:
+            count = self.number(args[2]) if name == "replacen" else -1
+            return self.text(receiver).replace(self.text(args[0]), self.text(args[1]), count)
+        if name == "repeat" and len(args) == 1:
+            return self.text(receiver) * self.number(args[0])
+        if name in ("trim_start_matches", "trim_end_matches", "trim_matches") and len(args) == 1:
+            text, cut = self.text(receiver), self.text(args[0])
+            if cut:
+                while name != "trim_end_matches" and text.startswith(cut):
+                    text = text[len(cut) :]
+                while name != "trim_start_matches" and text.endswith(cut):
+                    text = text[: -len(cut)]
+            return text
+        if name in ("unwrap_or", "unwrap_or_default") and len(args) <= 1:
+            base = self.eval(receiver)
+            if isinstance(base, _Nothing):
+                return self.eval(args[0]) if args else ""
+            return base
+        return None
+
+    def match(self, expr: str) -> Value:
+        """`match X { Some(v) => a, None => b, "lit" => c, _ => d }` over a modelled X."""
+        open_at = masked(expr).index("{")
+        subject = self.eval(expr[len("match") : open_at])
+        close = matching(expr, open_at)
+        if close != len(expr) - 1:
+            raise Untranslatable("match followed by more")
+        for arm in _match_arms(expr[open_at + 1 : close]):
+            pattern, _, result = arm.partition("=>")
+            pattern = pattern.strip()
+            inner = Scope(self.workdir, self.crate, self.helpers, self.consts, self)
+            some = re.fullmatch(r"Some\s*\(\s*(\w+)\s*\)", pattern)
+            if some and not isinstance(subject, _Nothing):
+                inner.values[some.group(1)] = subject
+            elif not (
+                pattern == "_"
+                or (pattern == "None" and isinstance(subject, _Nothing))
+                or (literal_at(pattern, 0) is not None and self.eval(pattern) == subject)
+            ):
+                continue
+            result = result.strip()
+            if result.startswith("{") and matching(result, 0) == len(result) - 1:
+                block = result[1:-1]
+                inner.bind(block)
+                return inner.eval(block[_last_statement_start(block) :])
+            return inner.eval(result)
+        raise Untranslatable("no match arm applies")
 
     def call(self, name: str, args: list[str]) -> Value:
         helper = self.helpers[name]
@@ -288,6 +399,63 @@ _NOOP_SUFFIXES = (
 )
 
 
+def _trailing_method(expr: str) -> tuple[str, str, list[str]] | None:
+    """`receiver`, `name` and arguments when expr is a method call `receiver.name(args)`."""
+    if not expr.endswith(")"):
+        return None
+    mask = masked(expr)
+    try:
+        depth = 0
+        for i in range(len(expr) - 1, -1, -1):
+            c = mask[i]
+            if c in ")]}":
+                depth += 1
+            elif c in "([{":
+                depth -= 1
+                if depth == 0:
+                    head = re.search(r"\.(\w+)\s*$", mask[:i])
+                    if head is None or head.start() == 0:
+                        return None
+                    return expr[: head.start()], head.group(1), split_args(expr[i + 1 : -1])
+    except ValueError:
+        return None
+    return None
+
+
+def _match_arms(text: str) -> list[str]:
+    """The arms of a match body: `pat => expr,` or `pat => { block }` with an optional comma."""
+    arms: list[str] = []
+    mask = masked(text)
+    i = 0
+    while i < len(text):
+        arrow = mask.find("=>", i)
+        if arrow < 0:
+            break
+        j = arrow + 2
+        while j < len(text) and text[j].isspace():
+            j += 1
+        end = matching(text, j) + 1 if text[j : j + 1] == "{" else _arm_end(text, j)
+        arms.append(text[i:end].strip())
+        i = end
+        while i < len(text) and (text[i].isspace() or text[i] == ","):
+            i += 1
+    return arms
+
+
+def _arm_end(text: str, start: int) -> int:
+    mask = masked(text)
+    depth = 0
+    for i in range(start, len(text)):
+        c = mask[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            return i
+    return len(text)
+
+
 def _last_statement_start(body: str) -> int:
     """Where a function body's tail expression (its value) starts."""
     mask = masked(body)
@@ -342,7 +510,8 @@ def _json_value(text: str, scope: Scope) -> Any:
                 end += ident.end()
         token = cleaned[m.start() : end]
         pieces.append(cleaned[last : m.start()])
-        if token in ("true", "false", "null"):
+        if token in ("true", "false", "null", "serde_json::Value::Null", "Value::Null"):
+            token = "null" if token.endswith("Null") else token
             pieces.append(token)
         else:
             try:
@@ -390,7 +559,8 @@ def _mock(statement: str, scope: Scope) -> MockSpec:
             and "header(" in helper.body
             and re.search(rf"\b{name}\(\)", masked(text))
         ):
-            text = re.sub(rf"\b{name}\(\)", lambda _m, b=helper.body: b.strip().rstrip(";"), text)
+            inlined = helper.body.strip().rstrip(";")
+            text = re.sub(rf"\b{name}\(\)", inlined.replace("\\", "\\\\"), text)
     for _, arg in calls(text, "method"):
         spec.method = scope.text(arg).upper()
     for _, arg in calls(text, "path"):
@@ -435,7 +605,7 @@ def _response(spec: MockSpec, text: str, scope: Scope) -> None:
         _response(spec, helper.body, inner)
         return
     for _, arg in calls(text, "ResponseTemplate::new"):
-        spec.status = int(scope.eval(arg))
+        spec.status = scope.number(arg)
     for _, arg in calls(text, ".set_body_json"):
         spec.body = json.dumps(_to_json(scope.eval(arg))).encode()
         spec.content_type = "application/json"
@@ -467,10 +637,13 @@ def _mocks(body: str, scope: Scope) -> list[MockSpec]:
     for m in re.finditer(r"Mock::given\s*\(", mask):
         end = _statement_end(body, m.start())
         found.append((m.start(), [_mock(body[m.start() : end], scope)]))
+    mounting = _mounting(scope.helpers)
     for name, helper in scope.helpers.items():
-        if "Mock::given" not in helper.body:
+        if name not in mounting:
             continue
         for at, args in calls(body, name):
+            if at > 0 and body[at - 1] == ".":
+                continue  # a method of the same name, such as wiremock's `.mount(&server)`
             parts = split_args(args)
             if not any(scope.server_of(a) for a in parts):
                 continue
@@ -478,6 +651,28 @@ def _mocks(body: str, scope: Scope) -> list[MockSpec]:
             inner.bind(helper.body)
             found.append((at, _mocks(helper.body, inner)))
     return [mock for _, group in sorted(found, key=lambda f: f[0]) for mock in group]
+
+
+_MOUNTING: dict[int, tuple[dict[str, Helper], set[str]]] = {}
+
+
+def _mounting(helpers: dict[str, Helper]) -> set[str]:
+    """Helpers that mount mocks, themselves or through other helpers (`mount_ok` -> `mount`)."""
+    cached = _MOUNTING.get(id(helpers))
+    if cached is not None and cached[0] is helpers:
+        return cached[1]
+    found = {name for name, h in helpers.items() if "Mock::given" in h.body}
+    grew = True
+    while grew:
+        grew = False
+        for name, h in helpers.items():
+            if name not in found and any(
+                re.search(rf"(?<![\w.]){m}\s*\(", masked(h.body)) for m in found
+            ):
+                found.add(name)
+                grew = True
+    _MOUNTING[id(helpers)] = (helpers, found)
+    return found
 
 
 _ELSE_ASSERT = re.compile(r"\bassert(?:_eq|_ne)?!\s*\(")
@@ -510,7 +705,7 @@ def translate(
     case.servers = list(scope.servers)
 
     runner = None
-    for name in _RUNNERS:
+    for name in RUNNERS:
         found = calls(body, name)
         if found:
             runner = (name, found)
