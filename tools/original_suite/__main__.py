@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .mock_server import MockServer
-from .rust_source import Helper, constants, helper_functions, test_functions
-from .translate import RUNNERS, Case, Untranslatable, translate
+from .rust_source import Helper, constants, custom_matchers, helper_functions, test_functions
+from .translate import RUNNERS, Case, Step, Untranslatable, translate
 
 _LUA_FILE_DIRS = ("e2e",)
 _LUA_FILE_GLOB = "*_lua"
@@ -99,12 +99,12 @@ def long_string(text: str) -> str:
     return f"[{eq}[\n{text}]{eq}]"
 
 
-def script_for(case: Case, urls: dict[str, str]) -> str:
-    lua = case.lua
+def script_for(step: Step, urls: dict[str, str]) -> str:
+    lua = step.lua
     for name, url in urls.items():
         lua = lua.replace("{{server:" + name + "}}", url)
         lua = lua.replace("{{port:" + name + "}}", url.rsplit(":", 1)[1])
-    if case.mode == "run":
+    if step.mode == "run":
         return lua
     if lua.startswith("#!"):
         # The original's runner drops a shebang line before loading the chunk.
@@ -112,7 +112,7 @@ def script_for(case: Case, urls: dict[str, str]) -> str:
     checks = "\n".join(
         f"if not ({c}) then error('eval check failed: ' .. {json.dumps(c)}"
         " .. ' (got ' .. tostring(__v) .. ')') end"
-        for c in case.checks
+        for c in step.checks
     )
     return (
         f"local __chunk, __err = load({long_string(lua)}, '=test')\n"
@@ -136,49 +136,70 @@ def run_case(
             mock.body = mock.body.replace(("{{server:" + name + "}}").encode(), url.encode())
     for server in servers.values():
         server.start()
+    failure: str | None = None
     try:
-        for d in case.dirs:
-            Path(d).mkdir(parents=True, exist_ok=True)
-        for p, content in case.files.items():
-            Path(p).parent.mkdir(parents=True, exist_ok=True)
-            Path(p).write_text(content)
-        script = work / f"{Path(case.file).stem}__{case.name}.lua"
-        script.write_text(script_for(case, urls))
-        try:
-            proc = subprocess.run(
-                [*assay_py, "run", str(script)],
-                cwd=crate,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            return Outcome(
-                corpus, case.file, case.name, "fail", "timed out after 60 s", case.rust_side
-            )
+        for index, step in enumerate(case.steps):
+            failure = run_step(case, index, step, urls, crate, env, assay_py, work)
+            if failure is not None:
+                break
     finally:
         unmet = [msg for s in servers.values() for msg in s.stop()]
+    if failure is None and unmet:
+        failure = "; ".join(unmet)
+    if failure is not None:
+        return Outcome(corpus, case.file, case.name, "fail", failure, case.rust_side)
+    return Outcome(corpus, case.file, case.name, "pass", "", case.rust_side)
+
+
+def run_step(
+    case: Case,
+    index: int,
+    step: Step,
+    urls: dict[str, str],
+    crate: Path,
+    env: dict[str, str],
+    assay_py: list[str],
+    work: Path,
+) -> str | None:
+    """Run one of a case's Lua runs; what went wrong, or None."""
+    for d in step.dirs:
+        Path(d).mkdir(parents=True, exist_ok=True)
+    for p, content in step.files.items():
+        Path(p).parent.mkdir(parents=True, exist_ok=True)
+        Path(p).write_text(content)
+    script = work / f"{Path(case.file).stem}__{case.name}__{index}.lua"
+    script.write_text(script_for(step, urls))
+    label = f"run {index + 1}: " if len(case.steps) > 1 else ""
+    try:
+        proc = subprocess.run(
+            [*assay_py, "run", str(script)],
+            cwd=crate,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return f"{label}timed out after 60 s"
     err = proc.stderr.strip().splitlines()
     last = next(
         (line for line in err if "ERROR" in line or "error" in line), err[-1] if err else ""
     )
-    if case.expect_error:
+    if step.expect_error:
         if proc.returncode == 0:
-            return Outcome(corpus, case.file, case.name, "fail", "expected an error, got success")
-        text = proc.stderr.lower() if case.error_ignore_case else proc.stderr
-        missing = [s for s in case.error_contains if s not in text]
+            return f"{label}expected an error, got success"
+        text = proc.stderr.lower() if step.error_ignore_case else proc.stderr
+        missing = [g for g in step.error_contains if not any(s in text for s in g)]
         if missing:
-            return Outcome(
-                corpus, case.file, case.name, "fail", f"error lacks {missing!r}: {last[:300]}"
-            )
-        return Outcome(corpus, case.file, case.name, "pass")
+            return f"{label}error lacks {missing!r}: {last[:300]}"
+        present = [s for s in step.error_absent if s in text]
+        if present:
+            return f"{label}error has {present!r}: {last[:300]}"
+        return None
     if proc.returncode != 0:
-        return Outcome(corpus, case.file, case.name, "fail", last[:400], case.rust_side)
-    if unmet:
-        return Outcome(corpus, case.file, case.name, "fail", "; ".join(unmet), case.rust_side)
-    return Outcome(corpus, case.file, case.name, "pass", "", case.rust_side)
+        return f"{label}{last[:400]}"
+    return None
 
 
 def run_lua_file(path: Path, crate: Path, env: dict[str, str], assay_py: list[str]) -> Outcome:
@@ -227,12 +248,13 @@ def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list
             else (helper_functions(text))
         )
         consts = {**shared_consts, **constants(text)} if "mod common" in text else constants(text)
+        matchers = custom_matchers(text)
         for fn in test_functions(text):
             if only and not fnmatch.fnmatch(f"{rs.stem}::{fn.name}", only):
                 continue
             corpus = "stdlib" if rs.name.startswith("stdlib_") else "builtin"
             try:
-                cases.append(translate(rel, fn, helpers, consts, work, crate))
+                cases.append(translate(rel, fn, helpers, consts, work, crate, matchers))
             except (Untranslatable, ValueError, IndexError, OSError) as exc:
                 untranslated.append(Outcome(corpus, rel, fn.name, "untranslated", str(exc)[:200]))
     return cases, untranslated

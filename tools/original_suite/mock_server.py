@@ -98,6 +98,10 @@ class MockServer:
                     continue
                 if m.has_body_json and not _json_equal(body, m.body_json):
                     continue
+                if not _query_json_has(query, m.query_json_keys):
+                    continue
+                if m.body_json_fields and not _fields_equal(body, m.body_json_fields):
+                    continue
                 text = body.decode("utf-8", "replace")
                 if any(s not in text for s in m.body_contains):
                     continue
@@ -111,3 +115,22 @@ def _json_equal(body: bytes, expected: Any) -> bool:
         return bool(json.loads(body or b"null") == expected)
     except ValueError:
         return False
+
+
+def _query_json_has(query: dict[str, str], keys: list[tuple[str, str]]) -> bool:
+    for param, key in keys:
+        try:
+            value = json.loads(query.get(param, ""))
+        except ValueError:
+            return False
+        if not isinstance(value, dict) or key not in value:
+            return False
+    return True
+
+
+def _fields_equal(body: bytes, fields: dict[str, Any]) -> bool:
+    try:
+        value = json.loads(body or b"null")
+    except ValueError:
+        return False
+    return isinstance(value, dict) and all(value.get(k) == v for k, v in fields.items())

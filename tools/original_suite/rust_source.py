@@ -231,3 +231,14 @@ def calls(text: str, name: str) -> list[tuple[int, str]]:
         close = matching(text, m.end() - 1)
         out.append((m.start(), text[m.end() : close]))
     return out
+
+
+_MATCH_IMPL = re.compile(r"impl\s+(?:wiremock::)?Match\s+for\s+(\w+)\s*\{")
+
+
+def custom_matchers(text: str) -> dict[str, str]:
+    """`impl wiremock::Match for NAME { ... }` bodies, by the matcher's name."""
+    out: dict[str, str] = {}
+    for m in _MATCH_IMPL.finditer(masked(text)):
+        out[m.group(1)] = text[m.end() : matching(text, m.end() - 1)]
+    return out

@@ -21,6 +21,7 @@ from .rust_source import (
     literal_at,
     masked,
     matching,
+    skip_literal,
     split_args,
     string_value,
 )
@@ -48,24 +49,38 @@ class MockSpec:
     response_headers: dict[str, str] = field(default_factory=dict)
     expect: int | None = None
     up_to: int | None = None
+    query_json_keys: list[tuple[str, str]] = field(default_factory=list)
+    """(parameter, key): the query parameter, read as JSON, has that key."""
+    body_json_fields: dict[str, Any] = field(default_factory=dict)
+    """top-level fields of the JSON body that must have these values."""
+
+
+@dataclass
+class Step:
+    """One Lua run of a test and what the Rust around it expects of that run."""
+
+    lua: str = ""
+    mode: str = "run"
+    """``run``: the chunk must succeed; ``eval``: its value is checked by ``checks``."""
+    expect_error: bool = False
+    error_contains: list[list[str]] = field(default_factory=list)
+    """Each group: at least one of its texts is in the error."""
+    error_absent: list[str] = field(default_factory=list)
+    error_ignore_case: bool = False
+    checks: list[str] = field(default_factory=list)
+    """Lua boolean expressions over ``__v`` (the chunk's value) that must hold."""
+    files: dict[str, str] = field(default_factory=dict)
+    dirs: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Case:
     file: str
     name: str
-    lua: str = ""
-    mode: str = "run"
-    """``run``: the chunk must succeed; ``eval``: its value is checked by ``checks``."""
-    expect_error: bool = False
-    error_contains: list[str] = field(default_factory=list)
-    error_ignore_case: bool = False
-    checks: list[str] = field(default_factory=list)
-    """Lua boolean expressions over ``__v`` (the chunk's value) that must hold."""
+    steps: list[Step] = field(default_factory=list)
+    """The test's Lua runs, in order; all share the mocks."""
     mocks: list[MockSpec] = field(default_factory=list)
     servers: list[str] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)
-    dirs: list[str] = field(default_factory=list)
     rust_side: bool = False
     """The test also asserts in Rust (requests received, files written) and we do not."""
     skip: str | None = None
@@ -116,8 +131,12 @@ class Scope:
         helpers: dict[str, Helper],
         consts: dict[str, str],
         parent: Scope | None = None,
+        matchers: dict[str, str] | None = None,
     ) -> None:
         self.values: dict[str, Value] = {}
+        self.matchers: dict[str, str] = (
+            matchers if matchers is not None else (parent.matchers if parent else {})
+        )
         self.servers: list[str] = list(parent.servers) if parent else []
         self.aliases: dict[str, str] = dict(parent.aliases) if parent else {}
         """A helper's parameter name -> the test's server it was given."""
@@ -153,6 +172,8 @@ class Scope:
                 return self.eval(expr[: -len(suffix)])
         if expr == "None":
             return NOTHING
+        if expr in ("true", "false"):
+            return expr == "true"
         if expr in ("String::new()", "Vec::new()", "vec![]"):
             return "" if expr.startswith("String") else Json([])
         m = re.fullmatch(r"Some\s*\((.*)\)", expr, re.S)
@@ -263,6 +284,8 @@ class Scope:
                 while name != "trim_start_matches" and text.endswith(cut):
                     text = text[: -len(cut)]
             return text
+        if name in ("unwrap_or_else", "expect", "unwrap"):
+            return self.eval(receiver)
         if name in ("unwrap_or", "unwrap_or_default") and len(args) <= 1:
             base = self.eval(receiver)
             if isinstance(base, _Nothing):
@@ -272,6 +295,22 @@ class Scope:
 
     def match(self, expr: str) -> Value:
         """`match X { Some(v) => a, None => b, "lit" => c, _ => d }` over a modelled X."""
+        inner, result = self._arm(expr)
+        if result.startswith("{") and matching(result, 0) == len(result) - 1:
+            block = result[1:-1]
+            inner.bind(block)
+            return inner.eval(block[_last_statement_start(block) :])
+        return inner.eval(result)
+
+    def match_arm(self, expr: str) -> str:
+        """The code of the arm of `match X {...}` that applies (bindings substituted)."""
+        inner, result = self._arm(expr)
+        for key, value in inner.values.items():
+            literal = json.dumps(_to_json(value)).replace("\\", "\\\\")
+            result = re.sub(rf"\b{key}\b", literal, result)
+        return result
+
+    def _arm(self, expr: str) -> tuple[Scope, str]:
         open_at = masked(expr).index("{")
         subject = self.eval(expr[len("match") : open_at])
         close = matching(expr, open_at)
@@ -290,12 +329,7 @@ class Scope:
                 or (literal_at(pattern, 0) is not None and self.eval(pattern) == subject)
             ):
                 continue
-            result = result.strip()
-            if result.startswith("{") and matching(result, 0) == len(result) - 1:
-                block = result[1:-1]
-                inner.bind(block)
-                return inner.eval(block[_last_statement_start(block) :])
-            return inner.eval(result)
+            return inner, result.strip()
         raise Untranslatable("no match arm applies")
 
     def call(self, name: str, args: list[str]) -> Value:
@@ -487,9 +521,31 @@ def _statement_end(text: str, start: int) -> int:
     return len(text)
 
 
+_NUMBER = re.compile(
+    r"(?<![\w.])(-?\d[\d_]*(?:\.\d[\d_]*)?)(?:_?(?:[iu](?:8|16|32|64|128|size)|f32|f64))?\b"
+)
+
+
+def _plain_code(text: str) -> str:
+    """text without comments, its number literals without `_` separators or type suffixes."""
+    out: list[str] = []
+    i = code_from = 0
+    while i < len(text):
+        j = skip_literal(text, i)
+        if j == i:
+            i += 1
+            continue
+        out.append(_NUMBER.sub(lambda m: m.group(1).replace("_", ""), text[code_from:i]))
+        if not text.startswith(("//", "/*"), i):
+            out.append(text[i:j])
+        i = code_from = j
+    out.append(_NUMBER.sub(lambda m: m.group(1).replace("_", ""), text[code_from:]))
+    return "".join(out)
+
+
 def _json_value(text: str, scope: Scope) -> Any:
     """The value of a `json!(...)` body: JSON text whose values may be Rust expressions."""
-    cleaned = re.sub(r",(\s*[}\]])", r"\1", text.strip())
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", _plain_code(text.strip()))
     mask = masked(cleaned)
     pieces: list[str] = []
     last = 0
@@ -549,6 +605,9 @@ def _mock(statement: str, scope: Scope) -> MockSpec:
     for _, arg in calls(statement, ".and") + calls(statement, "Mock::given"):
         head = re.match(r"\s*(?:wiremock::matchers::)?(\w+)", arg)
         name = head.group(1) if head else arg
+        if name in scope.matchers:
+            _custom_matcher(spec, scope.matchers[name], arg[head.end() if head else 0 :], scope)
+            continue
         if name not in _KNOWN_MATCHERS and not (
             name in scope.helpers and "header(" in scope.helpers[name].body
         ):
@@ -595,6 +654,21 @@ def _mock(statement: str, scope: Scope) -> MockSpec:
     return spec
 
 
+def _custom_matcher(spec: MockSpec, impl: str, args: str, scope: Scope) -> None:
+    """A test's own `impl Match`, when it has one of the shapes we recognise."""
+    value = scope.eval(args.strip()[1:-1]) if args.strip().startswith("(") else None
+    text = re.sub(r"\s+", "", impl)
+    query = re.search(r"query_pairs\(\)\.find\(\|\(k,_\)\|k==\"(\w+)\"\)", text)
+    if query and "from_str" in text and ".get(self.0)" in text and isinstance(value, str):
+        spec.query_json_keys.append((query.group(1), value))
+        return
+    field_eq = re.search(r"from_slice::<serde_json::Value>\(&req\.body\).*v\[\"(\w+)\"\]", text)
+    if field_eq and "==self.0" in text:
+        spec.body_json_fields[field_eq.group(1)] = _to_json(value) if value is not None else None
+        return
+    raise Untranslatable("a custom matcher of a shape we do not model")
+
+
 def _response(spec: MockSpec, text: str, scope: Scope) -> None:
     """Fill the answer of a mock from `ResponseTemplate::new(..)...`, or a helper returning one."""
     head = re.fullmatch(r"\s*(\w+)\s*\((.*)\)\s*", text, re.S)
@@ -636,7 +710,10 @@ def _mocks(body: str, scope: Scope) -> list[MockSpec]:
     found: list[tuple[int, list[MockSpec]]] = []
     for m in re.finditer(r"Mock::given\s*\(", mask):
         end = _statement_end(body, m.start())
-        found.append((m.start(), [_mock(body[m.start() : end], scope)]))
+        statement = body[m.start() : end]
+        if ".mount" not in masked(statement):
+            statement = _built_mock(body, m.start(), end, scope) or statement
+        found.append((m.start(), [_mock(statement, scope)]))
     mounting = _mounting(scope.helpers)
     for name, helper in scope.helpers.items():
         if name not in mounting:
@@ -654,6 +731,36 @@ def _mocks(body: str, scope: Scope) -> list[MockSpec]:
 
 
 _MOUNTING: dict[int, tuple[dict[str, Helper], set[str]]] = {}
+
+
+def _built_mock(body: str, start: int, end: int, scope: Scope) -> str | None:
+    """A mock built over several statements, `let b = Mock::given(..); let b = match x {
+    Some(v) => b.and(..), None => b }; b.respond_with(..).mount(..)`, as one chain."""
+    head = re.search(r"let\s+(\w+)\s*=\s*$", body[:start])
+    if head is None:
+        return None
+    name = head.group(1)
+    chain = body[start:end]
+    at = end + 1
+    while at < len(body):
+        stop = _statement_end(body, at)
+        statement = body[at:stop].strip()
+        at = stop + 1
+        rebind = re.match(rf"let\s+{name}\s*=\s*", statement)
+        if rebind:
+            value = statement[rebind.end() :].strip()
+            if value.startswith("match"):
+                value = scope.match_arm(value)
+            if not re.match(rf"{name}\b", value):
+                return None
+            chain += value[len(name) :]
+        elif re.match(rf"{name}\s*\.", statement):
+            chain += statement[len(name) :]
+            if ".mount" in masked(statement):
+                return chain
+        elif not statement:
+            continue
+    return None
 
 
 def _mounting(helpers: dict[str, Helper]) -> set[str]:
@@ -686,33 +793,53 @@ def _lua_value(value: Value) -> str:
     return str(value) if isinstance(value, int) else json.dumps(value, ensure_ascii=False)
 
 
-def translate(
-    path: str,
-    fn: RustFunction,
-    helpers: dict[str, Helper],
-    consts: dict[str, str],
-    workdir: Path,
-    crate: Path,
-) -> Case:
-    case = Case(file=path, name=fn.name)
-    if fn.ignored:
-        case.skip = "#[ignore] in the original"
-        return case
-    body = fn.body
-    mask = masked(body)
-    scope = Scope(workdir, crate, helpers, consts)
-    scope.bind(body)
-    case.servers = list(scope.servers)
+@dataclass
+class _Site:
+    """One place a test runs Lua: where, how, with which scope, and the Rust that follows it."""
 
-    runner = None
+    start: int
+    kind: str
+    scope: Scope
+    arg: str
+    after: str
+    prelude: str = ""
+    before: str = ""
+
+
+def _runs_lua(helpers: dict[str, Helper]) -> set[str]:
+    """Helpers that run Lua, themselves or through other helpers (`run(body)` -> `run_lua`)."""
+    pattern = "|".join(re.escape(r) for r in RUNNERS)
+    found = {
+        name
+        for name, h in helpers.items()
+        if re.search(rf"(?<![\w.])(?:{pattern})\s*\(", masked(h.body))
+        or _VM_LOAD.search(masked(h.body))
+    }
+    grew = True
+    while grew:
+        grew = False
+        for name, h in helpers.items():
+            if name not in found and any(
+                re.search(rf"(?<![\w.]){m}\s*\(", masked(h.body)) for m in found
+            ):
+                found.add(name)
+                grew = True
+    return found
+
+
+def _sites(body: str, scope: Scope, depth: int = 0) -> list[_Site]:
+    """Every Lua run in a body, in order, looking through helpers that run Lua."""
+    mask = masked(body)
+    sites: list[tuple[int, str, str, str]] = []
     for name in RUNNERS:
-        found = calls(body, name)
-        if found:
-            runner = (name, found)
-            break
-    prelude = ""
-    if runner is None and _VM_LOAD.search(mask):
-        # A test that builds its own VM: globals it sets become assignments before the chunk.
+        for at, arg in calls(body, name):
+            if at > 0 and body[at - 1] == ".":
+                continue
+            sites.append((at, name, arg, ""))
+    loads = list(_VM_LOAD.finditer(mask))
+    if loads:
+        # A body that builds its own VM: globals it sets become assignments before the chunk.
+        prelude = ""
         for m in _VM_SET.finditer(mask):
             close = matching(body, m.end() - 1)
             key, value = split_args(body[m.end() : close])
@@ -720,77 +847,201 @@ def translate(
                 r"^vm\.create_string\((.+)\)\.unwrap\(\)$", r"\1", value.strip(), flags=re.S
             )
             prelude += f"{scope.text(key)} = {_lua_value(scope.eval(value))}\n"
-        load = list(_VM_LOAD.finditer(mask))
-        if len(load) > 1:
-            raise Untranslatable(f"{len(load)} Lua runs in one test")
-        close = matching(body, load[0].end() - 1)
-        tail = mask[close : _statement_end(body, close) if ";" in mask[close:] else len(mask)]
-        kind = "eval_lua" if ".eval" in tail else "run_lua"
-        runner = (kind, [(load[0].start(), body[load[0].end() : close])])
-    if runner is None:
+        for load in loads:
+            close = matching(body, load.end() - 1)
+            stmt_end = _statement_end(body, close)
+            kind = "eval_lua" if ".eval" in mask[close:stmt_end] else "run_lua"
+            sites.append((load.start(), kind, body[load.end() : close], prelude))
+    out: list[_Site] = []
+    helper_calls: list[tuple[int, str, str]] = []
+    if depth < 3:
+        runs = _runs_lua(scope.helpers)
+        for name in runs:
+            for at, arg in calls(body, name):
+                if at > 0 and body[at - 1] == ".":
+                    continue
+                helper_calls.append((at, name, arg))
+    starts = [*sorted([s[0] for s in sites] + [h[0] for h in helper_calls]), len(body)]
+
+    def segment_after(at: int) -> str:
+        return body[at : starts[starts.index(at) + 1]] if at in starts else body[at:]
+
+    for at, kind, arg, prelude in sites:
+        out.append(_Site(at, kind, scope, arg, segment_after(at), prelude, body[:at]))
+    for at, name, arg in helper_calls:
+        helper = scope.helpers[name]
+        inner = scope.enter(name, split_args(arg))
+        inner.bind(helper.body)
+        for site in _sites(helper.body, inner, depth + 1):
+            out.append(
+                _Site(
+                    at,
+                    site.kind,
+                    site.scope,
+                    site.arg,
+                    site.after + "\n;" + segment_after(at),
+                    site.prelude,
+                    body[:at],
+                )
+            )
+    return sorted(out, key=lambda s: s.start)
+
+
+def _error_groups(after: str, scope: Scope) -> tuple[list[list[str]], list[str], bool]:
+    """What an error must say: groups of which one must appear, texts that must not, and
+    whether some check could not be modelled."""
+    groups: list[list[str]] = []
+    absent: list[str] = []
+    unmodelled = False
+    covered: list[tuple[int, int]] = []
+    mask = masked(after)
+
+    def needle(arg: str) -> str | None:
+        try:
+            return scope.text(arg)
+        except (Untranslatable, ValueError, OSError):
+            return None
+
+    for m in _ELSE_ASSERT.finditer(mask):
+        close = matching(after, m.end() - 1)
+        parts = split_args(after[m.end() : close])
+        if not parts:
+            continue
+        cond = parts[0]
+        pieces = _split_top(cond, "||")
+        if len(pieces) < 2:
+            continue
+        group: list[str] = []
+        for piece in pieces:
+            found = calls(piece, "contains")
+            value = needle(found[0][1]) if found else None
+            if value is None or piece.strip().startswith("!"):
+                unmodelled = True
+                group = []
+                break
+            group.append(value)
+        if group:
+            groups.append(group)
+        covered.append((m.start(), close))
+    for at, arg in calls(after, "contains"):
+        if any(a <= at <= b for a, b in covered):
+            continue
+        value = needle(arg)
+        if value is None:
+            unmodelled = True
+            continue
+        # `!err.contains(..)`, not the `!` of `assert!(err.contains(..))`.
+        if re.search(r"(?<![\w!])!\s*(?:[\w.]|\(\))*$", mask[:at]):
+            absent.append(value)
+        else:
+            groups.append([value])
+    return groups, absent, unmodelled
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    mask = masked(text)
+    pieces: list[str] = []
+    depth = 0
+    last = 0
+    i = 0
+    while i < len(text):
+        c = mask[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and mask.startswith(sep, i):
+            pieces.append(text[last:i])
+            last = i + len(sep)
+            i += len(sep)
+            continue
+        i += 1
+    pieces.append(text[last:])
+    return [p.strip() for p in pieces]
+
+
+def translate(
+    path: str,
+    fn: RustFunction,
+    helpers: dict[str, Helper],
+    consts: dict[str, str],
+    workdir: Path,
+    crate: Path,
+    matchers: dict[str, str] | None = None,
+) -> Case:
+    case = Case(file=path, name=fn.name)
+    if fn.ignored:
+        case.skip = "#[ignore] in the original"
+        return case
+    body = fn.body
+    scope = Scope(workdir, crate, helpers, consts, matchers=matchers)
+    scope.bind(body)
+    case.servers = list(scope.servers)
+
+    sites = _sites(body, scope)
+    if not sites:
         raise Untranslatable("no run_lua/eval_lua call (a Rust-only test)")
-    name, found = runner
-    if len(found) > 1:
-        raise Untranslatable(f"{len(found)} Lua runs in one test")
-    start, arg = found[0]
-    args = split_args(arg)
-    case.lua = prelude + scope.text(args[0])
-    case.mode = "eval" if name.startswith("eval") else "run"
-    if name == "run_lua_with_lib_path":
+    if any(site.kind == "run_lua_with_lib_path" for site in sites):
         raise Untranslatable("custom library path")
 
     # Mocks: each statement that starts with Mock::given.
     case.mocks = _mocks(body, scope)
 
-    # Files written before the run.
-    before = body[:start]
-    for _, a in calls(before, "std::fs::write") + calls(before, "fs::write"):
-        p, content = split_args(a)
-        try:
-            case.files[scope.text(p)] = scope.text(content)
-        except Untranslatable:
-            raise Untranslatable("fs::write of a computed value") from None
-    for _, a in calls(before, "std::fs::create_dir_all") + calls(before, "fs::create_dir_all"):
-        case.dirs.append(scope.text(a))
+    previous = 0
+    for site in sites:
+        step = Step(lua=site.prelude + site.scope.text(split_args(site.arg)[0]))
+        step.mode = "eval" if site.kind.startswith("eval") else "run"
+        # Files written before this run (and after the one before it).
+        before = body[previous : site.start]
+        previous = site.start
+        for _, a in calls(before, "std::fs::write") + calls(before, "fs::write"):
+            p, content = split_args(a)
+            try:
+                step.files[scope.text(p)] = scope.text(content)
+            except Untranslatable:
+                raise Untranslatable("fs::write of a computed value") from None
+        for _, a in calls(before, "std::fs::create_dir_all") + calls(before, "fs::create_dir_all"):
+            step.dirs.append(scope.text(a))
+        _expectations(step, site, case)
+        case.steps.append(step)
+    return case
 
-    after = body[start:]
+
+def _expectations(step: Step, site: _Site, case: Case) -> None:
+    """What the Rust after a Lua run asserts about it, as far as we model it."""
+    after = site.after
     after_mask = masked(after)
     run_stmt_end = _statement_end(after, 0)
     run_stmt = after_mask[:run_stmt_end]
     rest = after[run_stmt_end:]
     rest_mask = after_mask[run_stmt_end:]
 
-    errorish = (
-        ("is_err()" in after_mask) or ("unwrap_err" in after_mask) or ("expect_err" in after_mask)
-    )
-    if errorish:
-        case.expect_error = True
-        case.error_ignore_case = "to_lowercase()" in after_mask
-        for _, a in calls(after, "contains"):
-            lit = literal_at(a, 0)
-            if lit is not None:
-                case.error_contains.append(lit[0])
-        return case
+    if "is_err()" in after_mask or "unwrap_err" in after_mask or "expect_err" in after_mask:
+        step.expect_error = True
+        step.error_ignore_case = "to_lowercase()" in after_mask
+        step.error_contains, step.error_absent, unmodelled = _error_groups(after, site.scope)
+        if unmodelled:
+            case.rust_side = True
+        return
 
-    if case.mode == "eval":
-        var = re.search(r"\blet\s+(\w+)", body[max(0, start - 80) : start])
+    if step.mode == "eval":
+        var = re.search(r"\blet\s+(\w+)[^;]*$", site.before[-200:])
         result = var.group(1) if var else "result"
         for m in _ELSE_ASSERT.finditer(rest_mask):
             close = matching(rest, m.end() - 1)
             parts = split_args(rest[m.end() : close])
-            check = _eval_check(m.group(0), parts, result, scope)
+            check = _eval_check(m.group(0), parts, result, site.scope)
             if check is None:
                 case.rust_side = True
             else:
-                case.checks.append(check)
-        return case
+                step.checks.append(check)
+        return
 
     checked = any(k in run_stmt for k in (".unwrap()", "unwrap_or_else", "expect("))
     if not checked and "is_ok()" not in rest_mask:
         case.rust_side = True
     if _ELSE_ASSERT.search(rest_mask) or "received_requests" in rest_mask or "sent_" in rest_mask:
         case.rust_side = True
-    return case
 
 
 def _eval_check(macro: str, parts: list[str], var: str, scope: Scope) -> str | None:
