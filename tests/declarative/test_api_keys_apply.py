@@ -206,3 +206,18 @@ def test_cli_apply_publishes_and_never_prints_the_token(
         half = secret.split("$")[1]
         for text in outputs:
             assert half not in text
+
+
+def test_cli_never_mints_a_token_with_nowhere_to_publish(
+    head: RauthyEmulator, tmp_path: Path
+) -> None:
+    file = tmp_path / "rauthy.yaml"
+    file.write_text(yaml.safe_dump({"api_keys": [CI]}))
+    refused = _cli(head, "apply", str(file), "--no-publish")
+    assert refused.returncode == 1
+    assert "ci would be minted with nowhere to publish the token" in refused.stderr
+    with rauthy.client(head.url, head.api_key) as c:
+        assert c.api_keys.get("ci") is None  # nothing was changed
+        c.api_keys.create(CI)
+    # Nothing to mint: --no-publish is fine.
+    assert _cli(head, "apply", str(file), "--no-publish").returncode == 0

@@ -384,7 +384,7 @@ function Blacklist:reconcile(entry, opts) end
 ---@field kinds table<string, {ok: boolean, results: table[]}>
 ---@field repaired table[]               references re-pointed or re-asserted
 ---@field skipped string[]
----@field secrets table<string, string>  client id -> minted secret
+---@field secrets table<string, string>  client id (api-key@<name> for an API key) -> minted secret or token
 
 ---@class rauthy.Client
 ---@field base_url string
