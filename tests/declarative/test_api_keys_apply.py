@@ -221,3 +221,15 @@ def test_cli_never_mints_a_token_with_nowhere_to_publish(
         c.api_keys.create(CI)
     # Nothing to mint: --no-publish is fine.
     assert _cli(head, "apply", str(file), "--no-publish").returncode == 0
+
+
+def test_keys_the_file_does_not_list_are_not_published(
+    c: rauthy.RauthyClient, tmp_path: Path
+) -> None:
+    doc = {"prune": {"api_keys": True}, "api_keys": [CI]}
+    publication = Publication([SecretsDir(tmp_path)])
+    assert apply_instance(c, doc, publication=publication).ok
+    planned = plan_instance(c, doc, publication=publication)
+    assert not planned.has_changes  # the key in use, kept by prune, has no file to lack
+    kept = planned.section("api_keys").items  # type: ignore[union-attr]
+    assert [i.get("publish") for i in kept] == [None, None]

@@ -40,6 +40,8 @@ class ApiKeysPlan:
 
     changes: tuple[keys_kind.ApiKeyChange, ...]
     in_use: str | None = None
+    #: The names the file lists (prune's kept keys are not published anywhere).
+    declared: frozenset[str] = frozenset()
 
 
 class _Unmanageable(list[Row]):
@@ -145,10 +147,16 @@ class ApiKeysManaged:
             raise rows.error
         in_use = client._transport.key_name
         changes = keys_kind.plan(entries, rows, prune=bool(prune), in_use=in_use, now=time.time())
-        return self._section(changes, in_use, prune=bool(prune))
+        declared = frozenset(self.name_of(e) for e in entries)
+        return self._section(changes, in_use, declared, prune=bool(prune))
 
     def _section(
-        self, changes: Sequence[keys_kind.ApiKeyChange], in_use: str | None, *, prune: bool
+        self,
+        changes: Sequence[keys_kind.ApiKeyChange],
+        in_use: str | None,
+        declared: frozenset[str],
+        *,
+        prune: bool,
     ) -> Any:
         from .managed import KindSection
 
@@ -158,7 +166,7 @@ class ApiKeysManaged:
             if change.mints:
                 item["mints"] = True
             items.append(item)
-        detail = ApiKeysPlan(tuple(changes), in_use)
+        detail = ApiKeysPlan(tuple(changes), in_use, declared)
         return KindSection(self.key, tuple(items), detail, prune=prune)
 
     def with_publication(self, section: Any, publication: Any) -> Any:
@@ -167,7 +175,11 @@ class ApiKeysManaged:
         from dataclasses import replace
 
         detail: ApiKeysPlan = section.detail
-        held = {c.name for c in detail.changes if c.action != "delete" and not c.mints}
+        held = {
+            c.name
+            for c in detail.changes
+            if c.action != "delete" and not c.mints and c.name in detail.declared
+        }
         stale = publication.stale([api_key_owner(name) for name in sorted(held)])
         if not stale:
             return section
@@ -186,7 +198,7 @@ class ApiKeysManaged:
                     told = (*reasons, "a key's secret cannot be read back: apply rotates it")
                     change = keys_kind.with_rotation(change, told)
             changes.append(change)
-        return self._section(changes, detail.in_use, prune=section.prune)
+        return self._section(changes, detail.in_use, detail.declared, prune=section.prune)
 
     def secret_owners(self, entries: Sequence[Any]) -> list[str]:
         """Owner ids of every declared key, for the publication's name checks."""

@@ -361,7 +361,6 @@ def _decide(entry: Mapping[str, Any], row: Mapping[str, Any] | None, now: float)
             access=access,
             expires_in=seconds,
             warnings=warnings,
-            reason="a new secret is minted and published",
         )
     before = _live_view(row)
     exp = row.get("expires")
