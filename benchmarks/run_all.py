@@ -31,6 +31,7 @@ QUICK: dict[str, list[str]] = {
     "clients_file_bench": ["--entries", "2000", "--runs", "5"],
     "publish_bench": ["--clients", "200"],
     "users_bench": ["--users", "200", "--unlisted", "20"],
+    "api_keys_bench": ["--keys", "100", "--lost", "10"],
     "instance_bench": ["--scopes", "50", "--roles", "50", "--groups", "50", "--clients", "100"],
     "oidc_bench": ["-n", "300", "--runs", "1"],
     "host_bench": ["--runs", "7"],

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,8 +251,11 @@ class ApiKeysManaged:
         minted = _Minted()
         outcome.reports.append(minted)
         files = [getattr(d, "path", None) for d in publication.destinations]
-        for change in todo:
-            outcome.results.append(self._write(client, change, publication, minted, files))
+        workers = max(1, min(int(options.get("parallel", 4)), len(todo)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcome.results = list(
+                pool.map(lambda c: self._write(client, c, publication, minted, files), todo)
+            )
         errors = publication.flush()
         if errors:
             for result in outcome.results:
