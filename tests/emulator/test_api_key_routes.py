@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -154,3 +155,21 @@ def test_hazards_escalation_and_self_deletion(head: RauthyEmulator) -> None:
         # A key may delete itself, and is dead at once.
         assert m.delete("/api_keys/minter").status_code == 200
         assert error(m.get("/api_keys/minter/test"))[0] == 404
+
+
+def test_keys_made_on_the_wire_survive_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    access = [
+        {"group": "Users", "access_rights": ["read"]},
+        {"group": "Users", "access_rights": ["delete"]},
+    ]
+    with RauthyEmulator(version="0.36", state_file=state) as emu, api(emu) as a:
+        token = a.post("/api_keys", json={"name": "ci", "exp": 1900000000, "access": access}).text
+        key = emu.api_key
+    with (
+        RauthyEmulator(version="0.36", state_file=state, api_key=key) as again,
+        api(again, token) as ci,
+    ):
+        answer = ci.get("/api_keys/ci/test").json()
+        assert answer["access"] == access and answer["expires"] == 1900000000
+        assert error(ci.delete("/users/x"))[0] == 403  # still only the first entry counts

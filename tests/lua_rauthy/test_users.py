@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assay_py.emulator import RauthyEmulator
 
 from .test_instance import run
@@ -65,3 +67,21 @@ return fresh
 """,
         )
     assert out[0].startswith("ci$")
+
+
+def test_api_keys_in_a_whole_instance_from_lua(tmp_path: Path) -> None:
+    with RauthyEmulator(version="0.36") as emu:
+        out = run(
+            emu,
+            f"""
+local doc = {{api_keys = {{{{name = "ci", access = {{Clients = {{"read"}}}}}}}}}}
+local plan = c:plan(doc)
+assert.eq(plan.kinds.api_keys.items[1].action, "create")
+local done = c:apply(doc, {{secrets_dir = "{tmp_path}"}})
+assert.eq(done.ok, true)
+return done.secrets["api-key@ci"]
+""",
+        )
+    token = out[0]
+    assert token.startswith("ci$")
+    assert (tmp_path / "api-key@ci").read_text() == token
