@@ -104,8 +104,9 @@ def apply_document(
     human_err: bool,
     publication: Any,
     publish_existing: bool,
-    on_progress: Any,
+    progress: bool,
 ) -> Any:
+    """Plan, show the plan, apply; ``progress``: a live status line if stderr is a terminal."""
     from assay_py.rauthy.declarative.instance import (
         InstanceFileError,
         apply_instance,
@@ -148,14 +149,21 @@ def apply_document(
             err=True,
         )
         sys.exit(EXIT_ERROR)
-    report = apply_instance(
-        client,
-        plan,
-        parallel=parallel,
-        publication=publication,
-        publish_existing=publish_existing,
-        on_progress=on_progress,
-    )
+    from ._progress import LiveProgress
+
+    display = LiveProgress.on_stderr(enabled=progress)
+    try:
+        report = apply_instance(
+            client,
+            plan,
+            parallel=parallel,
+            publication=publication,
+            publish_existing=publish_existing,
+            on_progress=display.update if display is not None else None,
+        )
+    finally:
+        if display is not None:
+            display.close()
     if output == "json":
         click.echo(render_instance_apply_json(report), nl=False)
     else:

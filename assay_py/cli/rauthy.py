@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from assay_py.rauthy.declarative import ClientResult
     from assay_py.rauthy.declarative.publication import Publication
 
+    from ._progress import LiveProgress
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -388,6 +390,8 @@ def apply(
         render_plan_text,
     )
 
+    from ._progress import LiveProgress
+
     manifests_to_stdout = k8s_secret_namespace is not None and not k8s_out
     if manifests_to_stdout and output == "json":
         raise click.UsageError("--output json and manifests both want stdout: add --k8s-out FILE")
@@ -427,7 +431,7 @@ def apply(
                 human_err=human_err,
                 publication=publication,
                 publish_existing=publish_existing,
-                on_progress=_progress_printer(),
+                progress=output != "json",
             )
         _report_manifests(publication)
         sys.exit(EXIT_OK if whole.ok else EXIT_ERROR)
@@ -439,14 +443,19 @@ def apply(
         if output == "text":
             click.echo(render_plan_text(report, verbose=verbose), nl=False, err=human_err)
             click.echo(err=human_err)
-        result = apply_clients(
-            client,
-            report,
-            parallel=parallel,
-            publication=publication,
-            on_progress=_progress_printer(),
-            publish_existing=publish_existing,
-        )
+        display = LiveProgress.on_stderr(enabled=output != "json")
+        try:
+            result = apply_clients(
+                client,
+                report,
+                parallel=parallel,
+                publication=publication,
+                on_progress=_counting(display),
+                publish_existing=publish_existing,
+            )
+        finally:
+            if display is not None:
+                display.close()
     if output == "json":
         click.echo(render_apply_json(result), nl=False)
     else:
@@ -540,21 +549,18 @@ def _load(file: str, output: str, parsed: Any = None) -> Any:
         sys.exit(EXIT_ERROR)
 
 
-def _progress_printer() -> Callable[[ClientResult, int, int], None] | None:
-    """One overwritten status line on stderr, failures kept; None when stderr is no terminal."""
-    stream = sys.stderr
-    if not stream.isatty():
+def _counting(display: LiveProgress | None) -> Callable[[ClientResult, int, int], None] | None:
+    """apply_clients' ``on_progress`` feeding ``display`` (failures counted here)."""
+    if display is None:
         return None
-    from assay_py.rauthy.declarative.render import progress_line
-
     lock = threading.Lock()
+    failed = 0
 
     def show(result: ClientResult, done: int, total: int) -> None:
-        line = progress_line(result, done, total)
+        nonlocal failed
         with lock:
-            end = "\n" if not result.ok or done == total else ""
-            stream.write(f"\r\x1b[K{line}{end}")
-            stream.flush()
+            failed += not result.ok
+            display.update(done, failed, total)
 
     return show
 

@@ -411,13 +411,14 @@ def apply_plan(client: Any, plan: InstancePlan, **options: Any) -> InstanceApply
     outcomes: list[KindOutcome] = []
     skipped: list[str] = []
     repaired: list[dict[str, Any]] = []
+    run = _runner(client, plan, options)
 
     failed = False
     for kind, section in steps:
         if failed:
             skipped.append(section.key)
             continue
-        outcome = kind.apply(client, section, "write", **options)
+        outcome = run(kind, section, "write")
         outcomes.append(outcome)
         failed = not outcome.ok
     if failed:
@@ -428,10 +429,31 @@ def apply_plan(client: Any, plan: InstancePlan, **options: Any) -> InstanceApply
 
     for kind, section in reversed(steps):
         if section.deleted():
-            outcomes.append(kind.apply(client, section, "delete", **options))
+            outcomes.append(run(kind, section, "delete"))
 
     repaired += _restore(client, plan, renames, all_kinds)
     return InstanceApplyReport(tuple(outcomes), plan, tuple(repaired), tuple(skipped))
+
+
+def _runner(
+    client: Any, plan: InstancePlan, options: dict[str, Any]
+) -> Callable[[Managed, KindSection, str], KindOutcome]:
+    """``kind.apply`` for one phase; with ``on_progress(done, failed, total)`` among the
+    options, counted over every object of the plan (see progress.py)."""
+    report = options.pop("on_progress", None)
+    if report is None:
+        return lambda kind, section, phase: kind.apply(client, section, phase, **options)
+    from .progress import Tracker
+
+    tracker = Tracker(sum(len(s.items) for s in plan.sections), report)
+
+    def run(kind: Managed, section: KindSection, phase: str) -> KindOutcome:
+        live = tracker.begin(section, phase)
+        outcome = kind.apply(client, section, phase, on_progress=live, **options)
+        tracker.settle(outcome)
+        return outcome
+
+    return run
 
 
 def _wanted_names(plan: InstancePlan, kind: Managed) -> set[str]:

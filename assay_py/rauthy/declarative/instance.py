@@ -148,6 +148,8 @@ def apply_instance(
     """Converge Rauthy on the document (planning first), or carry out an existing plan.
 
     Secrets go to ``publication`` (``secrets_dir`` is short for a secrets directory alone).
+    ``on_progress(done, failed, total)`` is called from worker threads as objects finish,
+    counted over every object of the plan, unchanged ones included.
     """
     check_options(
         "apply",

@@ -136,9 +136,12 @@ class Managed(Protocol):
     def rights(
         self, section: KindSection, *, publish_existing: bool = False
     ) -> set[tuple[str, str]]: ...
-    def apply(
-        self, client: Any, section: KindSection, phase: str, **options: Any
-    ) -> KindOutcome: ...
+    def apply(self, client: Any, section: KindSection, phase: str, **options: Any) -> KindOutcome:
+        """One phase ("write" or "delete"). ``options["on_progress"](result, ...)``, when
+        given, may be called as each object finishes (``result.ok`` or a dict with
+        ``status``); calling it is optional, the engine counts the outcome anyway."""
+        ...
+
     def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None: ...
     def export(self, client: Any, rows: list[Row], *, deep: bool) -> Exported: ...
 
@@ -268,16 +271,27 @@ class NamedManaged:
         api = self._api(client)
         outcome = KindOutcome(self.key)
         changes: list[Change] = list(section.detail)
+        report = options.get("on_progress")
         if phase == "delete":
             todo = [c for c in changes if c.action == "delete"]
-            outcome.results = [_run(api, c) for c in todo]  # serial: Rauthy rewrites rows
+            for change in todo:  # serial: Rauthy rewrites rows
+                outcome.results.append(_run(api, change))
+                if report is not None:
+                    report(outcome.results[-1])
             return outcome
         in_place = [c for c in changes if c.action == "put" and c.renamed_from]
         parallel = [c for c in changes if c.action in ("create", "put") and not c.renamed_from]
-        outcome.results = [_run(api, c) for c in in_place]
+
+        def run(change: Change) -> dict[str, Any]:
+            result = _run(api, change)
+            if report is not None:
+                report(result)
+            return result
+
+        outcome.results = [run(c) for c in in_place]
         workers = max(1, min(int(options.get("parallel", 4)), len(parallel) or 1))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcome.results.extend(pool.map(lambda c: _run(api, c), parallel))
+            outcome.results.extend(pool.map(run, parallel))
         return outcome
 
     def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:

@@ -105,13 +105,6 @@ def render_apply_json(report: ApplyReport) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def progress_line(result: ClientResult, done: int, total: int) -> str:
-    """``[ 3/40] grafana: create ok`` for a terminal."""
-    width = len(str(total))
-    outcome = "ok" if result.ok else "FAILED"
-    return f"[{done:>{width}}/{total}] {result.client_id}: {result.action} {outcome}"
-
-
 # --- plan blocks ---------------------------------------------------------------------------
 
 
