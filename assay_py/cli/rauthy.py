@@ -571,7 +571,12 @@ def _counting(display: LiveProgress | None) -> Callable[[ClientResult, int, int]
 @rauthy.command()
 @click.option("--kinds", metavar="KIND,...", help="Only these kinds (default: every kind).")
 @click.option(
-    "--output", "-o", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+    "--output",
+    "-o",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="YAML, with remarks as comments; or JSON, the same document without them.",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.option("--scim", is_flag=True, help="Also read each client's SCIM config (a GET each).")
@@ -585,7 +590,7 @@ def export(kinds: str | None, output: str, out: str | None, scim: bool, conn: Co
       assay-py rauthy export --out rauthy.yaml && assay-py rauthy plan rauthy.yaml
       assay-py rauthy export --kinds clients -o json
     """
-    from assay_py.rauthy.declarative.export import export_instance, render_export
+    from assay_py.rauthy.declarative.export import export_instance, remarked, render_export
 
     wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
     with conn.open() as client:
@@ -593,6 +598,12 @@ def export(kinds: str | None, output: str, out: str | None, scim: bool, conn: Co
         text = render_export(result, output, source=client.url)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    if output == "json" and remarked(result):
+        click.echo(
+            f"note: JSON has no comments: the remarks on {remarked(result)} entries are only in"
+            " the YAML output (-o yaml)",
+            err=True,
+        )
     if result.variables:
         click.echo(
             "secrets are not exported; set these before plan/apply: " + ", ".join(result.variables),

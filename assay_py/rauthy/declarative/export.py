@@ -26,6 +26,8 @@ class Export:
     notes: tuple[str, ...] = ()
     reads: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    #: ``{kind key: {entry position: remark}}`` from the kinds, written above entries in YAML.
+    comments: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 def export_instance(
@@ -54,6 +56,7 @@ def export_instance(
         or (kinds is not None and k.key in kinds)
     ]
     sections: dict[str, list[Any]] = {}
+    comments: dict[str, dict[int, str]] = {}
     variables: list[str] = []
     notes: list[str] = []
     if kinds is None:
@@ -65,6 +68,8 @@ def export_instance(
         reads += 1 + (len(rows) if deep and kind.key == BARE_KIND else 0)
         part = kind.export(client, rows, deep=deep)
         sections[kind.key] = part.entries
+        if part.comments:
+            comments[kind.key] = dict(part.comments)
         variables += part.variables
         notes += part.notes
     counts = {k: len(v) for k, v in sections.items()}
@@ -72,35 +77,111 @@ def export_instance(
         sections = {k: v for k, v in sections.items() if v or k == BARE_KIND}
     bare = list(sections) == [BARE_KIND]
     document: Any = sections[BARE_KIND] if bare else {"version": 1, **sections}
-    return Export(document, tuple(variables), tuple(notes), reads, counts)
+    return Export(document, tuple(variables), tuple(notes), reads, counts, comments)
 
 
 def render_export(result: Export, output: str, *, source: str | None = None) -> str:
-    """YAML (with a header comment) or JSON text of the exported document."""
+    """YAML (a header, remarks above the entries they concern) or JSON text of the document.
+
+    JSON has no comments: the same document without the header and remarks (the command says
+    on stderr how many entries had one)."""
     if output == "json":
         import json
 
         return json.dumps(result.document, indent=2, ensure_ascii=False) + "\n"
+    head = [
+        f"Exported from {source} by `assay-py rauthy export`."
+        if source
+        else "Exported by `assay-py rauthy export`.",
+        "`assay-py rauthy plan` of this file against the same Rauthy shows no changes.",
+        "Built-ins (the rauthy client, the OpenID scopes, rauthy_admin) are left out. With"
+        " prune, what is later removed from this file is deleted (remarks below say where"
+        " not).",
+    ]
+    head += [f"Note: {note}" for note in result.notes]
+    if result.variables:
+        head.append("Secrets are not exported; set: " + ", ".join(result.variables))
+    lines = [line for text in head for line in _comment(text)]
+    document = result.document
+    if isinstance(document, list):
+        body = _section(None, document, result.comments.get(BARE_KIND, {}))
+    else:
+        body = "".join(
+            _section(key, value, result.comments.get(key, {})) for key, value in document.items()
+        )
+    return "\n".join(lines) + "\n" + body
+
+
+def remarked(result: Export) -> int:
+    """Entries that carry a remark of their kind (what JSON output leaves unsaid)."""
+    return sum(len(c) for c in result.comments.values())
+
+
+def _dump(data: Any) -> str:
     import yaml
 
-    head = [
-        f"# Exported from {source} by `assay-py rauthy export`."
-        if source
-        else "# Exported by `assay-py rauthy export`.",
-        "# `assay-py rauthy plan` of this file against the same Rauthy shows no changes.",
-        "# Built-ins (the rauthy client, the OpenID scopes, rauthy_admin) are left out;",
-        "# everything else here was created by hand: with prune, anything later removed from",
-        "# this file is deleted.",
-    ]
-    if result.variables:
-        head.append("# Secrets are not exported; set: " + ", ".join(result.variables))
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: 10x faster
-    body = yaml.dump(
-        result.document,
+    text: str = yaml.dump(
+        data,
         Dumper=dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=100,
     )
-    return "\n".join(head) + "\n" + body
+    return text
+
+
+def _section(key: str | None, value: Any, remarks: dict[int, str]) -> str:
+    """One top-level section; entries with a remark are dumped one by one to put it above
+    them (PyYAML writes no comments), the rest in one go."""
+    entries = value if isinstance(value, list) else None
+    notes: dict[int, list[str]] = {}
+    for position, entry in enumerate(entries or ()):
+        found = ([remarks[position]] if position in remarks else []) + _placeholders(entry)
+        if found:
+            notes[position] = found
+    if not notes or entries is None:
+        return _dump(value if key is None else {key: value})
+    out = [] if key is None else [f"{key}:\n"]
+    run: list[Any] = []
+    for position, entry in enumerate(entries):
+        if position in notes:
+            if run:
+                out.append(_dump(run))
+                run = []
+            out.extend(line + "\n" for text in notes[position] for line in _comment(text))
+            out.append(_dump([entry]))
+        else:
+            run.append(entry)
+    if run:
+        out.append(_dump(run))
+    return "".join(out)
+
+
+def _placeholders(entry: Any, path: str = "") -> list[str]:
+    """A remark per secret written as a reference (``{env: VAR}``), whatever the kind."""
+    if isinstance(entry, dict):
+        if path and len(entry) == 1 and isinstance(entry.get("env"), str):
+            return [f"{path} is not exported: it is read from ${entry['env']}"]
+        found: list[str] = []
+        for name, value in entry.items():
+            found += _placeholders(value, f"{path}.{name}" if path else str(name))
+        return found
+    if isinstance(entry, list):
+        return [r for i, v in enumerate(entry) for r in _placeholders(v, f"{path}[{i}]")]
+    return []
+
+
+def _comment(text: str) -> list[str]:
+    import textwrap
+
+    wrapped = textwrap.wrap(
+        text,
+        98,
+        initial_indent="# ",
+        subsequent_indent="#   ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return wrapped or ["#"]

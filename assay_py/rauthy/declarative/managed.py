@@ -103,11 +103,15 @@ class KindOutcome:
 
 @dataclass
 class Exported:
-    """One kind's part of an export: file entries, and the variables they read secrets from."""
+    """One kind's part of an export: file entries, and the variables they read secrets from.
+
+    ``comments`` maps an entry's position to a remark the YAML file writes above it (only what
+    a reader could not tell from the entry: how it came to be, what prune does to it)."""
 
     entries: list[Any] = field(default_factory=list)
     variables: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    comments: dict[int, str] = field(default_factory=dict)
 
 
 class Managed(Protocol):

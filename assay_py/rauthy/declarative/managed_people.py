@@ -32,6 +32,12 @@ def _marks_of(marks: Sequence[EntryMarks], position: int, field_name: str | None
     return marks[position - 1].of(field_name) if position <= len(marks) else None
 
 
+#: Written above such a user in an export: ``prune: {users: true}`` means "managed".
+_HAND_MADE = (
+    f"created by hand (no {users_kind.MARKER} mark); only `prune: {{users: all}}` would delete it"
+)
+
+
 class UsersManaged:
     key = "users"
     noun = "user"
@@ -192,8 +198,9 @@ class UsersManaged:
         its attribute values (one ``GET`` per user; the marker is not one of them)."""
         from .managed import Exported
 
-        entries = []
+        entries: list[Any] = []
         notes: list[str] = []
+        comments: dict[int, str] = {}
         for row in sorted(rows, key=self.row_name):
             if row.get("auth_provider_id"):
                 continue
@@ -212,8 +219,10 @@ class UsersManaged:
                     entry[name] = value
             if row.get(users_kind.ATTRIBUTES):
                 entry[users_kind.ATTRIBUTES] = dict(sorted(row[users_kind.ATTRIBUTES].items()))
+            if row.get(users_kind.MARKER) is False:  # known unmarked (None: values unread)
+                comments[len(entries)] = _HAND_MADE
             entries.append(entry)
-        return Exported(entries, notes=notes)
+        return Exported(entries, notes=notes, comments=comments)
 
     def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
         ops = users_kind.patch_ops({f: refs.get(f) or None for f in refs}, list(refs))
