@@ -137,6 +137,8 @@ class Transport:
         self._retry = retry
         self._sleep = sleep
         self._scrubber = Scrubber(*api_key.secrets())
+        self._sent = 0
+        self._sent_lock = threading.Lock()
         # Every connection stays pooled: with fewer keep-alive slots than workers, each burst
         # closed and reopened connections (hundreds per apply at --parallel 32). The pool
         # opens only as many as requests run at once, so this is sized by the parallelism.
@@ -163,6 +165,11 @@ class Transport:
     @property
     def key_name(self) -> str:
         return self._auth.name
+
+    @property
+    def sent(self) -> int:
+        """Requests sent so far, every attempt counted (what a command reports as its cost)."""
+        return self._sent
 
     def remember_secret(self, secret: str) -> None:
         """Secrets seen in answers are scrubbed from any later error text."""
@@ -217,6 +224,8 @@ class Transport:
         while True:
             attempt += 1
             last = attempt >= self._retry.attempts
+            with self._sent_lock:
+                self._sent += 1
             try:
                 response = self.http.request(
                     method, self.base_url + path, json=body, files=files, auth=self._auth

@@ -62,16 +62,18 @@ def export_instance(
     if kinds is None:
         skipped = (k for k in every if not getattr(k, "export_by_default", True))
         notes += [note for k in skipped if (note := getattr(k, "export_note", None))]
-    reads = 0
+    transport = getattr(client, "_transport", None)
+    sent_before = transport.sent if transport is not None else 0
     for kind in chosen:
         rows = kind.read(client)
-        reads += 1 + (len(rows) if deep and kind.key == BARE_KIND else 0)
         part = kind.export(client, rows, deep=deep)
         sections[kind.key] = part.entries
         if part.comments:
             comments[kind.key] = dict(part.comments)
         variables += part.variables
         notes += part.notes
+    # What was really sent, whatever each kind needed; one a kind for a client counting none.
+    reads = transport.sent - sent_before if transport is not None else len(chosen)
     counts = {k: len(v) for k, v in sections.items()}
     if kinds is None:
         sections = {k: v for k, v in sections.items() if v or k == BARE_KIND}
