@@ -346,3 +346,27 @@ def test_the_request_count_it_reports_is_what_was_sent(
         time.sleep(0.02)
         seen = rauthy_emulator.request_count() - before
     assert seen == reported
+
+
+def test_reference_lists_are_sorted_whatever_order_rauthy_keeps(
+    tmp_path: Path, rauthy_emulator: RauthyEmulator
+) -> None:
+    rauthy_emulator.add_user("root@example.com", ["rauthy_admin"])
+    _seed(rauthy_emulator, {"roles": [{"name": "zz-last"}], "groups": [{"name": "zz-ops"}]})
+    _seed(
+        rauthy_emulator,
+        {
+            "roles": [{"name": "zz-last"}, {"name": "aa-first"}],
+            "groups": [{"name": "zz-ops"}, {"name": "aa-dev"}],
+            "users": [
+                {
+                    "email": "ada@example.com",
+                    "roles": ["zz-last", "aa-first"],
+                    "groups": ["zz-ops", "aa-dev"],
+                }
+            ],
+        },
+    )
+    doc = yaml.safe_load(_export(rauthy_emulator, tmp_path / "x.yaml", "--kinds", "users"))
+    ada = next(u for u in doc["users"] if u["email"] == "ada@example.com")
+    assert ada["roles"] == ["aa-first", "zz-last"] and ada["groups"] == ["aa-dev", "zz-ops"]
