@@ -20,6 +20,8 @@ from assay_py.rauthy import client_presets
 from assay_py.rauthy.declarative.instance import apply_instance
 
 FLOWS = ["authorization_code", "client_credentials", "password", "refresh_token"]
+GROUPS = ["Clients", "Scopes", "Roles", "Groups", "UserAttributes", "Users", "ApiKeys"]
+RIGHTS = ["read", "create", "update", "delete"]
 ALGS = ["RS256", "RS384", "RS512", "EdDSA"]
 
 
@@ -136,6 +138,15 @@ def random_instance(seed: int, *, newer: bool = False) -> dict[str, Any]:
             if rng.random() < 0.6:
                 user[key] = value
         users.append(user)
+    api_keys: list[dict[str, Any]] = []
+    for i in range(rng.randint(1, 2) if newer else 0):  # 0.35.2 serves them to sessions only
+        key: dict[str, Any] = {
+            "name": f"key-{seed}-{i}",
+            "access": {g: _some(rng, RIGHTS, 1) for g in _some(rng, GROUPS, 1)},
+        }
+        if rng.random() < 0.6:
+            key["expires_in"] = f"{rng.randint(1, 400)}d"
+        api_keys.append(key)
     return {
         "version": 1,
         "user_attributes": attrs,
@@ -144,6 +155,7 @@ def random_instance(seed: int, *, newer: bool = False) -> dict[str, Any]:
         "groups": groups,
         "clients": clients,
         "users": users,
+        **({"api_keys": api_keys} if newer else {}),
     }
 
 
@@ -228,6 +240,12 @@ NOT_ROUND_TRIPPED = {
 }
 
 
+#: Fields of a kind that are the file's policy, not live state: no export can hold them.
+POLICY_FIELDS = {
+    "api_keys": {"renew_before": "when to renew: a rule of the file, Rauthy keeps no such thing"}
+}
+
+
 def _fields(key: str) -> set[str]:
     from assay_py.rauthy import _schema
     from assay_py.rauthy.kinds import KINDS
@@ -239,6 +257,10 @@ def _fields(key: str) -> set[str]:
         return set(_schema.FIELD_ORDER) - {"id"}
     if key == "users":
         return set(users_kind.FIELDS) | {users_kind.ATTRIBUTES}
+    if key == "api_keys":
+        from assay_py.rauthy.kinds import api_keys
+
+        return set(api_keys.FIELDS) - set(POLICY_FIELDS[key])
     raise AssertionError(f"kind {key!r}: add it to random_instance, or to NOT_ROUND_TRIPPED")
 
 
