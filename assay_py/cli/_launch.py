@@ -55,8 +55,10 @@ def _run(
     script: str, args: Sequence[str] | None, *, verbose: bool, code: bytes | None = None
 ) -> None:
     """Run a file (or inline ``code``, chunk ``<eval>``), report any failure, exit 1 on error."""
-    from assay_py.host import LuaHost, LuaScriptError
+    # The submodules, not the package's lazy exports: those go through importlib (~1 ms).
     from assay_py.host._engine import EngineError, engine_name
+    from assay_py.host._host import LuaHost
+    from assay_py.host.errors import LuaScriptError
 
     try:
         engine = engine_name()

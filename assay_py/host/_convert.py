@@ -7,9 +7,12 @@ data survives); Python ``str`` is encoded to UTF-8 on the way in and decoded on 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from assay_py.host._engine import lupa_engine
+
+TYPE_CHECKING = False  # not typing's: see assay_py.host
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 200
 # LuaJIT numbers are doubles: integers beyond 2^53 cannot be represented exactly. Lua 5.5

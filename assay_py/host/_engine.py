@@ -11,16 +11,27 @@ from __future__ import annotations
 import os
 import sys
 from types import ModuleType
-from typing import Any, Literal, get_args
 
-EngineName = Literal["luajit", "5.5"]
-ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)
+TYPE_CHECKING = False  # not typing's: see assay_py.host
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    EngineName = Literal["luajit", "5.5"]
+
+ENGINE_NAMES: tuple[EngineName, ...] = ("luajit", "5.5")
 DEFAULT_ENGINE: EngineName = "luajit"
 ENV_VAR = "ASSAY_LUA"
 
 _MODULES: dict[str, str] = {"luajit": "lupa.luajit21", "5.5": "lupa.lua55"}
 _loaded: dict[str, ModuleType] = {}  # engine name -> lupa module
 _by_module: dict[str, ModuleType] = {}  # lupa module name -> module, for lua_type()
+
+
+def import_module(name: str) -> ModuleType:
+    """``importlib.import_module`` for an absolute name, without importing importlib (which
+    brings in warnings: ~1 ms of a script's start)."""
+    __import__(name)
+    return sys.modules[name]
 
 
 class EngineError(ValueError):
@@ -45,14 +56,12 @@ def engine_module(name: EngineName) -> ModuleType:
     module = _loaded.get(name)
     if module is not None:
         return module
-    import importlib
-
     try:
-        module = importlib.import_module(_MODULES[name])
+        module = import_module(_MODULES[name])
     except ImportError:
         if name != "luajit":
             raise EngineError(f"this lupa build has no Lua {name} engine") from None
-        module = importlib.import_module("lupa.lua51")
+        module = import_module("lupa.lua51")
         print(
             "assay-py: notice: this lupa build has no LuaJIT; using PUC Lua 5.1",
             file=sys.stderr,

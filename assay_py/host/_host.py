@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
 
-from assay_py.host._engine import EngineName
 from assay_py.host.vm import LuaVM
+
+TYPE_CHECKING = False  # not typing's: see assay_py.host
+if TYPE_CHECKING:
+    from typing import Any
+
+    from assay_py.host._engine import EngineName
 
 
 def strip_shebang(source: bytes) -> bytes:

@@ -6,19 +6,56 @@ loader (``"package.module:function"``) is imported only when its module is first
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
-
+TYPE_CHECKING = False  # not typing's: see assay_py.host
 if TYPE_CHECKING:
+    from typing import Any, Literal
+
     from assay_py.host.vm import LuaVM
 
 
-class BuiltinModule(NamedTuple):
-    name: str
-    """The name scripts require, e.g. ``"assay.rauthy"``."""
-    description: str
-    loader: str
-    """``"package.module:function"``; the function takes the VM and returns the module value."""
+# Plain classes, not NamedTuples: typing.NamedTuple costs a script's start ~4 ms (typing, and
+# building the classes); every start reads this table.
+class BuiltinModule:
+    __slots__ = ("description", "loader", "name")
+
+    def __init__(self, name: str, description: str, loader: str) -> None:
+        self.name = name
+        """The name scripts require, e.g. ``"assay.rauthy"``."""
+        self.description = description
+        self.loader = loader
+        """``"package.module:function"``; the function takes the VM and returns the module
+        value."""
+
+    def __repr__(self) -> str:
+        return f"BuiltinModule({self.name!r}, loader={self.loader!r})"
+
+
+class BuiltinGlobal:
+    __slots__ = ("description", "kind", "module", "name", "replaces")
+
+    def __init__(
+        self,
+        name: str,
+        module: str,
+        description: str,
+        kind: Literal["table", "function"] = "table",
+        replaces: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        """The global scripts use, e.g. ``"sleep"``."""
+        self.module = module
+        """The module under ``assay_py.host.builtins`` whose ``install(vm)`` defines it."""
+        self.description = description
+        self.kind = kind
+        """What the global is: scripts see a table (or a function) of that kind before its
+        module is installed, so a global must say which it will be."""
+        self.replaces = replaces
+        """Keys of a stock Lua table (e.g. ``os.date``) that the module redefines: they are
+        held back until it installs, so their first use installs it
+        (``LuaVM.stock("os.date")``)."""
+
+    def __repr__(self) -> str:
+        return f"BuiltinGlobal({self.name!r}, module={self.module!r}, kind={self.kind!r})"
 
 
 BUILTIN_MODULES: dict[str, BuiltinModule] = {
@@ -33,20 +70,6 @@ BUILTIN_MODULES: dict[str, BuiltinModule] = {
         ),
     )
 }
-
-
-class BuiltinGlobal(NamedTuple):
-    name: str
-    """The global scripts use, e.g. ``"sleep"``."""
-    module: str
-    """The module under ``assay_py.host.builtins`` whose ``install(vm)`` defines it."""
-    description: str
-    kind: Literal["table", "function"] = "table"
-    """What the global is: scripts see a table (or a function) of that kind before its module
-    is installed, so a global must say which it will be."""
-    replaces: tuple[str, ...] = ()
-    """Keys of a stock Lua table (e.g. ``os.date``) that the module redefines: they are held
-    back until it installs, so their first use installs it (``LuaVM.stock("os.date")``)."""
 
 
 # The globals every script gets without require. A module is imported, and installs its
@@ -113,6 +136,8 @@ def find(name: str) -> BuiltinModule | None:
 
 def load(module: BuiltinModule, vm: LuaVM) -> Any:
     """Import a module's loader and run it for ``vm``; returns the module value."""
+    import importlib  # here: importlib brings in warnings, ~1 ms of every start
+
     module_path, _, function = module.loader.partition(":")
     loader = getattr(importlib.import_module(module_path), function)
     return loader(vm)

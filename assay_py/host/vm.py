@@ -21,14 +21,12 @@ lupa would work on a stack that is not running (wrong results, corrupted stacks)
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from assay_py.host._convert import from_lua, to_lua
-from assay_py.host._engine import EngineName, engine_module, engine_name, lupa_engine
+from assay_py.host._engine import engine_module, engine_name, import_module, lupa_engine
 from assay_py.host._prelude import (
     BRIDGE,
     BRIDGE_CHUNKNAME,
@@ -38,6 +36,12 @@ from assay_py.host._prelude import (
 )
 from assay_py.host.errors import LuaScriptError
 from assay_py.host.registry import BUILTIN_GLOBALS, unavailable_globals
+
+TYPE_CHECKING = False  # not typing's: see assay_py.host
+if TYPE_CHECKING:
+    from typing import Any
+
+    from assay_py.host._engine import EngineName
 
 # The builtin modules, `assay_py.host.builtins.<name>` (each has `install(vm)`), in the order
 # `install_all` installs them.
@@ -148,7 +152,7 @@ class LuaVM:
     def _install(self, name: str) -> None:
         module_name = f"assay_py.host.builtins.{name}"
         try:
-            module = importlib.import_module(module_name)
+            module = import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name == module_name:
                 return  # not written yet: run without that global

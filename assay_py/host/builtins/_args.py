@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from assay_py.host._engine import lupa_engine
+
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def lua_text(value: Any, what: str) -> bytes:

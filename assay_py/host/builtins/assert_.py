@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from assay_py.host._engine import lupa_engine
 from assay_py.host.vm import LuaVM
+
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
 
 _EPSILON = sys.float_info.epsilon
 _INT_LIMIT = 2.0**63

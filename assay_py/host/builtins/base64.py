@@ -8,13 +8,16 @@ original runtime; errors read ``base64.decode: <reason>``.
 from __future__ import annotations
 
 import binascii
-import re
-from typing import Any
 
 from assay_py.host.builtins._args import lua_text
 from assay_py.host.vm import LuaVM
 
-_NOT_ALPHABET = re.compile(rb"[^A-Za-z0-9+/=]")
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
+
+# bytes.translate, not a regex: re is ~5 ms of a start that uses base64.
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 
 def encode(raw: Any = None) -> bytes:
@@ -35,9 +38,9 @@ def decode(raw: Any = None) -> bytes:
 
 
 def _decode_canonical(data: bytes) -> bytes:
-    bad = _NOT_ALPHABET.search(data)
-    if bad is not None:
-        at = bad.start()
+    bad = data.translate(None, _ALPHABET)  # the bytes outside the alphabet, in order
+    if bad:
+        at = data.index(bad[:1])
         raise ValueError(f"base64.decode: invalid symbol {_symbol(data[at])} at offset {at}")
     if len(data) % 4:
         raise ValueError(

@@ -8,11 +8,14 @@ to the OS environment through UTF-8 with ``surrogateescape``, so no byte is lost
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from assay_py.host._engine import lupa_engine
 from assay_py.host.builtins._args import lua_text
 from assay_py.host.vm import LuaVM
+
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _name(raw: Any, where: str) -> str:

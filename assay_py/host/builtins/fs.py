@@ -18,12 +18,15 @@ import os
 import stat as stat_mode
 import time
 from collections.abc import Callable
-from typing import Any
 
 from assay_py.host._engine import lupa_engine
 from assay_py.host.builtins._args import lua_text, lua_type_name
 from assay_py.host.builtins._birthtime import birth_time
 from assay_py.host.vm import LuaVM
+
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
 
 _MAX_MODE = 0xFFFFFFFF
 _tempdir_sequence = itertools.count()

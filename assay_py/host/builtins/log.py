@@ -12,10 +12,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
 
 from assay_py.host.builtins._args import lua_text
 from assay_py.host.vm import LuaVM
+
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
 
 _LEVELS = {"debug": 10, "info": 20, "warn": 30, "error": 40}
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from assay_py.host.vm import LuaVM
+
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
 
 _ARCH_ALIASES = {
     "amd64": "x86_64",

@@ -14,9 +14,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from assay_py.host._engine import lupa_engine
+
+TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
+if TYPE_CHECKING:
+    from typing import Any
 
 _DAY = 86_400
 
