@@ -64,6 +64,10 @@ def test_a_missing_file_and_a_journalled_mint_are_stale(tmp_path: Path) -> None:
         "b": (f"--secrets-dir {tmp_path / 's'}: interrupted rotate",)
     }
     assert again.deliver("b", "t" * 64) == []
+    assert (tmp_path / "s" / "b").read_text() == "t" * 64
+    # Journalled until flush has made the file durable: a crash before then loses nothing.
+    assert set(Publication([SecretsDir(tmp_path / "s")]).stale(["a", "b"])) == {"b"}
+    assert again.flush() == []
     assert again.stale(["a", "b"]) == {}
     assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["a", "b"]
 
@@ -77,7 +81,8 @@ def test_an_unreadable_journal_makes_every_client_stale(tmp_path: Path) -> None:
     (tmp_path / "a").write_text(SECRET)
     publication = Publication([SecretsDir(tmp_path)])
     assert set(publication.stale(["a"])) == {"a"}
-    publication.deliver("a", SECRET)  # starts a fresh journal
+    publication.deliver("a", SECRET)
+    assert publication.flush() == []  # starts a fresh journal
     assert publication.stale(["a"]) == {}
 
 
@@ -180,3 +185,53 @@ def test_kubernetes_names_are_refused_before_anything_is_sent(
         with pytest.raises(PublicationError) as caught:
             Publication([destination]).check(ids)
         assert expected in str(caught.value)
+
+
+def test_delivered_files_leave_the_journal_at_a_checkpoint_not_one_by_one(
+    tmp_path: Path,
+) -> None:
+    destination = SecretsDir(tmp_path)
+    publication = Publication([destination])
+    owners = [f"app{i}" for i in range(5)]
+    publication.begin(owners, "create")
+    for owner in owners:
+        assert publication.deliver(owner, owner * 16) == []
+    # Every file is in place (atomically, 0600), and every owner still journalled.
+    for owner in owners:
+        assert (tmp_path / owner).read_text() == owner * 16
+        assert stat.S_IMODE((tmp_path / owner).stat().st_mode) == 0o600
+    assert set(Journal(tmp_path / ".assay-py-journal").entries()) == set(owners)
+    assert publication.flush() == []
+    assert not (tmp_path / ".assay-py-journal").exists()
+    assert publication.stale(owners) == {}
+
+
+def test_a_long_run_checkpoints_as_it_goes(tmp_path: Path) -> None:
+    destination = SecretsDir(tmp_path)
+    destination.CHECKPOINT_S = 0.0  # every delivery is past due
+    publication = Publication([destination])
+    publication.begin(["a", "b"], "create")
+    publication.deliver("a", SECRET)
+    assert set(Journal(tmp_path / ".assay-py-journal").entries()) == {"b"}
+    publication.deliver("b", SECRET)
+    assert not (tmp_path / ".assay-py-journal").exists()
+
+
+def test_a_failed_sync_keeps_the_owners_journalled(tmp_path: Path) -> None:
+    destination = SecretsDir(tmp_path / "s")
+    publication = Publication([destination])
+    publication.prepare()
+    publication.begin(["a"], "create")
+    publication.deliver("a", SECRET)
+    # The folder is gone before the checkpoint (a disk unmounted, a person's rm -r).
+    (tmp_path / "s" / "a").unlink()
+    (tmp_path / "s" / ".assay-py-journal").rename(tmp_path / "journal-kept")
+    (tmp_path / "s").rmdir()
+    errors = publication.flush()
+    assert len(errors) == 1 and errors[0].startswith(f"--secrets-dir {tmp_path / 's'}: ")
+    # A later flush (the folder back) still has them to sync and unjournal.
+    (tmp_path / "s").mkdir()
+    (tmp_path / "journal-kept").rename(tmp_path / "s" / ".assay-py-journal")
+    publication.deliver("a", SECRET)
+    assert publication.flush() == []
+    assert not (tmp_path / "s" / ".assay-py-journal").exists()

@@ -2,8 +2,9 @@
 
 Before a request that may mint a secret (a create, a rebuild, a rotation, a PUT turning a
 client confidential), the owner's id is written to the journal of every destination, durably
-(atomic rename, fsync). It is taken out once that destination holds the new secret. A run
-killed in between leaves the id in the journal, and the next plan knows that this one
+(atomic rename, fsync). It is taken out once that destination holds the new secret durably
+(a secrets directory syncs its files in batches first: ``SecretsDir``). A run killed in
+between leaves the id in the journal, and the next plan knows that this one
 destination is stale without reading any secret: a plan of unchanged clients whose
 destinations are complete still costs no secret read.
 
