@@ -103,38 +103,23 @@ def parse_script_command(argv: Sequence[str]) -> ScriptLaunch | None:
 
 
 def _parse_run(tokens: Sequence[str]) -> ScriptLaunch | None:
-    launch = ScriptLaunch("run")
-    positional: list[str] = []
-    options_done = False
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        index += 1
-        if options_done:
-            positional.append(token)
-        elif token == "--":
-            options_done = True
-        elif token in _VERBOSE:
-            launch.verbose = True
-        elif token == "--emulator":
-            launch.emulator = True
-        elif token == _LUA or token.startswith(_LUA + "="):
-            found = _lua_value(tokens, index - 1)
-            if found is None:
-                return None
-            launch.lua, index = found
-        elif token.startswith("-"):
-            return None  # --help, or an option click passes on as an argument: its rules
-        else:
-            positional.append(token)
-    if not positional:
+    launch = _parse_tokens("run", tokens)
+    if launch is None or launch.file is None:
         return None  # click's "Missing argument 'FILE'"
-    launch.file, launch.args = positional[0], positional[1:]
     return launch
 
 
 def _parse_exec(tokens: Sequence[str]) -> ScriptLaunch | None:
-    launch = ScriptLaunch("exec")
+    launch = _parse_tokens("exec", tokens)
+    if launch is None or (launch.code is None and launch.file is None):
+        return None
+    return launch
+
+
+def _parse_tokens(command: str, tokens: Sequence[str]) -> ScriptLaunch | None:
+    """The options and arguments after ``run`` or ``exec``: ``--emulator`` is run's, ``-e
+    CODE`` exec's; None for anything click must read (help, an unknown option, ...)."""
+    launch = ScriptLaunch(command)
     positional: list[str] = []
     options_done = False
     index = 0
@@ -147,7 +132,9 @@ def _parse_exec(tokens: Sequence[str]) -> ScriptLaunch | None:
             options_done = True
         elif token in _VERBOSE:
             launch.verbose = True
-        elif token == "-e":
+        elif token == "--emulator" and command == "run":
+            launch.emulator = True
+        elif token == "-e" and command == "exec":
             if index == len(tokens) or launch.code is not None:
                 return None  # "-e requires an argument", or a repeated -e: click's words
             launch.code = tokens[index]
@@ -158,13 +145,11 @@ def _parse_exec(tokens: Sequence[str]) -> ScriptLaunch | None:
                 return None
             launch.lua, index = found
         elif token.startswith("-"):
-            return None
+            return None  # --help, or an option click passes on as an argument: its rules
         else:
             positional.append(token)
     if positional:
         launch.file, launch.args = positional[0], positional[1:]
-    if launch.code is None and launch.file is None:
-        return None
     return launch
 
 

@@ -67,6 +67,9 @@ def test_plain_script_commands_are_read_without_click(
         ["exec", "-e", "a", "-e", "b"],
         ["exec", "-eprint(1)"],
         ["exec", "--help"],
+        # Each command's own option is no option of the other: click words the error.
+        ["exec", "--emulator", "-e", "print(1)"],
+        ["run", "-e", "print(1)", "s.lua"],
         ["modules"],
         ["rauthy", "presets"],
         ["emulator", "--port", "0"],
