@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run_all.py            the sizes the issues name (long: ~30 min)
     .venv/bin/python benchmarks/run_all.py --quick    smaller sizes and fewer runs (~5 min)
     .venv/bin/python benchmarks/run_all.py startup_bench apply_floor_bench   only these
+    .venv/bin/python benchmarks/run_all.py --issue 13   the benchmarks of one issue's targets
 
 Each benchmark is its own command (see its docstring) and exits 0 when its targets are met;
 their output is printed as it comes. Figures on a shared machine are ratios of interleaved
@@ -42,6 +43,14 @@ QUICK: dict[str, list[str]] = {
 }
 
 
+# The benchmarks that check one issue's targets, by issue number. Each prints ours, the
+# floor and the ratio, medians of interleaved runs.
+ISSUES: dict[str, list[str]] = {
+    # Start-up, commands that send nothing, no-op client costs, plan and apply at the floor.
+    "13": ["startup_bench", "client_costs_bench", "plan_floor_bench", "apply_floor_bench"],
+}
+
+
 def benchmarks() -> dict[str, Path]:
     skip = {"run_all", "_support"}
     return {path.stem: path for path in sorted(HERE.glob("*.py")) if path.stem not in skip}
@@ -52,7 +61,10 @@ def main() -> None:
     found = benchmarks()
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"of {sorted(found)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer runs")
+    parser.add_argument("--issue", choices=sorted(ISSUES), help="only that issue's benchmarks")
     args = parser.parse_args()
+    if args.issue is not None:
+        args.names = [*args.names, *ISSUES[args.issue]]
     unknown = sorted(set(args.names) - set(found))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; known: {sorted(found)}")
