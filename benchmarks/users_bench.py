@@ -4,12 +4,13 @@ Against the emulator on loopback (optionally with an injected latency per reques
 plan (everything to create), the apply, and the second plan. Reading users costs the list
 (206 pages of 1,000 once Rauthy's ssp_threshold is reached) plus one ``GET /users/{id}`` per
 live user, since the list carries no roles or groups; with ``prune: {users: managed}`` one
-attribute read more per user the file does not list. The second plan's request count is
-checked against that formula: the exit code is 0 only when it matches and the plan has no
-changes.
+attribute read more per user the file does not list, and with ``--attributes`` (every entry
+states an attribute value) the definitions' list and one values read per listed user. The
+second plan's request count is checked against that formula: the exit code is 0 only when it
+matches and the plan has no changes.
 
     .venv/bin/python benchmarks/users_bench.py [--users 1000] [--unlisted 0] [--parallel 8]
-        [--latency-ms 0]
+        [--latency-ms 0] [--attributes]
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
 
 
-def document(users: int) -> dict[str, Any]:
-    return {
+def document(users: int, attributes: bool = False) -> dict[str, Any]:
+    doc: dict[str, Any] = {
         "prune": {"users": "managed"},
         "roles": [{"name": "staff"}],
         "groups": [{"name": "team"}],
@@ -35,10 +36,14 @@ def document(users: int) -> dict[str, Any]:
                 "roles": ["staff"],
                 "groups": ["team"] if i % 3 == 0 else [],
                 "email_verified": i % 2 == 0,
+                **({"attributes": {"dept": f"d{i % 7}"}} if attributes else {}),
             }
             for i in range(users)
         ],
     }
+    if attributes:
+        doc["user_attributes"] = [{"name": "dept"}]
+    return doc
 
 
 def settled(emu: RauthyEmulator) -> int:
@@ -68,12 +73,16 @@ def main() -> None:
     parser.add_argument("--unlisted", type=int, default=0, help="hand-made users not in the file")
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument(
+        "--attributes", action="store_true", help="every user states an attribute value"
+    )
     args = parser.parse_args()
 
-    doc = document(args.users)
+    doc = document(args.users, args.attributes)
     print(
         f"{args.users} users in the file, {args.unlisted} hand-made;"
-        f" parallel {args.parallel}, latency {args.latency_ms} ms"
+        f" parallel {args.parallel}, latency {args.latency_ms} ms,"
+        f" attribute values {'stated' if args.attributes else 'not managed'}"
     )
     with RauthyEmulator() as emu, rauthy.client(emu.url, emu.api_key) as client:
         for i in range(args.unlisted):
@@ -90,8 +99,11 @@ def main() -> None:
         )
         live = args.users + args.unlisted
         pages = max(1, -(-live // 1000)) if live >= 1000 else 1
-        # roles + groups lists, users pages, one GET per user, one marker read per unlisted
+        # roles + groups lists, users pages, one GET per user, one marker read per unlisted;
+        # with attribute values, the definitions' list and one values read per listed user
         expected = 2 + pages + live + args.unlisted
+        if args.attributes:
+            expected += 1 + args.users
         print(
             f"second plan: {sent} requests (expected {expected}),"
             f" {elapsed / max(1, live) * 1000:.3f} ms per user, {len(emu.mails)} mails recorded"

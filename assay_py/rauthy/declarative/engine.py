@@ -17,7 +17,15 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyError
 
 from .instance_file import InstanceDoc, InstanceFileError, Problem
-from .managed import KindOutcome, KindSection, Managed, Row, managed_kinds, reference_targets
+from .managed import (
+    KindOutcome,
+    KindSection,
+    Managed,
+    Refs,
+    Row,
+    managed_kinds,
+    reference_targets,
+)
 
 __all__ = [
     "InstanceApplyReport",
@@ -183,6 +191,18 @@ def make_plan(
             reads += 1
         return live[key]
 
+    held: dict[str, Mapping[str, Refs]] = {}
+
+    def held_context(key: str) -> Mapping[str, Refs]:
+        nonlocal reads
+        if key not in held:
+            # Optional on adapters (see _value_referrers): kinds holding values by name.
+            held_refs = getattr(by_key[key], "held_refs")  # noqa: B009
+            found, cost = held_refs(client, read_context(key), parallel=parallel)
+            held[key] = found
+            reads += cost
+        return held[key]
+
     sections: dict[str, KindSection] = {}
     for kind in managed:
         flag = doc.prune.get(kind.key, False) if prune is None else prune
@@ -199,7 +219,8 @@ def make_plan(
         raise InstanceFileError(problems, doc.source)
 
     final = [
-        _with_effects(sections[k.key], k, all_kinds, live[k.key], read_context) for k in managed
+        _with_effects(sections[k.key], k, all_kinds, live[k.key], read_context, held_context)
+        for k in managed
     ]
     missing: list[str] = []
     key_name = client._transport.key_name
@@ -339,15 +360,31 @@ def _referrers(kind: Managed, all_kinds: Sequence[Managed]) -> list[tuple[Manage
     return out
 
 
+def _value_referrers(
+    kind: Managed, all_kinds: Sequence[Managed]
+) -> list[tuple[Managed, list[str]]]:
+    """Kinds holding values keyed by ``kind``'s names (``checked_references``) and able to
+    say who holds which (``held_refs``)."""
+    out = []
+    for other in all_kinds:
+        targets: Mapping[str, str] = getattr(other, "checked_references", {})
+        fields = [f for f, target in targets.items() if target == kind.key]
+        if fields and hasattr(other, "held_refs"):
+            out.append((other, fields))
+    return out
+
+
 def _with_effects(
     section: KindSection,
     kind: Managed,
     all_kinds: Sequence[Managed],
     rows: Sequence[Row],
     read_context: Callable[[str], list[Row]],
+    held_context: Callable[[str], Mapping[str, Refs]],
 ) -> KindSection:
-    """Name the referring rows each delete touches: the ones losing the name, and the ones
-    Rauthy's substring rewrite would corrupt (which apply re-asserts)."""
+    """Name the referring rows each delete touches: the ones losing the name, the ones
+    Rauthy's substring rewrite would corrupt (which apply re-asserts), and the ones whose
+    value keyed by the name goes with it (a user's attribute value)."""
     doomed = set(section.deleted())
     if not doomed:
         return section
@@ -375,6 +412,13 @@ def _with_effects(
                         f"{label}: Rauthy's substring removal would rewrite"
                         f" {', '.join(repr(v) for v in near)}; re-asserted after the delete"
                     )
+        for other, fields in _value_referrers(kind, all_kinds):
+            for holder, refs in sorted(held_context(other.key).items()):
+                if any(name in refs.get(f, []) for f in fields):
+                    text = f"{other.noun} '{holder}' loses its value of {kind.noun} '{name}'"
+                    if name in renames:
+                        text += f" (not carried to '{renames[name]}'; rename: in_place keeps it)"
+                    effects.append(text)
         siblings = sorted({n for n in map(kind.row_name, rows) if n != name and name in n})
         if siblings and not _referrers(kind, all_kinds):
             effects.append(

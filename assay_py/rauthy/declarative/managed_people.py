@@ -114,6 +114,21 @@ class UsersManaged:
     def row_name(self, row: Mapping[str, Any]) -> str:
         return str(row.get("email", "")).lower()
 
+    def held_refs(
+        self, client: Any, rows: Sequence[Row], *, parallel: int = 4
+    ) -> tuple[dict[str, Refs], int]:
+        """``{email: {"attributes": [names with a value]}}`` for every user, and the requests
+        it cost (one values read per user): asked only when a plan deletes an attribute."""
+        workers = max(1, min(parallel, len(rows) or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            read = list(pool.map(client.users.with_values, rows))
+        out = {
+            self.row_name(r): {users_kind.ATTRIBUTES: sorted(r[users_kind.ATTRIBUTES])}
+            for r in read
+            if r[users_kind.ATTRIBUTES]
+        }
+        return out, len(rows)
+
     def row_refs(self, row: Mapping[str, Any]) -> Refs:
         return {f: [v for v in (row.get(f) or []) if v] for f in self.references}
 
