@@ -15,6 +15,7 @@ __all__ = [
     "RauthyError",
     "RauthyForbidden",
     "RauthyNotFound",
+    "RauthyNotOffered",
     "RauthyUnauthorized",
     "RauthyUnreachable",
     "RauthyValidationError",
@@ -64,6 +65,11 @@ class RauthyNotFound(RauthyError):
 
 class RauthyUnauthorized(RauthyError):
     """HTTP 401: missing, wrong or expired API key."""
+
+
+class RauthyNotOffered(RauthyUnauthorized):
+    """This Rauthy version serves the route to an admin session only, never to an API key
+    (upstream providers before 0.36): the message says which version is needed."""
 
 
 class RauthyForbidden(RauthyError):

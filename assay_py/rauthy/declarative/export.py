@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assay_py.rauthy.errors import RauthyNotOffered
+
 from .managed import managed_kinds
 
 __all__ = ["Export", "export_instance", "render_export"]
@@ -65,7 +67,13 @@ def export_instance(
     transport = getattr(client, "_transport", None)
     sent_before = transport.sent if transport is not None else 0
     for kind in chosen:
-        rows = kind.read(client)
+        try:
+            rows = kind.read(client)
+        except RauthyNotOffered as exc:
+            if kinds is not None:
+                raise
+            notes.append(f"{kind.key}: not exported: {exc}")
+            continue
         part = kind.export(client, rows, deep=deep)
         sections[kind.key] = part.entries
         if part.comments:

@@ -496,8 +496,10 @@ def managed_kinds() -> list[Managed]:
     from .managed_blacklist import BlacklistManaged
     from .managed_branding import BrandingManaged
     from .managed_people import PasswordPolicyManaged, UsersManaged
+    from .managed_providers import ProvidersManaged
 
     kinds: list[Managed] = [NamedManaged(kind) for kind in KINDS.values()]
+    kinds.append(ProvidersManaged())  # spec §18: after groups, before clients and users
     kinds.append(ClientsManaged())
     kinds += [PasswordPolicyManaged(), UsersManaged()]
     kinds += [BrandingManaged(), ApiKeysManaged(), BlacklistManaged()]

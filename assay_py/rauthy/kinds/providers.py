@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ..errors import RauthyError, RauthyUnauthorized, RauthyValidationError
+from ..errors import RauthyError, RauthyNotOffered, RauthyUnauthorized, RauthyValidationError
 from ..validate import _NAME, _URI, _rule_name
 from ._base import Change, Violation, json_equal
 from ._secret_ref import SecretValue, reference_problems, resolve_reference
@@ -164,12 +164,11 @@ Row = dict[str, Any]
 
 
 def _filled(entry: Mapping[str, Any]) -> Row:
-    """The entry over its type's defaults (an unknown type: the form's defaults)."""
+    """The entry over its type's defaults (an unknown type: the form's defaults). An
+    explicit null clears an optional field the type would fill."""
     typ = entry.get("typ")
     preset = PRESETS.get(typ, {}) if isinstance(typ, str) else {}
-    out: Row = {**_FORM, **preset}
-    out.update({k: v for k, v in entry.items() if v is not None})
-    return out
+    return {**_FORM, **preset, **entry}
 
 
 def check(entry: Any) -> list[Violation]:
@@ -636,7 +635,7 @@ class ProvidersApi:
         except RauthyUnauthorized as exc:
             if "no valid session" not in exc.message.lower():
                 raise
-            raise RauthyUnauthorized(
+            raise RauthyNotOffered(
                 f"{exc.message} ({VERSION_HINT})",
                 method=exc.method,
                 path=exc.path,
