@@ -21,6 +21,7 @@ def _assay(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAUTHY_", "BOOTSTRAP_"))}
     env.update(RAUTHY_URL=emulator.url, RAUTHY_API_KEY=key or emulator.api_key)
     env["ADA_PASSWORD"] = "Example-Passw0rd-Not-Shown"
+    env["GOOGLE_CLIENT_SECRET"] = "Example-Google-Secret-Not-Shown"
     command = [sys.executable, "-m", "assay_py", "rauthy", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
@@ -36,8 +37,11 @@ def _applies_and_converges(rauthy_emulator: RauthyEmulator, tmp_path: Path) -> N
     assert planned.returncode == 2, planned.stderr
     applied = _assay(rauthy_emulator, "apply", "examples/rauthy.yaml", *secrets)
     assert applied.returncode == 0, applied.stderr + applied.stdout
-    assert "Apply: 12 created, 1 asserted." in applied.stdout
-    assert "Example-Passw0rd" not in planned.stdout + applied.stdout + applied.stderr
+    assert "Apply: 13 created, 1 asserted." in applied.stdout
+    shown = planned.stdout + planned.stderr + applied.stdout + applied.stderr
+    assert "Example-Passw0rd" not in shown and "Example-Google-Secret" not in shown
+    (google,) = rauthy_emulator.stored_providers()
+    assert google["client_secret"] == "Example-Google-Secret-Not-Shown"
     assert [m["to"] for m in rauthy_emulator.mails] == ["ada@example.com"]
 
     api = httpx.Client(
@@ -56,10 +60,10 @@ def _applies_and_converges(rauthy_emulator: RauthyEmulator, tmp_path: Path) -> N
     assert again.returncode == 0, again.stdout
     assert again.stdout.startswith("password_policy:")  # asserted: unreadable with a key
     assert "No changes:" in again.stdout
-    # one list per named kind and clients; users: the list, one GET per user, one values
+    # one list per named kind, providers and clients; users: the list, one GET per user, one values
     # read per user whose entry states attributes (ada), and (prune managed) one per user the
-    # file does not list (none here); the API keys list
-    assert rauthy_emulator.request_count() - before == 5 + 2 + 1 + 1
+    # file does not list (none here); the API keys list; the providers list
+    assert rauthy_emulator.request_count() - before == 6 + 2 + 1 + 1
 
     # The read-only key the apply minted for CI is published, and CI can plan with it.
     token = (tmp_path / "secrets" / "api-key@ci").read_text()
