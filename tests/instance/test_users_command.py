@@ -214,6 +214,7 @@ def _example_plans(rauthy_emulator: RauthyEmulator, tmp_path: Path) -> None:
         "RAUTHY_URL": rauthy_emulator.url,
         "RAUTHY_API_KEY": rauthy_emulator.api_key,
         "ADA_PASSWORD": "Example-Passw0rd-Xyz",
+        "GOOGLE_CLIENT_SECRET": "Example-Google-Secret-Xyz",
     }
     result = CliRunner().invoke(main, ["rauthy", "plan", str(example)], env=env)
     assert result.exit_code == 2, result.output
