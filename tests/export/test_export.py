@@ -147,8 +147,10 @@ def random_instance(seed: int, *, newer: bool = False) -> dict[str, Any]:
         if rng.random() < 0.6:
             key["expires_in"] = f"{rng.randint(1, 400)}d"
         api_keys.append(key)
+    providers = [_random_provider(rng, f"Prov {seed} {i}") for i in range(rng.randint(1, 3))]
     return {
         "version": 1,
+        **({"auth_providers": providers} if newer else {}),  # 0.35.2: sessions only
         "user_attributes": attrs,
         "scopes": scopes,
         "roles": roles,
@@ -159,13 +161,55 @@ def random_instance(seed: int, *, newer: bool = False) -> dict[str, Any]:
     }
 
 
+def _random_provider(rng: random.Random, name: str) -> dict[str, Any]:
+    """Every ``ProviderRequest`` field varied; the secret named as export names it."""
+    from assay_py.rauthy.declarative.managed_providers import secret_variable
+
+    typ = rng.choice(["custom", "github", "google", "oidc"])
+    entry: dict[str, Any] = {"name": name, "typ": typ, "client_id": f"id-{rng.randint(1, 99)}"}
+    host = f"https://idp{rng.randint(1, 9)}.example.com"
+    urls = {
+        "issuer": host,
+        "authorization_endpoint": host + "/authorize",
+        "token_endpoint": host + "/token",
+        "userinfo_endpoint": host + "/userinfo",
+    }
+    optional = {
+        "jwks_endpoint": host + "/jwks",
+        "enabled": False,
+        "use_pkce": rng.random() < 0.5,
+        "client_secret_post": True,
+        "auto_onboarding": True,
+        "auto_link": True,
+        "scope": _some(rng, ["openid", "profile", "email", "groups", "user:email"]),
+        "admin_claim_path": "$.roles",
+        "admin_claim_value": "admin",
+        "mfa_claim_path": "$.amr",
+        "mfa_claim_value": "mfa",
+    }
+    for key, value in {**urls, **optional}.items():
+        if (typ in ("oidc", "custom") and key in urls) or rng.random() < 0.5:
+            entry[key] = value
+    if rng.random() < 0.3:
+        entry["client_secret_basic"] = False
+        entry["client_secret_post"] = True
+    use_pkce = entry.get("use_pkce", typ != "github")
+    if not use_pkce or rng.random() < 0.6:
+        entry["client_secret"] = {"env": secret_variable(name)}
+    return entry
+
+
 def tokens(doc: dict[str, Any]) -> dict[str, str]:
-    """A value for every SCIM token variable ``doc`` references."""
-    return {
+    """A value for every SCIM token and provider secret variable ``doc`` references."""
+    out = {
         c["scim"]["bearer_token"]["env"]: "tok-" + c["scim"]["bearer_token"]["env"].lower()
         for c in doc["clients"]
         if "scim" in c
     }
+    for p in doc.get("auth_providers", []):
+        if "client_secret" in p:
+            out[p["client_secret"]["env"]] = "upstream-" + p["client_secret"]["env"].lower()
+    return out
 
 
 def _run(emu: RauthyEmulator, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -200,6 +244,7 @@ def _round_trip(seed: int, tmp_path: Path, emu: RauthyEmulator, *, newer: bool) 
     env = tokens(doc)
     _seed(emu, doc, env)
     first = _export(emu, tmp_path / "first.yaml", "--scim")
+    assert not [v for v in env.values() if v in first]  # secrets only as {env: VAR}
     plan = _run(emu, "plan", str(tmp_path / "first.yaml"), env=env)
     assert plan.exit_code == 0, first + plan.output
     assert plan.output.startswith("No changes")
@@ -261,6 +306,10 @@ def _fields(key: str) -> set[str]:
         from assay_py.rauthy.kinds import api_keys
 
         return set(api_keys.FIELDS) - set(POLICY_FIELDS[key])
+    if key == "auth_providers":
+        from assay_py.rauthy.kinds import providers
+
+        return set(providers.FIELDS)
     raise AssertionError(f"kind {key!r}: add it to random_instance, or to NOT_ROUND_TRIPPED")
 
 
