@@ -236,12 +236,23 @@ class Transport:
                     raise self.unreachable(method, path, exc) from None
                 self._sleep(self._backoff(attempt, None))
                 continue
-            if response.status_code in _RETRY_STATUSES and retry is Retry.IDEMPOTENT and not last:
+            if (
+                response.status_code in _RETRY_STATUSES
+                and retry is Retry.IDEMPOTENT
+                and not last
+                and not self._blocked_for_long(response)
+            ):
                 self._sleep(self._backoff(attempt, response))
                 continue
             if response.is_success or response.status_code in allow:
                 return response, attempt
             raise self.error(method, path, response)
+
+    def _blocked_for_long(self, response: httpx.Response) -> bool:
+        """Rauthy's blacklist answer (429 + ``x-retry-not-before``) for longer than we would
+        wait: retrying only delays the error."""
+        until = _not_before(response)
+        return until is not None and until - time.time() > self._retry.max_retry_after
 
     def probe(self, path: str, timeout: float) -> httpx.Response:
         """One unauthenticated GET, no retries (health and discovery)."""
@@ -292,6 +303,13 @@ class Transport:
             "error": error,
         }
         status = response.status_code
+        until = _not_before(response) if status == 429 else None
+        if until is not None:
+            when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(until))
+            message = (
+                f"too many requests; retry not before {when}. Rauthy answers this way to an"
+                " address on its IP blacklist: this machine's may be blocked"
+            )
         if status == 404:
             return RauthyNotFound(message, **kwargs)
         if status == 401:
@@ -341,7 +359,15 @@ def _retry_after(response: httpx.Response) -> float | None:
         except (TypeError, ValueError):
             return None
         return max(0.0, when.timestamp() - time.time())
-    not_before = response.headers.get("x-retry-not-before")  # Rauthy's own 429 hint
-    if not_before is not None and not_before.strip().isdigit():
-        return max(0.0, float(not_before) - time.time())
+    not_before = _not_before(response)  # Rauthy's own 429 hint
+    if not_before is not None:
+        return max(0.0, not_before - time.time())
+    return None
+
+
+def _not_before(response: httpx.Response) -> float | None:
+    """Rauthy's ``x-retry-not-before`` (unix seconds), if the answer has one."""
+    value = response.headers.get("x-retry-not-before")
+    if value is not None and value.strip().isdigit():
+        return float(value.strip())
     return None

@@ -12,7 +12,7 @@ import pytest
 
 from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
-from assay_py.rauthy.errors import RauthyValidationError
+from assay_py.rauthy.errors import RauthyError, RauthyValidationError
 from assay_py.rauthy.kinds import blacklist
 
 NOW = 1_800_000_000
@@ -132,3 +132,17 @@ def test_api_refuses_blocking_this_machine(
     body = {"ip": "127.0.0.1", "exp": until}
     assert httpx.post(rauthy_emulator.url + "/blacklist", json=body, headers=headers).is_success
     assert httpx.get(rauthy_emulator.url + "/blacklist", headers=headers).status_code == 429
+
+
+def test_a_blocked_tool_fails_at_once_saying_why(
+    c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
+) -> None:
+    rauthy_emulator.block("127.0.0.1", int(time.time()) + 3600)
+    before = rauthy_emulator.request_count()
+    with pytest.raises(RauthyError) as caught:
+        c.clients.list()
+    assert caught.value.status == 429
+    assert "IP blacklist" in str(caught.value) and "retry not before" in str(caught.value)
+    assert "<html" not in str(caught.value)
+    # an hour's block is not waited out: one request, no retries
+    assert rauthy_emulator.request_count() - before == 1
