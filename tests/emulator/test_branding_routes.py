@@ -163,3 +163,27 @@ def test_deleting_the_client_drops_logo_and_theme(
     assert api.delete("/clients/app").status_code == 200
     assert rauthy_emulator.stored_logo("app") is None
     assert rauthy_emulator.stored_theme("app") is None
+
+
+def test_svg_scripts_are_taken_out(api: httpx.Client) -> None:
+    make_client(api)
+    evil = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+        b"<script>alert(2)</script><rect width='3'/></svg>"
+    )
+    api.put("/clients/app/logo", files={"f": ("a.svg", evil, "image/svg+xml")})
+    served = api.get("/clients/app/logo").content
+    assert b"script" not in served and b"onload" not in served and b"rect" in served
+
+
+@pytest.mark.parametrize("version", ["0.35.2", "0.36"])
+def test_both_versions_serve_branding_alike(version: str) -> None:
+    with RauthyEmulator(version=version) as emu:
+        headers = {"Authorization": f"API-Key {emu.api_key}"}
+        with httpx.Client(base_url=emu.url, headers=headers) as api:
+            make_client(api)
+            assert api.put("/clients/app/logo", files={"f": ("a.svg", SVG, "image/svg+xml")})
+            assert api.get("/clients/app/logo").content == SVG
+            theme = {**api.post("/theme/app").json(), "client_id": "app"}
+            assert api.put("/theme/app", json=theme).status_code == 200
+            assert api.post("/theme/app").json()["client_id"] == "app"

@@ -125,3 +125,16 @@ def _png(height: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (100, height)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_a_sanitised_svg_plans_clean_through_the_record(
+    c: rauthy.RauthyClient, logos: Path
+) -> None:
+    (logos / "evil.svg").write_bytes(
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script><rect width="3"/></svg>'
+    )
+    entry = {"client_id": "app", "logo": str(logos / "evil.svg")}
+    assert c.branding.reconcile(entry)["action"] == "create"
+    served = c.branding.logo_bytes("app")
+    assert served is not None and b"script" not in served  # not what was uploaded
+    assert c.branding.reconcile(entry) == {"action": "noop"}
