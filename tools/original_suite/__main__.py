@@ -99,11 +99,16 @@ def long_string(text: str) -> str:
     return f"[{eq}[\n{text}]{eq}]"
 
 
-def script_for(step: Step, urls: dict[str, str]) -> str:
-    lua = step.lua
+def with_servers(text: str, urls: dict[str, str]) -> str:
+    """text with the placeholders of the test's servers filled in."""
     for name, url in urls.items():
-        lua = lua.replace("{{server:" + name + "}}", url)
-        lua = lua.replace("{{port:" + name + "}}", url.rsplit(":", 1)[1])
+        text = text.replace("{{server:" + name + "}}", url)
+        text = text.replace("{{port:" + name + "}}", url.rsplit(":", 1)[1])
+    return text
+
+
+def script_for(step: Step, urls: dict[str, str]) -> str:
+    lua = with_servers(step.lua, urls)
     if step.mode == "run":
         return lua
     if lua.startswith("#!"):
@@ -166,7 +171,7 @@ def run_step(
         Path(d).mkdir(parents=True, exist_ok=True)
     for p, content in step.files.items():
         Path(p).parent.mkdir(parents=True, exist_ok=True)
-        Path(p).write_text(content)
+        Path(p).write_text(with_servers(content, urls))
     script = work / f"{Path(case.file).stem}__{case.name}__{index}.lua"
     script.write_text(script_for(step, urls))
     label = f"run {index + 1}: " if len(case.steps) > 1 else ""
@@ -186,6 +191,9 @@ def run_step(
     last = next(
         (line for line in err if "ERROR" in line or "error" in line), err[-1] if err else ""
     )
+    unprovided = next((line for line in err if _UNPROVIDED in line), None)
+    if unprovided is not None:
+        last = unprovided[unprovided.find("'") :] if "'" in unprovided else unprovided
     if step.expect_error:
         if proc.returncode == 0:
             return f"{label}expected an error, got success"
@@ -219,7 +227,10 @@ def run_lua_file(path: Path, crate: Path, env: dict[str, str], assay_py: list[st
     if proc.returncode == 0:
         return Outcome("lua", rel, path.stem, "pass")
     err = proc.stderr.strip().splitlines()
-    return Outcome("lua", rel, path.stem, "fail", (err[0] if err else "")[:400])
+    line = next((x for x in err if _UNPROVIDED in x), err[0] if err else "")
+    return Outcome(
+        "lua", rel, path.stem, "fail", line[line.find("'") if _UNPROVIDED in line else 0 :][:400]
+    )
 
 
 def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list[Outcome]]:
@@ -308,12 +319,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+_UNPROVIDED = "is a global of the original assay that assay-py does not provide"
+
+
 def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:
     if verbose:
         for o in outcomes:
             if o.status in ("fail", "untranslated"):
                 print(f"{o.status:12} {o.file}::{o.name}: {o.detail}")
-    columns = ("tests", "run", "pass", "fail", "untransl.", "skipped", "rust-side")
+    columns = ("tests", "run", "pass", "fail", "unprov.", "untransl.", "skipped", "rust-side")
     print("\n" + f"{'corpus':8}" + "".join(f" {c:>9}" for c in columns))
     for corpus in ("stdlib", "builtin", "lua"):
         mine = [o for o in outcomes if o.corpus == corpus]
@@ -322,7 +336,8 @@ def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:
         }
         ran = count["pass"] + count["fail"]
         rust = sum(o.rust_side and o.status == "pass" for o in mine)
-        figures = (len(mine), ran, count["pass"], count["fail"], count["untranslated"])
+        unprovided = sum(o.status == "fail" and _UNPROVIDED in o.detail for o in mine)
+        figures = (len(mine), ran, count["pass"], count["fail"], unprovided, count["untranslated"])
         figures += (count["skipped"], rust)  # type: ignore[assignment]
         print(f"{corpus:8}" + "".join(f" {n:>9}" for n in figures))
     reasons: dict[str, int] = {}
@@ -339,7 +354,10 @@ def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:
         print("\nmost common failures:")
         for key, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:15]:
             print(f"  {n:4}  {key}")
-    print(f"\n{seconds:.0f} s; 'rust-side': passed, Rust-side assertions not re-run")
+    print(
+        f"\n{seconds:.0f} s; 'unprov.': failed on a global assay-py does not provide;"
+        " 'rust-side': passed, Rust-side assertions not re-run"
+    )
 
 
 if __name__ == "__main__":

@@ -134,6 +134,8 @@ class Scope:
         matchers: dict[str, str] | None = None,
     ) -> None:
         self.values: dict[str, Value] = {}
+        self.written: dict[str, str] = parent.written if parent else {}
+        """Files the helpers called so far write, shared by every scope of a test."""
         self.matchers: dict[str, str] = (
             matchers if matchers is not None else (parent.matchers if parent else {})
         )
@@ -339,6 +341,13 @@ class Scope:
         inner = self.enter(name, args)
         body = helper.body.strip()
         inner.bind(body)
+        for _, a in calls(body, "std::fs::write") + calls(body, "fs::write"):
+            # A helper that writes a file (a kubeconfig, a fixture) does so when called.
+            p, content = split_args(a)
+            try:
+                self.written[inner.text(p)] = inner.text(content)
+            except Untranslatable:
+                raise Untranslatable("fs::write of a computed value") from None
         tail = body[_last_statement_start(body) :].strip()
         return inner.eval(tail)
 
@@ -549,7 +558,7 @@ def _json_value(text: str, scope: Scope) -> Any:
     mask = masked(cleaned)
     pieces: list[str] = []
     last = 0
-    for m in re.finditer(r"[A-Za-z_&][\w:]*", mask):
+    for m in re.finditer(r"[A-Za-z_&]\w*(?:::\w+)*", mask):
         if m.start() < last:
             continue
         end = m.end()
@@ -704,11 +713,45 @@ def _response(spec: MockSpec, text: str, scope: Scope) -> None:
         spec.response_headers[scope.text(k)] = scope.text(v)
 
 
+_FOR_LOOP = re.compile(r"\bfor\s+(\(\s*\w+(?:\s*,\s*\w+)*\s*\)|\w+)\s+in\s+")
+
+
 def _mocks(body: str, scope: Scope) -> list[MockSpec]:
     """The mocks a body mounts, itself or through helpers such as `mount_discovery(&server)`."""
     mask = masked(body)
     found: list[tuple[int, list[MockSpec]]] = []
+    loops: list[tuple[int, int]] = []
+    for m in _FOR_LOOP.finditer(mask):
+        iterable_at = m.end()
+        while mask[iterable_at] in "&" or mask.startswith("vec!", iterable_at):
+            iterable_at += 4 if mask.startswith("vec!", iterable_at) else 1
+        if mask[iterable_at] != "[":
+            continue
+        iterable_end = matching(body, iterable_at)
+        open_at = mask.index("{", iterable_end)
+        close = matching(body, open_at)
+        loop_body = body[open_at + 1 : close]
+        if "Mock::given" not in loop_body and not any(
+            re.search(rf"(?<![\w.]){h}\s*\(", masked(loop_body)) for h in _mounting(scope.helpers)
+        ):
+            continue
+        names = [n.strip() for n in m.group(1).strip("()").split(",") if n.strip()]
+        group: list[MockSpec] = []
+        for item in split_args(body[iterable_at + 1 : iterable_end]):
+            item = item.strip()
+            parts = split_args(item[1:-1]) if len(names) > 1 else [item]
+            if len(parts) != len(names):
+                raise Untranslatable("a for loop over items of another shape")
+            each = Scope(scope.workdir, scope.crate, scope.helpers, scope.consts, scope)
+            for name, part in zip(names, parts, strict=True):
+                each.values[name] = scope.eval(part)
+            each.bind(loop_body)
+            group += _mocks(loop_body, each)
+        found.append((m.start(), group))
+        loops.append((m.start(), close))
     for m in re.finditer(r"Mock::given\s*\(", mask):
+        if any(a <= m.start() <= b for a, b in loops):
+            continue
         end = _statement_end(body, m.start())
         statement = body[m.start() : end]
         if ".mount" not in masked(statement):
@@ -721,6 +764,8 @@ def _mocks(body: str, scope: Scope) -> list[MockSpec]:
         for at, args in calls(body, name):
             if at > 0 and body[at - 1] == ".":
                 continue  # a method of the same name, such as wiremock's `.mount(&server)`
+            if any(a <= at <= b for a, b in loops):
+                continue
             parts = split_args(args)
             if not any(scope.server_of(a) for a in parts):
                 continue
@@ -1002,6 +1047,8 @@ def translate(
                 raise Untranslatable("fs::write of a computed value") from None
         for _, a in calls(before, "std::fs::create_dir_all") + calls(before, "fs::create_dir_all"):
             step.dirs.append(scope.text(a))
+        if not case.steps:
+            step.files = {**scope.written, **step.files}
         _expectations(step, site, case)
         case.steps.append(step)
     return case
