@@ -95,7 +95,9 @@ BUILTIN_GLOBALS: dict[str, BuiltinGlobal] = {
         BuiltinGlobal("yaml", "yaml", "YAML parse/parse_all/encode"),
         BuiltinGlobal("fs", "fs", "Files and folders: read, write, exists, mkdir, list, ..."),
         BuiltinGlobal("shell", "shell", "Run a command through /bin/sh: exec(cmd, opts)"),
-        BuiltinGlobal("process", "process", "Processes: list, is_running, kill, spawn, wait"),
+        BuiltinGlobal(
+            "process", "process", "Processes: list, is_running, kill, spawn, wait, spawn_pty"
+        ),
         BuiltinGlobal("async", "async_", "Cooperative tasks: spawn(fn), spawn_interval(s, fn)"),
         BuiltinGlobal("db", "db", "SQLite and PostgreSQL: connect, query, execute, close"),
         BuiltinGlobal("ws", "ws", "WebSocket client: connect, send, send_binary, recv, close"),

@@ -11,6 +11,8 @@
   with ``wait(pid, {timeout})`` → ``{status, exited, signaled, timed_out}``.
 - ``wait_idle(names, timeout = 30, interval = 1)`` → ``true`` once none of ``names`` runs,
   ``false`` at the deadline.
+- ``spawn_pty{cmd, args, cwd, env, cols, rows}`` → a handle on a child attached to a fresh
+  pseudo-terminal (see ``process_pty``).
 """
 
 from __future__ import annotations
@@ -259,4 +261,7 @@ def install(vm: LuaVM) -> None:
         }
     )
     vm.run_host_chunk(_WAIT_IDLE, CHUNKNAME, table)
+    from assay_py.host.builtins import process_pty
+
+    process_pty.install(vm, table)
     vm.set_global("process", table)
