@@ -29,6 +29,7 @@ from pathlib import Path
 from .mock_server import MockServer
 from .rust_source import Helper, constants, custom_matchers, helper_functions, test_functions
 from .translate import RUNNERS, Case, Step, Untranslatable, translate
+from .ws_server import WsServer
 
 _LUA_FILE_DIRS = ("e2e",)
 _LUA_FILE_GLOB = "*_lua"
@@ -136,6 +137,10 @@ def run_case(
         name: MockServer([m for m in case.mocks if m.server == name]) for name in case.servers
     }
     urls = {name: s.url for name, s in servers.items()}
+    sockets = [WsServer(spec) for spec in case.ws_servers]
+    urls.update({ws.spec.name: ws.url for ws in sockets})
+    for ws in sockets:
+        ws.start()
     for mock in case.mocks:
         for name, url in urls.items():
             mock.body = mock.body.replace(("{{server:" + name + "}}").encode(), url.encode())
@@ -149,6 +154,8 @@ def run_case(
                 break
     finally:
         unmet = [msg for s in servers.values() for msg in s.stop()]
+        for ws in sockets:
+            ws.stop()
     if failure is None and unmet:
         failure = "; ".join(unmet)
     if failure is not None:
@@ -171,7 +178,10 @@ def run_step(
         Path(d).mkdir(parents=True, exist_ok=True)
     for p, content in step.files.items():
         Path(p).parent.mkdir(parents=True, exist_ok=True)
-        Path(p).write_text(with_servers(content, urls))
+        if isinstance(content, bytes):
+            Path(p).write_bytes(content)
+        else:
+            Path(p).write_text(with_servers(content, urls))
     script = work / f"{Path(case.file).stem}__{case.name}__{index}.lua"
     script.write_text(script_for(step, urls))
     label = f"run {index + 1}: " if len(case.steps) > 1 else ""

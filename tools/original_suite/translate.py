@@ -56,6 +56,17 @@ class MockSpec:
 
 
 @dataclass
+class WsSpec:
+    """A WebSocket server the test starts in Rust, as the harness serves it."""
+
+    name: str
+    kind: str
+    """``echo`` or ``exec``"""
+    negotiates: bool = False
+    status: str = ""
+
+
+@dataclass
 class Step:
     """One Lua run of a test and what the Rust around it expects of that run."""
 
@@ -69,7 +80,7 @@ class Step:
     error_ignore_case: bool = False
     checks: list[str] = field(default_factory=list)
     """Lua boolean expressions over ``__v`` (the chunk's value) that must hold."""
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | bytes] = field(default_factory=dict)
     dirs: list[str] = field(default_factory=list)
 
 
@@ -81,6 +92,7 @@ class Case:
     """The test's Lua runs, in order; all share the mocks."""
     mocks: list[MockSpec] = field(default_factory=list)
     servers: list[str] = field(default_factory=list)
+    ws_servers: list[WsSpec] = field(default_factory=list)
     rust_side: bool = False
     """The test also asserts in Rust (requests received, files written) and we do not."""
     skip: str | None = None
@@ -112,12 +124,14 @@ class _Nothing:
 
 NOTHING = _Nothing()
 
-Value = str | int | Json | _Nothing
+Value = str | int | bytes | Json | _Nothing
 
 
 def _to_json(value: Value) -> Any:
     if isinstance(value, _Nothing):
         return None
+    if isinstance(value, bytes):
+        return list(value)
     return value.value if isinstance(value, Json) else value
 
 
@@ -134,7 +148,8 @@ class Scope:
         matchers: dict[str, str] | None = None,
     ) -> None:
         self.values: dict[str, Value] = {}
-        self.written: dict[str, str] = parent.written if parent else {}
+        self.written: dict[str, str | bytes] = parent.written if parent else {}
+        self.ws_servers: list[WsSpec] = parent.ws_servers if parent else []
         """Files the helpers called so far write, shared by every scope of a test."""
         self.matchers: dict[str, str] = (
             matchers if matchers is not None else (parent.matchers if parent else {})
@@ -159,6 +174,15 @@ class Scope:
 
     def text(self, expr: str) -> str:
         return str(self.eval(expr))
+
+    def content(self, expr: str) -> str | bytes:
+        """What `fs::write(path, expr)` writes: text, or bytes."""
+        value = self.eval(expr)
+        if isinstance(value, bytes):
+            return value
+        if isinstance(value, Json) and isinstance(value.value, list):
+            return bytes(value.value)
+        return str(value)
 
     def number(self, expr: str) -> int:
         value = self.eval(expr)
@@ -195,9 +219,21 @@ class Scope:
             return self.eval(expr[1:-1])
         lit = literal_at(expr, 0)
         if lit is not None and lit[1] == len(expr):
+            if re.match(r"b r?#*\"|b\"", expr.replace("br", "b r", 1)):
+                return lit[0].encode("latin-1")
             return lit[0]
-        if re.fullmatch(r"-?\d+", expr.replace("_", "")):
-            return int(expr.replace("_", ""))
+        number = _NUMBER.fullmatch(expr)
+        if number and "." not in number.group(1):
+            return int(number.group(1).replace("_", ""))
+        hexa = re.fullmatch(r"0x([0-9a-fA-F_]+)(?:_?[iu](?:8|16|32|64|size))?", expr)
+        if hexa:
+            return int(hexa.group(1).replace("_", ""), 16)
+        m = re.fullmatch(r"vec!\s*\[(.+);(.+)\]", expr, re.S)
+        if m and ";" not in masked(m.group(1)):
+            item = self.eval(m.group(1))
+            if isinstance(item, int) and 0 <= item < 256:
+                return bytes([item]) * self.number(m.group(2))
+            return Json([_to_json(item)] * self.number(m.group(2)))
         m = re.fullmatch(r"(\w+)\.uri\(\)", expr)
         if m and m.group(1) in self.servers:
             return "{{server:" + m.group(1) + "}}"
@@ -233,6 +269,12 @@ class Scope:
         if m:
             p = Path(self.text(m.group(1)))
             return (p if p.is_absolute() else self.crate / p).read_text()
+        product = re.fullmatch(r"\d[\d_]*(?:\s*\*\s*\d[\d_]*)+", expr)
+        if product:
+            result = 1
+            for factor in expr.split("*"):
+                result *= int(factor.strip().replace("_", ""))
+            return result
         m = re.fullmatch(r"(\w+)\s*([+-])\s*(\d+)", expr)
         if m:
             base = self.eval(m.group(1))
@@ -272,6 +314,8 @@ class Scope:
             return unary[name](self.text(receiver))
         if name == "len" and not args:
             base = self.eval(receiver)
+            if isinstance(base, bytes):
+                return len(base)
             return len(base.value) if isinstance(base, Json) else len(str(base))
         if name in ("replace", "replacen") and len(args) >= 2:
             count = self.number(args[2]) if name == "replacen" else -1
@@ -338,6 +382,17 @@ class Scope:
         helper = self.helpers[name]
         if len(args) != len(helper.params):
             raise Untranslatable(f"call of {name} with {len(args)} arguments")
+        ws = _ws_helper(helper.body)
+        if ws is not None:
+            spec = WsSpec(f"ws{len(self.ws_servers)}", ws, "Sec-WebSocket-Protocol" in helper.body)
+            if ws == "exec":
+                spec.status = self.text(args[0])
+            self.ws_servers.append(spec)
+            return "{{port:" + spec.name + "}}"
+        native = _native_helper(helper.body)
+        if native is not None:
+            built: Value = native([self.eval(a) for a in args])
+            return built
         inner = self.enter(name, args)
         body = helper.body.strip()
         inner.bind(body)
@@ -345,7 +400,7 @@ class Scope:
             # A helper that writes a file (a kubeconfig, a fixture) does so when called.
             p, content = split_args(a)
             try:
-                self.written[inner.text(p)] = inner.text(content)
+                self.written[inner.text(p)] = inner.content(content)
             except Untranslatable:
                 raise Untranslatable("fs::write of a computed value") from None
         tail = body[_last_statement_start(body) :].strip()
@@ -411,6 +466,12 @@ class Scope:
     def bind(self, body: str) -> None:
         """Evaluate the body's `let` statements in order, keeping what we can model."""
         mask = masked(body)
+        for m in re.finditer(r"\blet\s+\(\s*(\w+)\s*,[^)]*\)\s*=\s*", mask):
+            # `let (port, captured) = start_server().await`: the first of the pair.
+            try:
+                self.values[m.group(1)] = self.eval(body[m.end() : _statement_end(body, m.end())])
+            except (Untranslatable, ValueError, IndexError, OSError):
+                continue
         for m in _LET.finditer(mask):
             end = _statement_end(body, m.end())
             expr = body[m.end() : end]
@@ -425,6 +486,7 @@ class Scope:
 
 
 _NOOP_SUFFIXES = (
+    ".await",
     ".to_string()",
     ".to_owned()",
     ".as_str()",
@@ -440,6 +502,67 @@ _NOOP_SUFFIXES = (
     "[..]",
     "?",
 )
+
+
+def _bytes_of(value: Value) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, Json) and isinstance(value.value, list):
+        return bytes(value.value)
+    return str(value).encode()
+
+
+def _tar(name: str, data: bytes, gz: bool) -> bytes:
+    import gzip
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        info.mode = 0o755
+        archive.addfile(info, io.BytesIO(data))
+    return gzip.compress(buffer.getvalue()) if gz else buffer.getvalue()
+
+
+def _ws_helper(body: str) -> str | None:
+    """`echo` or `exec` when the helper starts a WebSocket server of a shape we serve."""
+    code = masked(body)
+    if "accept_async" not in code and "accept_hdr_async" not in code:
+        return None
+    if "stdout_frame" in code and "status_frame" in code:
+        return "exec"
+    if re.search(r"write\s*\.send\s*\(\s*msg\s*\)", code):
+        return "echo"
+    return None
+
+
+def _native_helper(body: str) -> Any:
+    """Python for a test helper that builds bytes with a Rust crate (an archive, a compressed
+    payload, a Lua string literal of them), recognised by what it calls; else None."""
+    import gzip
+    import lzma
+
+    code = re.sub(r"\s+", "", masked(body))
+    if "tar::Builder" in code:
+        return lambda a: _tar(str(a[0]), _bytes_of(a[1]), "GzEncoder" in code)
+    if "GzEncoder" in code:
+        return lambda a: gzip.compress(_bytes_of(a[0]))
+    if "XzEncoder" in code:
+        return lambda a: lzma.compress(_bytes_of(a[0]), format=lzma.FORMAT_XZ)
+    if "zstd::stream::encode_all" in code:
+
+        def zstd(a: list[Value]) -> bytes:
+            import zstandard
+
+            return bytes(zstandard.ZstdCompressor().compress(_bytes_of(a[0])))
+
+        return zstd
+    if re.search(r'format!\("\\\\\{\}",b\)', re.sub(r"\s+", "", body)):
+        # `\{byte}` for each byte, in quotes: a Lua literal in decimal escapes.
+        return lambda a: '"' + "".join(f"\\{b}" for b in _bytes_of(a[0])) + '"'
+    return None
 
 
 def _trailing_method(expr: str) -> tuple[str, str, list[str]] | None:
@@ -704,7 +827,8 @@ def _response(spec: MockSpec, text: str, scope: Scope) -> None:
         if lit.startswith('b"') or lit.startswith("br"):
             spec.body = string_value(lit).encode("latin-1")
         else:
-            spec.body = scope.text(lit.replace(".as_bytes()", "").replace(".to_vec()", "")).encode()
+            content = scope.content(lit.replace(".as_bytes()", "").replace(".to_vec()", ""))
+            spec.body = content if isinstance(content, bytes) else content.encode()
     for _, arg in calls(text, ".insert_header"):
         k, v = split_args(arg)
         spec.response_headers[scope.text(k)] = scope.text(v)
@@ -1024,6 +1148,7 @@ def translate(
     case.servers = list(scope.servers)
 
     sites = _sites(body, scope)
+    case.ws_servers = list(scope.ws_servers)
     if not sites:
         raise Untranslatable("no run_lua/eval_lua call (a Rust-only test)")
     if any(site.kind == "run_lua_with_lib_path" for site in sites):
@@ -1042,7 +1167,7 @@ def translate(
         for _, a in calls(before, "std::fs::write") + calls(before, "fs::write"):
             p, content = split_args(a)
             try:
-                step.files[scope.text(p)] = scope.text(content)
+                step.files[scope.text(p)] = scope.content(content)
             except Untranslatable:
                 raise Untranslatable("fs::write of a computed value") from None
         for _, a in calls(before, "std::fs::create_dir_all") + calls(before, "fs::create_dir_all"):
