@@ -185,10 +185,18 @@ def run_step(
     script = work / f"{Path(case.file).stem}__{case.name}__{index}.lua"
     script.write_text(script_for(step, urls))
     label = f"run {index + 1}: " if len(case.steps) > 1 else ""
+    cwd = crate
+    if step.lib_path is not None:
+        # assay-py searches ./modules before the global module folder, as the original
+        # searches its lib path before the modules it embeds.
+        cwd = work / f"{Path(case.file).stem}__{case.name}__{index}.d"
+        cwd.mkdir(exist_ok=True)
+        Path(step.lib_path).mkdir(parents=True, exist_ok=True)
+        (cwd / "modules").symlink_to(step.lib_path)
     try:
         proc = subprocess.run(
             [*assay_py, "run", str(script)],
-            cwd=crate,
+            cwd=cwd,
             env=env,
             capture_output=True,
             text=True,

@@ -7,6 +7,7 @@ Rust-side assertions we do not re-run are flagged so the figures stay honest.
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import time
@@ -82,6 +83,8 @@ class Step:
     """Lua boolean expressions over ``__v`` (the chunk's value) that must hold."""
     files: dict[str, str | bytes] = field(default_factory=dict)
     dirs: list[str] = field(default_factory=list)
+    lib_path: str | None = None
+    """A folder searched first for `assay.*` modules (the original's VM lib path)."""
 
 
 @dataclass
@@ -198,6 +201,9 @@ class Scope:
                 return self.eval(expr[: -len(suffix)])
         if expr == "None":
             return NOTHING
+        shebang = re.fullmatch(r"(?:\w+::)*strip_shebang\((.*)\)", expr, re.S)
+        if shebang:
+            return self.eval(shebang.group(1))  # the runner strips a shebang line itself
         if expr in ("true", "false"):
             return expr == "true"
         if expr in ("String::new()", "Vec::new()", "vec![]"):
@@ -1000,9 +1006,38 @@ def _sites(body: str, scope: Scope, depth: int = 0) -> list[_Site]:
     """Every Lua run in a body, in order, looking through helpers that run Lua."""
     mask = masked(body)
     sites: list[tuple[int, str, str, str]] = []
+    looped: list[_Site] = []
+    loops: list[tuple[int, int]] = []
+    runner = "|".join(re.escape(r) for r in RUNNERS)
+    for m in _FOR_LOOP.finditer(mask):
+        # `for x in [a, b] { run_lua(..) }`: one run per item, in order.
+        at = m.end()
+        while mask[at] == "&":
+            at += 1
+        if mask[at] != "[":
+            continue
+        end = matching(body, at)
+        open_at = mask.index("{", end)
+        close = matching(body, open_at)
+        loop_body = body[open_at + 1 : close]
+        if not re.search(rf"(?<![\w.])(?:{runner})\s*\(", masked(loop_body)):
+            continue
+        names = [n.strip() for n in m.group(1).strip("()").split(",") if n.strip()]
+        for item in split_args(body[at + 1 : end]):
+            parts = split_args(item.strip()[1:-1]) if len(names) > 1 else [item]
+            each = Scope(scope.workdir, scope.crate, scope.helpers, scope.consts, scope)
+            for name, part in zip(names, parts, strict=True):
+                each.values[name] = scope.eval(part)
+            each.bind(loop_body)
+            for site in _sites(loop_body, each, depth + 1):
+                site.start, site.before = m.start(), body[: m.start()]
+                looped.append(site)
+        loops.append((m.start(), close))
     for name in RUNNERS:
         for at, arg in calls(body, name):
             if at > 0 and body[at - 1] == ".":
+                continue
+            if any(a <= at <= b for a, b in loops):
                 continue
             sites.append((at, name, arg, ""))
     loads = list(_VM_LOAD.finditer(mask))
@@ -1053,7 +1088,7 @@ def _sites(body: str, scope: Scope, depth: int = 0) -> list[_Site]:
                     body[:at],
                 )
             )
-    return sorted(out, key=lambda s: s.start)
+    return sorted(out + looped, key=lambda s: s.start)
 
 
 def _error_groups(after: str, scope: Scope) -> tuple[list[list[str]], list[str], bool]:
@@ -1072,7 +1107,10 @@ def _error_groups(after: str, scope: Scope) -> tuple[list[list[str]], list[str],
             return None
 
     for m in _ELSE_ASSERT.finditer(mask):
-        close = matching(after, m.end() - 1)
+        try:
+            close = matching(after, m.end() - 1)
+        except ValueError:
+            continue  # the next run's statement, cut where that run starts
         parts = split_args(after[m.end() : close])
         if not parts:
             continue
@@ -1143,7 +1181,16 @@ def translate(
         case.skip = "#[ignore] in the original"
         return case
     body = fn.body
+    for guard in re.finditer(
+        r"let\s+Ok\((\w+)\)\s*=\s*std::env::var\(\"(\w+)\"\)\s*else\s*\{\s*return;?\s*\};",
+        body,
+    ):
+        if guard.group(2) not in os.environ:
+            case.skip = f"needs ${guard.group(2)} (the original returns early without it)"
+            return case
     scope = Scope(workdir, crate, helpers, consts, matchers=matchers)
+    for guard in re.finditer(r"let\s+Ok\((\w+)\)\s*=\s*std::env::var\(\"(\w+)\"\)", body):
+        scope.values[guard.group(1)] = os.environ.get(guard.group(2), "")
     scope.bind(body)
     case.servers = list(scope.servers)
 
@@ -1151,8 +1198,6 @@ def translate(
     case.ws_servers = list(scope.ws_servers)
     if not sites:
         raise Untranslatable("no run_lua/eval_lua call (a Rust-only test)")
-    if any(site.kind == "run_lua_with_lib_path" for site in sites):
-        raise Untranslatable("custom library path")
 
     # Mocks: each statement that starts with Mock::given.
     case.mocks = _mocks(body, scope)
@@ -1161,6 +1206,8 @@ def translate(
     for site in sites:
         step = Step(lua=site.prelude + site.scope.text(split_args(site.arg)[0]))
         step.mode = "eval" if site.kind.startswith("eval") else "run"
+        if site.kind == "run_lua_with_lib_path":
+            step.lib_path = site.scope.text(split_args(site.arg)[1])
         # Files written before this run (and after the one before it).
         before = body[previous : site.start]
         previous = site.start
@@ -1200,7 +1247,10 @@ def _expectations(step: Step, site: _Site, case: Case) -> None:
         var = re.search(r"\blet\s+(\w+)[^;]*$", site.before[-200:])
         result = var.group(1) if var else "result"
         for m in _ELSE_ASSERT.finditer(rest_mask):
-            close = matching(rest, m.end() - 1)
+            try:
+                close = matching(rest, m.end() - 1)
+            except ValueError:
+                continue
             parts = split_args(rest[m.end() : close])
             check = _eval_check(m.group(0), parts, result, site.scope)
             if check is None:
@@ -1222,6 +1272,13 @@ def _eval_check(macro: str, parts: list[str], var: str, scope: Scope) -> str | N
         return None
     head = parts[0].strip()
     if macro.startswith("assert!"):
+        for sep, word in (("||", " or "), ("&&", " and ")):
+            pieces = _split_top(head, sep)
+            if len(pieces) > 1:
+                checks = [_eval_check(macro, [p, *parts[1:]], var, scope) for p in pieces]
+                if any(c is None for c in checks):
+                    return None
+                return word.join(f"({c})" for c in checks)
         if head == var:
             return "__v == true"
         if head == f"!{var}":
