@@ -159,6 +159,11 @@ def run_case(
     if failure is None and unmet:
         failure = "; ".join(unmet)
     if failure is not None:
+        if _UNPROVIDED not in failure:
+            used = _UNPROVIDED_USE.search("\n".join(step.lua for step in case.steps))
+            if used:
+                # A pcall around the global's use hides our error; the test needs it all the same.
+                failure = f"uses '{used.group(1)}', which {_UNPROVIDED}: {failure}"
         return Outcome(corpus, case.file, case.name, "fail", failure, case.rust_side)
     return Outcome(corpus, case.file, case.name, "pass", "", case.rust_side)
 
@@ -193,6 +198,9 @@ def run_step(
         cwd.mkdir(exist_ok=True)
         Path(step.lib_path).mkdir(parents=True, exist_ok=True)
         (cwd / "modules").symlink_to(step.lib_path)
+    if step.env:
+        env = {**env, **{k: v for k, v in step.env.items() if v is not None}}
+        env = {k: v for k, v in env.items() if step.env.get(k, "") is not None}
     try:
         proc = subprocess.run(
             [*assay_py, "run", str(script)],
@@ -338,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _UNPROVIDED = "is a global of the original assay that assay-py does not provide"
+_UNPROVIDED_USE = re.compile(r"(?<![\w.])(systemd|machinectl|cgroup|apt|oci|authz)\s*\.")
 
 
 def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:

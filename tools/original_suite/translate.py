@@ -83,6 +83,8 @@ class Step:
     """Lua boolean expressions over ``__v`` (the chunk's value) that must hold."""
     files: dict[str, str | bytes] = field(default_factory=dict)
     dirs: list[str] = field(default_factory=list)
+    env: dict[str, str | None] = field(default_factory=dict)
+    """Variables the test sets (or removes, None) in its own environment before the run."""
     lib_path: str | None = None
     """A folder searched first for `assay.*` modules (the original's VM lib path)."""
 
@@ -153,6 +155,7 @@ class Scope:
         self.values: dict[str, Value] = {}
         self.written: dict[str, str | bytes] = parent.written if parent else {}
         self.ws_servers: list[WsSpec] = parent.ws_servers if parent else []
+        self.failed: dict[str, str] = {}
         """Files the helpers called so far write, shared by every scope of a test."""
         self.matchers: dict[str, str] = (
             matchers if matchers is not None else (parent.matchers if parent else {})
@@ -250,6 +253,11 @@ class Scope:
             value = self.lookup(expr)
             if value is not None:
                 return value
+            scope: Scope | None = self
+            while scope is not None:
+                if expr in scope.failed:
+                    raise Untranslatable(scope.failed[expr])
+                scope = scope.parent
         m = re.fullmatch(r"(?:serde_json::)?json!\s*[({\[](.*)", expr, re.S)
         if m:
             inner = expr[expr.index("!") + 1 :].strip()
@@ -395,6 +403,8 @@ class Scope:
                 spec.status = self.text(args[0])
             self.ws_servers.append(spec)
             return "{{port:" + spec.name + "}}"
+        if re.search(r"\bcreate_vm\w*\s*\(", masked(helper.body)):
+            return self._vm(name, args)
         native = _native_helper(helper.body)
         if native is not None:
             built: Value = native([self.eval(a) for a in args])
@@ -411,6 +421,23 @@ class Scope:
                 raise Untranslatable("fs::write of a computed value") from None
         tail = body[_last_statement_start(body) :].strip()
         return inner.eval(tail)
+
+    def _vm(self, name: str, args: list[str]) -> Value:
+        """A helper that builds a VM: the default one is what `assay-py run` gives; the
+        original's options (read-only mode, a policy, blocked globals) assay-py does not have."""
+        body = masked(self.helpers[name].body)
+        options = Untranslatable(
+            "a VM with the original's options (read-only mode, policy, blocked globals),"
+            " which assay-py does not have"
+        )
+        if "set_var" in body or re.search(r"\bcreate_vm_(?!configured)\w+\s*\(", body):
+            raise options
+        inner = self.enter(name, args)
+        for _, arg in calls(self.helpers[name].body, "create_vm_configured"):
+            parts = split_args(arg)
+            if len(parts) != 3 or parts[1].strip() != "None" or inner.eval(parts[2]) is not False:
+                raise options
+        return "<the default VM>"
 
     def enter(self, name: str, args: list[str]) -> Scope:
         """A scope for the body of helper `name` called with `args`."""
@@ -487,7 +514,11 @@ class Scope:
                 continue
             try:
                 self.values[name] = self.eval(expr)
-            except (Untranslatable, ValueError, IndexError, OSError):
+            except Untranslatable as exc:
+                if "options" in str(exc):
+                    self.failed[name] = str(exc)  # the reason to give if it is needed
+                continue
+            except (ValueError, IndexError, OSError):
                 continue
 
 
@@ -1203,14 +1234,31 @@ def translate(
     case.mocks = _mocks(body, scope)
 
     previous = 0
+    env: dict[str, str | None] = {}
     for site in sites:
-        step = Step(lua=site.prelude + site.scope.text(split_args(site.arg)[0]))
+        chunk = split_args(site.arg)[0]
+        name = chunk.strip().lstrip("&").strip()
+        lets = []
+        if site.scope is scope and re.fullmatch(r"\w+", name):
+            binding = rf"\blet\s+(?:mut\s+)?{name}\b[^=]*=\s*"
+            lets = list(re.finditer(binding, masked(body[: site.start])))
+        if lets:
+            # The binding in force at this run, when a test rebinds `script` between runs.
+            last = lets[-1]
+            chunk = body[last.end() : _statement_end(body, last.end())]
+        step = Step(lua=site.prelude + site.scope.text(chunk))
         step.mode = "eval" if site.kind.startswith("eval") else "run"
         if site.kind == "run_lua_with_lib_path":
             step.lib_path = site.scope.text(split_args(site.arg)[1])
         # Files written before this run (and after the one before it).
         before = body[previous : site.start]
         previous = site.start
+        for _, a in calls(before, "std::env::set_var") + calls(before, "env::set_var"):
+            k, v = split_args(a)
+            env[scope.text(k)] = scope.text(v)
+        for _, a in calls(before, "std::env::remove_var") + calls(before, "env::remove_var"):
+            env[scope.text(a)] = None
+        step.env = dict(env)
         for _, a in calls(before, "std::fs::write") + calls(before, "fs::write"):
             p, content = split_args(a)
             try:
