@@ -15,6 +15,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from ._clients import is_head
 from ._kind_routes import (
     ApiError,
     App,
@@ -36,6 +37,23 @@ from ._validation import matches
 
 SSP_THRESHOLD = 1000
 LANGUAGES = ("de", "en", "fr", "ko", "nb", "ru", "uk", "zhhans")
+#: The nightly adds Dutch to the ``Language`` enum.
+LANGUAGES_HEAD = (*LANGUAGES, "nl")
+#: PATCH converts its ``language`` string leniently: these aliases, anything else English.
+_PATCH_LANGUAGE = {
+    "en-US": "en",
+    "de-DE": "de",
+    "fr-FR": "fr",
+    "ko-KR": "ko",
+    "nb-NO": "nb",
+    "no-NO": "nb",
+    "nl-NL": "nl",
+    "ru-RU": "ru",
+    "uk-UA": "uk",
+    "zh": "zhhans",
+    "zh-hans": "zhhans",
+    "zh-Hans": "zhhans",
+}
 _WS = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 RE_USER_NAME = (
     rf"^[a-zA-Z0-9\u00c0-\u024f\-'{_WS}"
@@ -165,9 +183,21 @@ def _check_profile(body: dict[str, Any], errors: Errors) -> None:
         errors.add("user_expires", "range", expires, min=USER_EXPIRES_MIN)
 
 
-def _language(value: Any) -> None:
-    if value is not None and value not in LANGUAGES:
-        expected = ", ".join(f"`{lang}`" for lang in LANGUAGES)
+def _languages(app: App) -> tuple[str, ...]:
+    return LANGUAGES_HEAD if is_head(app.version) else LANGUAGES
+
+
+def _patch_language(app: App, value: Any) -> str:
+    """Rauthy's ``Language::from(&str)``: never an error, an unknown name becomes English."""
+    name = value if isinstance(value, str) else ""
+    name = _PATCH_LANGUAGE.get(name, name)
+    return name if name in _languages(app) else "en"
+
+
+def _language(app: App, value: Any) -> None:
+    languages = _languages(app)
+    if value is not None and value not in languages:
+        expected = ", ".join(f"`{lang}`" for lang in languages)
         # A serde error: Rauthy answers it as plain text, like every body error.
         raise BodyError(
             f"Json deserialize error: unknown variant `{value}`, expected one of {expected}"
@@ -258,7 +288,7 @@ def _json(value: Any) -> bytes:
 def create_user(app: App, request: Request, principal: ApiKey | None) -> Response:
     body = read_body(request, _NEW_USER)
     require(principal, "Users", "create")
-    _language(body["language"])
+    _language(app, body["language"])
     errors = Errors()
     _check_profile(body, errors)
     tz = body.get("tz")
@@ -314,9 +344,12 @@ def get_by_email(app: App, principal: ApiKey | None, email: str) -> Response:
 
 
 def put_user(app: App, request: Request, principal: ApiKey | None, user_id: str) -> Response:
-    require(principal, "Users", "update")  # 0.35.2 authorises before reading the body
+    # The JSON body is read before any handler code; 0.35.2 then authorises before
+    # validating, the nightly validates first ("cheap auth gate" after the checks).
     body = read_body(request, _UPDATE_USER)
-    _language(body.get("language"))
+    _language(app, body.get("language"))
+    if not is_head(app.version):
+        require(principal, "Users", "update")
     errors = Errors()
     _check_profile(body, errors)
     if errors:
@@ -324,6 +357,7 @@ def put_user(app: App, request: Request, principal: ApiKey | None, user_id: str)
     if not body.get("given_name"):
         # The default config's required-values validator (PUT only, not PATCH).
         raise bad_request("'given_name' is required")
+    require(principal, "Users", "update")
     with app.store.lock:
         user = _find(app, user_id)
         email = body["email"].lower()
@@ -386,6 +420,8 @@ def patch_user(app: App, request: Request, principal: ApiKey | None, user_id: st
                 enabled = value if isinstance(value, bool) else True
             elif key == "email_verified":
                 verified = value if isinstance(value, bool) else True
+            elif key == "language":
+                draft["language"] = _patch_language(app, value)
             elif key.startswith("user_values."):
                 values[key.split(".", 1)[1]] = value
             else:
@@ -395,12 +431,13 @@ def patch_user(app: App, request: Request, principal: ApiKey | None, user_id: st
                 values = {}
             elif key.startswith("user_values."):
                 values.pop(key.split(".", 1)[1], None)
+            elif key == "language":
+                continue  # Rauthy sets no language then, and a missing one is kept
             else:
                 draft[key] = [] if key in ("roles", "groups") else None
         checked = {k: v for k, v in draft.items() if v is not None}
         checked["email"] = email
         _shape(checked)
-        _language(draft.get("language"))
         errors = Errors()
         _check_profile(checked, errors)
         if errors:

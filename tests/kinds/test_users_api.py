@@ -156,3 +156,19 @@ def test_values_for_an_undefined_attribute_are_refused_before_any_write(
     assert _writes(rauthy_emulator) == writes and rauthy_emulator.mails == []
     # removing a value needs no definition
     c.users.create({"email": "a@b.io", "attributes": {"nope": None}})
+
+
+def test_dutch_passes_our_check_and_is_rauthy_0_36s_to_accept() -> None:
+    with RauthyEmulator(version="0.36") as head, rauthy.client(head.url, head.api_key) as c:
+        created = c.users.create({"email": "nl@example.com", "language": "nl", "roles": []})
+        assert created["language"] == "nl"
+        c.users.update("nl@example.com", {"language": "de"})
+        got = c.users.get("nl@example.com")
+        assert got is not None and got["language"] == "de"
+    with RauthyEmulator() as old, rauthy.client(old.url, old.api_key, retries=1) as c:
+        with pytest.raises(RauthyError) as caught:
+            c.users.create({"email": "nl@example.com", "language": "nl", "roles": []})
+        assert "nl" in str(caught.value) and old.mails == []
+    with pytest.raises(RauthyValidationError) as bad:
+        rauthy.kinds.users.checked({"email": "x@example.com", "language": "xx"})
+    assert "language" in str(bad.value) and "nl: Rauthy 0.36+" in str(bad.value)

@@ -52,7 +52,8 @@ __all__ = [
 
 KEY = "users"
 MARKER = "assay_managed"
-LANGUAGES = ("de", "en", "fr", "ko", "nb", "ru", "uk", "zhhans")
+#: Rauthy's ``Language`` enum; 0.36 adds ``nl`` (0.35.2 refuses it when the user is written).
+LANGUAGES = ("de", "en", "fr", "ko", "nb", "nl", "ru", "uk", "zhhans")
 USER_EXPIRES_MIN = 1719784800
 #: Compared fields, in plan order.
 FIELDS = (
@@ -112,7 +113,7 @@ def check(entry: Any) -> list[Violation]:
             found.append((name, f"must be a string matching {_RE_PERSON}"))
     language = entry.get("language")
     if language is not None and language not in LANGUAGES:
-        found.append(("language", f"must be one of {', '.join(LANGUAGES)}"))
+        found.append(("language", f"must be one of {', '.join(LANGUAGES)} (nl: Rauthy 0.36+)"))
     for name in ("enabled", "email_verified"):
         if entry.get(name) is not None and not isinstance(entry[name], bool):
             found.append((name, "must be a boolean"))
