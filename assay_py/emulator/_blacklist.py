@@ -80,6 +80,14 @@ def route(app: App, request: Request, principal: ApiKey | None, route: str) -> R
     return None
 
 
+def _rust_text(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """``IpAddr::to_string()``: Python's text but for IPv4-mapped IPv6, which Rust writes
+    with a dotted tail (``::ffff:192.0.2.1``)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
+
+
 def _post(app: App, request: Request, principal: ApiKey | None) -> Response:
     body = read_body(request, _FIELDS)
     try:
@@ -98,7 +106,7 @@ def _post(app: App, request: Request, principal: ApiKey | None) -> Response:
     if exp <= now:
         return Response(200)  # Rauthy's silent no-op for a past expiry
     with app.store.lock:
-        app.store.kinds.blacklist[str(address)] = now + (exp - now)
+        app.store.kinds.blacklist[_rust_text(address)] = now + (exp - now)
         app.store.changed()
     app.store.persist()
     return Response(200)

@@ -56,3 +56,11 @@ def test_a_blocked_address_is_refused_everywhere(rauthy_emulator: RauthyEmulator
         assert "text/html" in answer.headers["content-type"]
     rauthy_emulator.block("127.0.0.1", int(time.time()) - 1)  # ended: let through again
     assert httpx.get(rauthy_emulator.url + "/health").status_code == 200
+
+
+def test_an_ipv4_mapped_address_is_stored_with_its_dotted_tail(api: httpx.Client) -> None:
+    # Rust's Ipv6Addr Display keeps the IPv4 tail of ::ffff:a.b.c.d; Python would not.
+    until = int(time.time()) + 3600
+    for spelling in ("::ffff:c000:201", "0:0:0:0:0:FFFF:192.0.2.1"):
+        assert api.post("/blacklist", json={"ip": spelling, "exp": until}).status_code == 200
+    assert [e["ip"] for e in api.get("/blacklist").json()["ips"]] == ["::ffff:192.0.2.1"]

@@ -146,3 +146,17 @@ def test_a_blocked_tool_fails_at_once_saying_why(
     assert "<html" not in str(caught.value)
     # an hour's block is not waited out: one request, no retries
     assert rauthy_emulator.request_count() - before == 1
+
+
+def test_canonical_text_is_rusts_with_a_dotted_ipv4_mapped_tail(
+    c: rauthy.RauthyClient, rauthy_emulator: RauthyEmulator
+) -> None:
+    assert blacklist.canonical("::FFFF:c000:0201") == "::ffff:192.0.2.1"
+    assert blacklist.canonical("2001:DB8:0:0::7") == "2001:db8::7"
+    assert blacklist.canonical("1:0:0:1:0:0:1:1") == "1::1:0:0:1:1"  # first longest run
+    until = int(time.time()) + 3600
+    entry = {"ip": "::ffff:c000:201", "expires": until}
+    assert c.blacklist.reconcile(entry) == {"action": "create"}
+    assert rauthy_emulator.blacklist == {"::ffff:192.0.2.1": until}
+    assert c.blacklist.reconcile(entry) == {"action": "noop"}  # what Rauthy lists matches
+    assert c.blacklist.delete("::ffff:192.0.2.1") is True and rauthy_emulator.blacklist == {}

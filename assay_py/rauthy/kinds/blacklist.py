@@ -47,8 +47,13 @@ Addresses = Mapping[str, str]
 
 
 def canonical(ip: str) -> str:
-    """Rauthy's rendering of an address (``IpAddr`` to string: IPv6 compressed)."""
-    return str(ipaddress.ip_address(ip.strip()))
+    """Rauthy's rendering of an address (Rust's ``IpAddr`` to string): IPv6 compressed as
+    RFC 5952 says, but an IPv4-mapped address keeps its dotted tail (``::ffff:192.0.2.1``),
+    where Python would write ``::ffff:c000:201``."""
+    address = ipaddress.ip_address(ip.strip())
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
 
 
 def _same_host(ip: str) -> str:
