@@ -36,6 +36,8 @@ from ._state import ApiKey
 from ._validation import matches
 
 SSP_THRESHOLD = 1000
+#: ``user_values.preferred_username.blacklist`` of the default config (matched lower-cased).
+_USERNAME_BLACKLIST = frozenset({"admin", "administrator", "root"})
 LANGUAGES = ("de", "en", "fr", "ko", "nb", "ru", "uk", "zhhans")
 #: The nightly adds Dutch to the ``Language`` enum.
 LANGUAGES_HEAD = (*LANGUAGES, "nl")
@@ -534,12 +536,18 @@ def put_preferred_username(
         errors.add("preferred_username", RE_PREFERRED, name)
         raise invalid(errors)
     require(principal, "Users", "update")  # the body is validated before authorising here
+    if name and name.lower() in _USERNAME_BLACKLIST:
+        raise ApiError(406, "NotAccepted", f"username '{name}' is blacklisted")
     with app.store.lock:
         user = _find(app, user_id)
+        if body.get("force_overwrite") is not True and user.preferred_username is not None:
+            # the default config makes a set name immutable
+            raise bad_request("The 'preferred_username' is immutable")
         if name and any(
             u.preferred_username == name and u is not user for u in app.store.kinds.users
         ):
-            raise ApiError(409, "Conflict", "preferred_username is already taken")
+            # the UNIQUE constraint, answered as Rauthy words it
+            raise ApiError(406, "NotAccepted", "'preferred_username' is not available")
         user.preferred_username = name or None
         app.store.changed()
     app.store.persist()

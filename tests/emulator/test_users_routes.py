@@ -169,7 +169,13 @@ def test_preferred_username_is_unique_and_served_in_user_values(api: httpx.Clien
     assert api.put(path.format(a["id"]), json={"preferred_username": "ada"}).status_code == 200
     assert api.get(f"/users/{a['id']}").json()["user_values"] == {"preferred_username": "ada"}
     clash = api.put(path.format(b["id"]), json={"preferred_username": "ada"})
-    assert clash.status_code == 409
+    assert error(clash) == (406, "NotAccepted", "'preferred_username' is not available")
+    again = api.put(path.format(a["id"]), json={"preferred_username": "lovelace"})
+    assert error(again) == (400, "BadRequest", "The 'preferred_username' is immutable")
+    forced = {"preferred_username": "lovelace", "force_overwrite": True}
+    assert api.put(path.format(a["id"]), json=forced).status_code == 200
+    blocked = api.put(path.format(b["id"]), json={"preferred_username": "Root"})
+    assert error(blocked) == (406, "NotAccepted", "username 'Root' is blacklisted")
     bad = api.put(path.format(b["id"]), json={"preferred_username": "-x"})
     assert bad.status_code == 400
 
