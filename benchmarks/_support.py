@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 BIN = Path(sys.executable).parent
 ASSAY_PY = str(BIN / "assay-py")
@@ -67,6 +67,37 @@ def report(title: str, ours: float, floor: float, target: float | None, unit: st
         f"  ratio {ratio:5.2f}x{verdict}"
     )
     return target is None or ratio <= target
+
+
+class Counting(Protocol):
+    """An in-process emulator, as far as counting its requests goes."""
+
+    def request_count(self) -> int: ...
+
+
+def settled(emu: Counting) -> int:
+    """The emulator's request count once it stops moving.
+
+    The emulator logs a request just after answering it; let the log catch up.
+    """
+    last = emu.request_count()
+    while True:
+        time.sleep(0.02)
+        now = emu.request_count()
+        if now == last:
+            return now
+        last = now
+
+
+def phase(emu: Counting, label: str, action: Callable[[], Any]) -> tuple[Any, int, float]:
+    """``(result, requests, seconds)`` of ``action()``, printed as one line under ``label``."""
+    before = settled(emu)
+    start = time.perf_counter()
+    result = action()
+    elapsed = time.perf_counter() - start
+    sent = settled(emu) - before
+    print(f"{label:<34} {sent:>6} requests  {elapsed:>8.3f} s")
+    return result, sent, elapsed
 
 
 # The emulator process: reads commands on stdin, answers one JSON line each.

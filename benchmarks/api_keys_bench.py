@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from _support import phase
 
 from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
@@ -30,26 +31,6 @@ def document(keys: int) -> dict[str, Any]:
             for i in range(keys)
         ]
     }
-
-
-def settled(emu: RauthyEmulator) -> int:
-    last = emu.request_count()
-    while True:
-        time.sleep(0.02)
-        now = emu.request_count()
-        if now == last:
-            return now
-        last = now
-
-
-def phase(emu: RauthyEmulator, label: str, action: Any) -> tuple[Any, int, float]:
-    before = settled(emu)
-    start = time.perf_counter()
-    result = action()
-    elapsed = time.perf_counter() - start
-    sent = settled(emu) - before
-    print(f"{label:<34} {sent:>6} requests  {elapsed:>8.3f} s")
-    return result, sent, elapsed
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ import tempfile
 import time
 from typing import Any
 
+from _support import settled
+
 from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
 from assay_py.rauthy.declarative import apply_clients, parse_entries, plan_clients
@@ -38,17 +40,6 @@ def payloads(count: int) -> list[dict[str, Any]]:
     return out
 
 
-def settled_count(emu: RauthyEmulator) -> int:
-    # The emulator logs a request just after answering it; let the log catch up.
-    last = emu.request_count()
-    while True:
-        time.sleep(0.02)
-        now = emu.request_count()
-        if now == last:
-            return now
-        last = now
-
-
 def timed_apply(
     emu: RauthyEmulator,
     entries: Any,
@@ -66,7 +57,7 @@ def timed_apply(
         elapsed = time.perf_counter() - start
     if not report.ok:
         raise SystemExit(f"apply failed: {[r.error for r in report.failed][:3]}")
-    return elapsed, settled_count(emu)
+    return elapsed, settled(emu)
 
 
 def with_display(
@@ -154,12 +145,12 @@ def main() -> None:
             f" for {args.clients} clients)"
         )
 
-        before = settled_count(emu)
+        before = settled(emu)
         with rauthy.client(emu.url, emu.api_key) as client:
             start = time.perf_counter()
             report = plan_clients(client, entries)
             elapsed = time.perf_counter() - start
-        requests = settled_count(emu) - before
+        requests = settled(emu) - before
         counts = report.counts()
         print(
             f"plan of {args.clients} unchanged clients: {requests} request(s),"

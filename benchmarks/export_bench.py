@@ -15,6 +15,8 @@ import sys
 import time
 from typing import Any
 
+from _support import settled
+
 from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
 from assay_py.rauthy.declarative.export import export_instance, render_export
@@ -41,16 +43,6 @@ def document(clients: int) -> dict[str, Any]:
             for i in range(clients)
         ],
     }
-
-
-def settled(emu: RauthyEmulator) -> int:
-    last = emu.request_count()
-    while True:
-        time.sleep(0.02)
-        now = emu.request_count()
-        if now == last:
-            return now
-        last = now
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ re-point the clients, delete old) and its plan.
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
+
+from _support import phase
 
 from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
@@ -41,27 +42,6 @@ def document(scopes: int, roles: int, groups: int, clients: int) -> dict[str, An
     }
 
 
-def settled(emu: RauthyEmulator) -> int:
-    # The emulator logs a request just after answering it; let the log catch up.
-    last = emu.request_count()
-    while True:
-        time.sleep(0.02)
-        now = emu.request_count()
-        if now == last:
-            return now
-        last = now
-
-
-def phase(emu: RauthyEmulator, label: str, action: Any) -> Any:
-    before = settled(emu)
-    start = time.perf_counter()
-    result = action()
-    elapsed = time.perf_counter() - start
-    sent = settled(emu) - before
-    print(f"{label:<34} {sent:>6} requests  {elapsed:>8.3f} s")
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scopes", type=int, default=200)
@@ -79,11 +59,13 @@ def main() -> None:
     )
     with RauthyEmulator() as emu, rauthy.client(emu.url, emu.api_key) as client:
         emu.faults.latency(args.latency_ms / 1000)
-        first = phase(emu, "plan (all to create)", lambda: client.plan(doc, parallel=args.parallel))
-        report = phase(emu, "apply", lambda: client.apply(first, parallel=args.parallel))
+        first, _, _ = phase(
+            emu, "plan (all to create)", lambda: client.plan(doc, parallel=args.parallel)
+        )
+        report, _, _ = phase(emu, "apply", lambda: client.apply(first, parallel=args.parallel))
         if not report.ok:
             raise SystemExit(f"apply failed: {report.to_dict()['kinds']}")
-        second = phase(emu, "plan again (no changes)", lambda: client.plan(doc))
+        second, _, _ = phase(emu, "plan again (no changes)", lambda: client.plan(doc))
         if second.has_changes:
             raise SystemExit("the second plan still has changes")
         print(f"second plan: {second.reads} reads for {len(second.sections)} kinds")
@@ -94,13 +76,13 @@ def main() -> None:
             scope["name"] = scope["name"].replace("app:s", "app:v")
         for entry in renamed["clients"]:
             entry["scopes"] = [s.replace("app:s", "app:v") for s in entry["scopes"]]
-        plan = phase(emu, "plan a rename of every scope", lambda: client.plan(renamed))
-        applied = phase(
+        plan, _, _ = phase(emu, "plan a rename of every scope", lambda: client.plan(renamed))
+        applied, _, _ = phase(
             emu, "apply the renames", lambda: client.apply(plan, parallel=args.parallel)
         )
         if not applied.ok:
             raise SystemExit(f"rename failed: {applied.to_dict()}")
-        after = phase(emu, "plan after the renames", lambda: client.plan(renamed))
+        after, _, _ = phase(emu, "plan after the renames", lambda: client.plan(renamed))
         if after.has_changes:
             raise SystemExit("the plan after the renames still has changes")
 

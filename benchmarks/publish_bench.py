@@ -20,31 +20,21 @@ import time
 from pathlib import Path
 
 import yaml
+from _support import settled
 from click.testing import CliRunner
 
 from assay_py.cli import main as cli
 from assay_py.emulator import RauthyEmulator
 
 
-def settled_count(emu: RauthyEmulator) -> int:
-    # The emulator logs a request just after answering it; let the log catch up.
-    last = emu.request_count()
-    while True:
-        time.sleep(0.02)
-        now = emu.request_count()
-        if now == last:
-            return now
-        last = now
-
-
 def run(emu: RauthyEmulator, *args: str) -> tuple[int, int, float]:
     """``(exit code, requests, seconds)`` of one ``assay-py rauthy ...`` command."""
-    before = settled_count(emu)
+    before = settled(emu)
     env = {"RAUTHY_URL": emu.url, "RAUTHY_API_KEY": emu.api_key, "RAUTHY_API_KEY_FILE": None}
     start = time.perf_counter()
     result = CliRunner().invoke(cli, ["rauthy", *args], env=env)
     elapsed = time.perf_counter() - start
-    return result.exit_code, settled_count(emu) - before, elapsed
+    return result.exit_code, settled(emu) - before, elapsed
 
 
 def main() -> None:

@@ -16,8 +16,9 @@ matches and the plan has no changes.
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
+
+from _support import phase
 
 from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
@@ -44,27 +45,6 @@ def document(users: int, attributes: bool = False) -> dict[str, Any]:
     if attributes:
         doc["user_attributes"] = [{"name": "dept"}]
     return doc
-
-
-def settled(emu: RauthyEmulator) -> int:
-    # The emulator logs a request just after answering it; let the log catch up.
-    last = emu.request_count()
-    while True:
-        time.sleep(0.02)
-        now = emu.request_count()
-        if now == last:
-            return now
-        last = now
-
-
-def phase(emu: RauthyEmulator, label: str, action: Any) -> tuple[Any, int, float]:
-    before = settled(emu)
-    start = time.perf_counter()
-    result = action()
-    elapsed = time.perf_counter() - start
-    sent = settled(emu) - before
-    print(f"{label:<34} {sent:>6} requests  {elapsed:>8.3f} s")
-    return result, sent, elapsed
 
 
 def main() -> None:
