@@ -16,11 +16,11 @@ from ._kind_routes import (
     Field,
     Request,
     Response,
+    authorised_body,
     bad_request,
     invalid,
     not_found,
     ok,
-    read_body,
     require,
 )
 from ._named import Attr
@@ -48,15 +48,16 @@ def to_response(attr: Attr) -> dict[str, Any]:
     return out
 
 
-def _body(request: Request) -> dict[str, Any]:
-    body = read_body(request, _FIELDS)
+def _body(request: Request, principal: ApiKey | None, right: str) -> dict[str, Any]:
+    body = authorised_body(request, _FIELDS, principal, "UserAttributes", right)
     errors = Errors()
     if not matches(RE_ATTR, body["name"]):
         errors.add("name", "^[a-z0-9-_/]{2,32}$", body["name"])
     desc = body.get("desc")
     if desc is not None and not matches(RE_ATTR_DESC, desc):
         errors.add("desc", "[a-zA-Z0-9À-ÿ-\\s]{2,128}", desc)
-    body["_errors"] = errors
+    if errors:
+        raise invalid(errors)
     return body
 
 
@@ -74,10 +75,7 @@ def list_attrs(app: App, principal: ApiKey | None) -> Response:
 
 
 def create_attr(app: App, request: Request, principal: ApiKey | None) -> Response:
-    body = _body(request)
-    require(principal, "UserAttributes", "create")
-    if body["_errors"]:
-        raise invalid(body["_errors"])
+    body = _body(request, principal, "create")
     with app.store.lock:
         if any(a.name == body["name"] for a in app.store.kinds.attrs):
             raise bad_request("User attribute config does already exist")
@@ -96,10 +94,7 @@ def create_attr(app: App, request: Request, principal: ApiKey | None) -> Respons
 
 
 def put_attr(app: App, request: Request, principal: ApiKey | None, name: str) -> Response:
-    body = _body(request)
-    require(principal, "UserAttributes", "update")
-    if body["_errors"]:
-        raise invalid(body["_errors"])
+    body = _body(request, principal, "update")
     with app.store.lock:
         attr = _find(app, name)
         new = body["name"]

@@ -18,6 +18,7 @@ __all__ = [
     "Field",
     "Request",
     "Response",
+    "authorised_body",
     "bad_request",
     "invalid",
     "not_found",
@@ -33,6 +34,16 @@ not_found = _not_found_row
 
 def require(principal: ApiKey | None, group: str, right: str) -> None:
     App._require(principal, group, right)
+
+
+def authorised_body(
+    request: Request, fields: tuple[Field, ...], principal: ApiKey | None, group: str, right: str
+) -> dict[str, Any]:
+    """The JSON body, read before ``group:right`` is checked: Rauthy's extractors run first,
+    so a malformed body answers 400 even to a key without the right."""
+    body = read_body(request, fields)
+    require(principal, group, right)
+    return body
 
 
 def bad_request(message: str) -> ApiError:
@@ -120,8 +131,7 @@ class MemberKind:
     def create(self, app: App, request: Request, principal: ApiKey | None) -> Response:
         from ._named import Named, new_id
 
-        body = read_body(request, self.fields)
-        require(principal, self.group, "create")
+        body = authorised_body(request, self.fields, principal, self.group, "create")
         self._validate(body)
         with app.store.lock:
             if any(r.name == body[self.body_name] for r in self.rows(app)):
@@ -134,8 +144,7 @@ class MemberKind:
         return ok(out)
 
     def put(self, app: App, request: Request, principal: ApiKey | None, item_id: str) -> Response:
-        body = read_body(request, self.fields)
-        require(principal, self.group, "update")
+        body = authorised_body(request, self.fields, principal, self.group, "update")
         self._validate(body)
         with app.store.lock:
             row = self._find(app, item_id)

@@ -16,10 +16,9 @@ from ._kind_routes import (
     Field,
     Request,
     Response,
+    authorised_body,
     invalid,
     ok,
-    read_body,
-    require,
 )
 from ._state import ApiKey
 
@@ -49,8 +48,7 @@ def route(app: App, request: Request, principal: ApiKey | None, route: str) -> R
         raise ApiError(401, "Unauthorized", "No valid session")
     if request.method != "PUT":
         return None
-    body = read_body(request, _FIELDS)
-    require(principal, "Secrets", "update")
+    body = authorised_body(request, _FIELDS, principal, "Secrets", "update")
     errors = Errors()
     for name, (low, high, _) in RULES.items():
         errors.range(name, body.get(name), low, high)

@@ -17,11 +17,11 @@ from ._kind_routes import (
     Field,
     Request,
     Response,
+    authorised_body,
     bad_request,
     invalid,
     not_found,
     ok,
-    read_body,
     require,
 )
 from ._named import DEFAULT_SCOPES, Scope, csv_remove, new_id
@@ -116,8 +116,7 @@ def list_scopes(app: App, request: Request, principal: ApiKey | None, _: str | N
 
 
 def create_scope(app: App, request: Request, principal: ApiKey | None, _: str | None) -> Response:
-    body = read_body(request, _fields(app.version))
-    require(principal, "Scopes", "create")
+    body = authorised_body(request, _fields(app.version), principal, "Scopes", "create")
     _validate(body)
     with app.store.lock:
         if any(s.name == body["scope"] for s in app.store.kinds.scopes):
@@ -134,8 +133,7 @@ def create_scope(app: App, request: Request, principal: ApiKey | None, _: str | 
 def put_scope(
     app: App, request: Request, principal: ApiKey | None, scope_id: str | None
 ) -> Response:
-    body = read_body(request, _fields(app.version))
-    require(principal, "Scopes", "update")
+    body = authorised_body(request, _fields(app.version), principal, "Scopes", "update")
     _validate(body)
     assert scope_id is not None
     with app.store.lock:

@@ -24,6 +24,7 @@ from ._kind_routes import (
     Field,
     Request,
     Response,
+    authorised_body,
     bad_request,
     invalid,
     not_found,
@@ -288,8 +289,7 @@ def _json(value: Any) -> bytes:
 
 
 def create_user(app: App, request: Request, principal: ApiKey | None) -> Response:
-    body = read_body(request, _NEW_USER)
-    require(principal, "Users", "create")
+    body = authorised_body(request, _NEW_USER, principal, "Users", "create")
     _language(app, body["language"])
     errors = Errors()
     _check_profile(body, errors)
@@ -492,8 +492,9 @@ def get_attrs(app: App, principal: ApiKey | None, user_id: str) -> Response:
 
 
 def put_attrs(app: App, request: Request, principal: ApiKey | None, user_id: str) -> Response:
-    body = read_body(request, (Field("values", "any", True),))
-    require(principal, "UserAttributes", "update")
+    body = authorised_body(
+        request, (Field("values", "any", True),), principal, "UserAttributes", "update"
+    )
     values = body["values"]
     if not isinstance(values, list) or not all(
         isinstance(v, dict) and isinstance(v.get("key"), str) for v in values
