@@ -7,33 +7,21 @@ After a deliberate change, update the doc and regenerate with
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from .conftest import Run, Write
-from .test_plan_json_golden import CLIENTS, INSTANCE
-
-GOLDEN = Path(__file__).parent.parent / "golden"
-
-
-def _check(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("ASSAY_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"plan -o markdown changed: see {path}"
+from .golden import CLIENTS, INSTANCE, check_golden
 
 
 def test_instance_plan_markdown_matches_the_golden_copy(run: Run, write: Write) -> None:
     result = run("plan", str(write(INSTANCE)), "-o", "markdown")
     assert result.exit_code == 2, result.output
     assert "not-shown-anywhere" not in result.stdout
-    _check("plan_instance.md", result.stdout)
+    check_golden("plan_instance.md", result.stdout, "markdown")
 
 
 def test_clients_plan_markdown_matches_the_golden_copy(run: Run, write: Write) -> None:
     result = run("plan", str(write(CLIENTS, "clients.yaml")), "-o", "markdown")
     assert result.exit_code == 2, result.output
-    _check("plan_clients.md", result.stdout)
+    check_golden("plan_clients.md", result.stdout, "markdown")
 
 
 def test_markdown_shows_secrets_as_the_text_plan_does(run: Run, write: Write) -> None:
