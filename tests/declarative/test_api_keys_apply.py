@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,14 +17,9 @@ from assay_py.emulator import RauthyEmulator
 from assay_py.rauthy.declarative.instance import apply_instance, plan_instance
 from assay_py.rauthy.declarative.publication import ManifestFile, Publication, SecretsDir
 from assay_py.rauthy.errors import RauthyError, RauthyValidationError
+from tests.support.cli import rauthy_cli
 
 CI = {"name": "ci", "access": {"Clients": ["read"], "Scopes": ["read"]}, "expires_in": "90d"}
-
-
-@pytest.fixture
-def head() -> Iterator[RauthyEmulator]:
-    with RauthyEmulator(version="0.36") as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -157,18 +149,6 @@ def test_export_lists_keys_without_secrets_and_plans_clean(
     assert not plan_instance(c, exported.document).has_changes
 
 
-def _cli(head: RauthyEmulator, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAUTHY_URL": head.url, "RAUTHY_API_KEY": head.api_key}
-    env.pop("RAUTHY_API_KEY_FILE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "assay_py", "rauthy", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_cli_apply_publishes_and_never_prints_the_token(
     head: RauthyEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -176,24 +156,24 @@ def test_cli_apply_publishes_and_never_prints_the_token(
     file.write_text(yaml.safe_dump({"api_keys": [CI]}))
     secrets = str(tmp_path / "secrets")
     outputs: list[str] = []
-    refused = _cli(head, "apply", str(file))
+    refused = rauthy_cli(head, "apply", str(file))
     assert refused.returncode == 1 and "nowhere to publish" in refused.stderr
     outputs += [refused.stdout, refused.stderr]
-    plan = _cli(head, "plan", str(file), "--secrets-dir", secrets)
+    plan = rauthy_cli(head, "plan", str(file), "--secrets-dir", secrets)
     assert plan.returncode == 2 and "+ ci" in plan.stdout
-    applied = _cli(head, "apply", str(file), "--secrets-dir", secrets, "-o", "json")
+    applied = rauthy_cli(head, "apply", str(file), "--secrets-dir", secrets, "-o", "json")
     assert applied.returncode == 0, applied.stderr
     outputs += [plan.stdout, plan.stderr, applied.stdout, applied.stderr]
     token = (tmp_path / "secrets" / "api-key@ci").read_text()
     assert works(head.url, token)
     rm = tmp_path / "secrets" / "api-key@ci"
     rm.unlink()
-    republish = _cli(head, "apply", str(file), "--secrets-dir", secrets, "-v")
+    republish = rauthy_cli(head, "apply", str(file), "--secrets-dir", secrets, "-v")
     assert republish.returncode == 0, republish.stderr
     assert "(publish)" in republish.stdout
     newer = rm.read_text()
     outputs += [republish.stdout, republish.stderr]
-    manifests = _cli(head, "apply", str(file), "--k8s-secret-namespace", "auth", "-v")
+    manifests = rauthy_cli(head, "apply", str(file), "--k8s-secret-namespace", "auth", "-v")
     outputs += [manifests.stdout, manifests.stderr]
     assert manifests.returncode == 0, manifests.stderr
     # The Python path, with logging on: the tokens stay out of the log too.
@@ -213,14 +193,14 @@ def test_cli_never_mints_a_token_with_nowhere_to_publish(
 ) -> None:
     file = tmp_path / "rauthy.yaml"
     file.write_text(yaml.safe_dump({"api_keys": [CI]}))
-    refused = _cli(head, "apply", str(file), "--no-publish")
+    refused = rauthy_cli(head, "apply", str(file), "--no-publish")
     assert refused.returncode == 1
     assert "ci would be minted with nowhere to publish the token" in refused.stderr
     with rauthy.client(head.url, head.api_key) as c:
         assert c.api_keys.get("ci") is None  # nothing was changed
         c.api_keys.create(CI)
     # Nothing to mint: --no-publish is fine.
-    assert _cli(head, "apply", str(file), "--no-publish").returncode == 0
+    assert rauthy_cli(head, "apply", str(file), "--no-publish").returncode == 0
 
 
 def test_keys_the_file_does_not_list_are_not_published(

@@ -5,9 +5,6 @@ PyJWT verifies against the JWKS with the preset's algorithm."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pytest
 from assay_py.emulator import RauthyEmulator
 from assay_py.emulator._oidc_client import OidcFlowError, login
 from assay_py.rauthy import presets
+from tests.support.cli import rauthy_cli
 
 SERVICES = ("svc-billing", "svc-reports")
 PASSWORD = "a long test password"
@@ -38,18 +36,6 @@ def _clients_file(path: Path) -> Path:
     return path
 
 
-def _cli(emu: RauthyEmulator, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAUTHY_URL": emu.url, "RAUTHY_API_KEY": emu.api_key}
-    env.pop("RAUTHY_API_KEY_FILE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "assay_py", "rauthy", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def _grant(emu: RauthyEmulator, client_id: str, secret: str) -> httpx.Response:
     form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
     return httpx.post(emu.url + "/oidc/token", data=form)
@@ -58,7 +44,7 @@ def _grant(emu: RauthyEmulator, client_id: str, secret: str) -> httpx.Response:
 def _apply(emu: RauthyEmulator, where: Path) -> Path:
     secrets_dir = where / "secrets"
     clients = str(_clients_file(where / "clients.yaml"))
-    done = _cli(emu, "apply", clients, "--secrets-dir", str(secrets_dir))
+    done = rauthy_cli(emu, "apply", clients, "--secrets-dir", str(secrets_dir), timeout=120)
     assert done.returncode == 0, done.stderr
     return secrets_dir
 
@@ -90,7 +76,9 @@ def test_secret_files_get_tokens_and_rotation_keeps_a_grace(
 
     service = SERVICES[0]
     old = (applied / service).read_text()
-    done = _cli(emu, "rotate", service, "--grace-hours", "1", "--secrets-dir", str(applied))
+    done = rauthy_cli(
+        emu, "rotate", service, "--grace-hours", "1", "--secrets-dir", str(applied), timeout=120
+    )
     assert done.returncode == 0, done.stderr
     new = (applied / service).read_text()
     assert new != old

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from assay_py.emulator import RauthyEmulator
 
 from .helpers import error
 
 ALL = ["read", "create", "update", "delete"]
-
-
-@pytest.fixture
-def head() -> Iterator[RauthyEmulator]:
-    with RauthyEmulator(version="0.36") as emu:
-        yield emu
 
 
 def api(emu: RauthyEmulator, token: str | None = None) -> httpx.Client:

@@ -12,12 +12,6 @@ from assay_py.rauthy.errors import RauthyError, RauthyUnauthorized, RauthyValida
 
 
 @pytest.fixture
-def head() -> Iterator[RauthyEmulator]:
-    with RauthyEmulator(version="0.36") as emu:
-        yield emu
-
-
-@pytest.fixture
 def c(head: RauthyEmulator) -> Iterator[rauthy.RauthyClient]:
     with rauthy.client(head.url, head.api_key) as client:
         yield client
