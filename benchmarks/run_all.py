@@ -27,6 +27,7 @@ QUICK: dict[str, list[str]] = {
     "startup_bench": ["--runs", "7"],
     "client_costs_bench": ["--runs", "7"],
     "plan_floor_bench": ["--clients", "500", "--runs", "7"],
+    "instance_floor_bench": ["--objects", "500", "--runs", "7"],
     "apply_floor_bench": ["--clients", "200", "--runs", "7"],
     "emulator_rss_bench": ["--requests", "20000"],
     "clients_file_bench": ["--entries", "2000", "--runs", "5"],
@@ -47,7 +48,13 @@ QUICK: dict[str, list[str]] = {
 # floor and the ratio, medians of interleaved runs.
 ISSUES: dict[str, list[str]] = {
     # Start-up, commands that send nothing, no-op client costs, plan and apply at the floor.
-    "13": ["startup_bench", "client_costs_bench", "plan_floor_bench", "apply_floor_bench"],
+    "13": [
+        "startup_bench",
+        "client_costs_bench",
+        "plan_floor_bench",
+        "instance_floor_bench",
+        "apply_floor_bench",
+    ],
 }
 
 
