@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from tests.builtins.conftest import HostLua
 @pytest.fixture
 def sleeper() -> Iterator[subprocess.Popen[bytes]]:
     child = subprocess.Popen(["sleep", "300"])
+    # Popen returns once the child is forked; until it has exec'd, its comm is still ours.
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{child.pid}/comm").read_text().strip() != "sleep":
+        assert time.monotonic() < deadline, "the sleeper never became sleep"
+        time.sleep(0.01)
     yield child
     child.kill()
     child.wait()
