@@ -16,7 +16,7 @@ from typing import Any
 
 from assay_py.rauthy.errors import RauthyError
 
-from .instance_file import InstanceDoc, InstanceFileError, Problem
+from .instance_file import InstanceDoc, InstanceFileError, Problem, line_of
 from .managed import (
     KindOutcome,
     KindSection,
@@ -258,8 +258,7 @@ def _parse(
 
 
 def _entry_line(doc: InstanceDoc, key: str, position: int, field_name: str | None) -> int | None:
-    marks = doc.marks.get(key, [])
-    return marks[position - 1].of(field_name) if position <= len(marks) else None
+    return line_of(doc.marks.get(key, []), position, field_name)
 
 
 def _rename_conflicts(

@@ -44,6 +44,11 @@ class EntryMarks:
         return self.line
 
 
+def line_of(marks: Sequence[EntryMarks], position: int, field_name: str | None) -> int | None:
+    """The line of ``field_name`` in the 1-based ``position``-th entry, if the source has lines."""
+    return marks[position - 1].of(field_name) if position <= len(marks) else None
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong: ``kind``, 1-based ``entry``, the entry's ``name``, ``field``, ``line``."""

@@ -26,7 +26,7 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyError, RauthyUnauthorized
 from assay_py.rauthy.kinds import api_keys as keys_kind
 
-from .instance_file import EntryMarks, Problem
+from .instance_file import EntryMarks, Problem, line_of
 from .publish import api_key_owner
 
 __all__ = ["ApiKeysManaged", "ApiKeysPlan"]
@@ -67,10 +67,6 @@ class _Minted:
         return f"_Minted({sorted(self.tokens)})"
 
 
-def _marks_of(marks: Sequence[EntryMarks], position: int, field_name: str | None) -> int | None:
-    return marks[position - 1].of(field_name) if position <= len(marks) else None
-
-
 class ApiKeysManaged:
     key = "api_keys"
     noun = "API key"
@@ -91,7 +87,7 @@ class ApiKeysManaged:
             label = name if isinstance(name, str) else None
             found = keys_kind.check(raw)
             for field_name, rule in found:
-                line = _marks_of(marks, position, field_name.split(".")[0].split("[")[0])
+                line = line_of(marks, position, field_name.split(".")[0].split("[")[0])
                 problems.append(
                     Problem(rule, self.key, position, label, field_name or None, line, source)
                 )
@@ -105,7 +101,7 @@ class ApiKeysManaged:
                         position,
                         label,
                         "name",
-                        _marks_of(marks, position, "name"),
+                        line_of(marks, position, "name"),
                         source,
                     )
                 )

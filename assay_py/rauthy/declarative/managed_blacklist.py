@@ -15,16 +15,12 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyError
 from assay_py.rauthy.kinds import blacklist as blacklist_kind
 
-from .instance_file import EntryMarks, InstanceFileError, Problem
+from .instance_file import EntryMarks, InstanceFileError, Problem, line_of
 
 __all__ = ["BlacklistManaged"]
 
 Row = dict[str, Any]
 Refs = dict[str, list[str]]
-
-
-def _mark(marks: Sequence[EntryMarks], position: int, field_name: str | None) -> int | None:
-    return marks[position - 1].of(field_name) if position <= len(marks) else None
 
 
 class BlacklistManaged:
@@ -61,7 +57,7 @@ class BlacklistManaged:
                         position,
                         label,
                         field_name or None,
-                        _mark(marks, position, field_name),
+                        line_of(marks, position, field_name),
                         source,
                     )
                 )
@@ -76,7 +72,7 @@ class BlacklistManaged:
                         position,
                         label,
                         "ip",
-                        _mark(marks, position, "ip"),
+                        line_of(marks, position, "ip"),
                         source,
                     )
                 )
@@ -123,7 +119,7 @@ class BlacklistManaged:
                         position,
                         str(entry["ip"]),
                         field_name or None,
-                        _mark(self._marks, position, field_name),
+                        line_of(self._marks, position, field_name),
                         self._source,
                     )
                 )

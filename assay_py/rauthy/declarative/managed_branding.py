@@ -22,7 +22,7 @@ from assay_py.rauthy.errors import RauthyError
 from assay_py.rauthy.kinds import branding as branding_kind
 from assay_py.rauthy.kinds.logo import LogoRecords
 
-from .instance_file import EntryMarks, Problem
+from .instance_file import EntryMarks, Problem, line_of
 
 __all__ = ["BrandingManaged", "records_path"]
 
@@ -34,10 +34,6 @@ def records_path(source: str) -> Path:
     """Where the upload record of the instance file ``source`` is kept."""
     path = Path(source)
     return path.with_name(f".{path.name}.logos.json")
-
-
-def _mark(marks: Sequence[EntryMarks], position: int, field_name: str | None) -> int | None:
-    return marks[position - 1].of(field_name) if position <= len(marks) else None
 
 
 class BrandingManaged:
@@ -77,7 +73,7 @@ class BrandingManaged:
                         position,
                         label,
                         field_name or None,
-                        _mark(marks, position, field_name),
+                        line_of(marks, position, field_name),
                         source,
                     )
                 )
@@ -91,7 +87,7 @@ class BrandingManaged:
                         position,
                         label,
                         "client_id",
-                        _mark(marks, position, "client_id"),
+                        line_of(marks, position, "client_id"),
                         source,
                     )
                 )

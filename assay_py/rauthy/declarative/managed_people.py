@@ -20,16 +20,12 @@ from assay_py.rauthy.errors import RauthyError, RauthyForbidden
 from assay_py.rauthy.kinds import password_policy as policy_kind
 from assay_py.rauthy.kinds import users as users_kind
 
-from .instance_file import EntryMarks, Problem
+from .instance_file import EntryMarks, Problem, line_of
 
 __all__ = ["PasswordPolicyManaged", "UsersManaged"]
 
 Row = dict[str, Any]
 Refs = dict[str, list[str]]
-
-
-def _marks_of(marks: Sequence[EntryMarks], position: int, field_name: str | None) -> int | None:
-    return marks[position - 1].of(field_name) if position <= len(marks) else None
 
 
 #: Written above such a user in an export: ``prune: {users: true}`` means "managed".
@@ -69,7 +65,7 @@ class UsersManaged:
                         position,
                         label,
                         field_name or None,
-                        _marks_of(marks, position, field_name),
+                        line_of(marks, position, field_name),
                         source,
                     )
                 )
@@ -86,7 +82,7 @@ class UsersManaged:
                         position,
                         label,
                         "email",
-                        _marks_of(marks, position, "email"),
+                        line_of(marks, position, "email"),
                         source,
                     )
                 )
@@ -273,7 +269,7 @@ class PasswordPolicyManaged:
                         position,
                         None,
                         field_name or None,
-                        _marks_of(marks, position, field_name),
+                        line_of(marks, position, field_name),
                         source,
                     )
                 )

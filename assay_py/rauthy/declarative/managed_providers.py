@@ -16,7 +16,7 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyError
 from assay_py.rauthy.kinds import providers as kind
 
-from .instance_file import EntryMarks, Problem
+from .instance_file import EntryMarks, Problem, line_of
 
 __all__ = ["ProvidersManaged", "secret_variable"]
 
@@ -44,9 +44,6 @@ class ProvidersManaged:
         problems: list[Problem] = []
         first: dict[str, int] = {}
 
-        def line(position: int, field_name: str | None) -> int | None:
-            return marks[position - 1].of(field_name) if position <= len(marks) else None
-
         for position, raw in enumerate(items, start=1):
             name = raw.get("name") if isinstance(raw, Mapping) else None
             label = name if isinstance(name, str) else None
@@ -54,14 +51,30 @@ class ProvidersManaged:
             for field_name, rule in found:
                 where = field_name or None
                 problems.append(
-                    Problem(rule, self.key, position, label, where, line(position, where), source)
+                    Problem(
+                        rule,
+                        self.key,
+                        position,
+                        label,
+                        where,
+                        line_of(marks, position, where),
+                        source,
+                    )
                 )
             if found or label is None:
                 continue
             if label in first:
                 rule = f"duplicate name, first used by entry {first[label]} (Rauthy allows twins)"
                 problems.append(
-                    Problem(rule, self.key, position, label, "name", line(position, "name"), source)
+                    Problem(
+                        rule,
+                        self.key,
+                        position,
+                        label,
+                        "name",
+                        line_of(marks, position, "name"),
+                        source,
+                    )
                 )
                 continue
             first[label] = position
