@@ -29,6 +29,7 @@ from pathlib import Path
 from .mock_server import MockServer
 from .rust_source import Helper, constants, custom_matchers, helper_functions, test_functions
 from .translate import RUNNERS, Case, Step, Untranslatable, translate
+from .vm_options import source_constants
 from .ws_server import WsServer
 
 _LUA_FILE_DIRS = ("e2e",)
@@ -203,7 +204,7 @@ def run_step(
         env = {k: v for k, v in env.items() if step.env.get(k, "") is not None}
     try:
         proc = subprocess.run(
-            [*assay_py, "run", str(script)],
+            [*assay_py, "run", *step.flags, str(script)],
             cwd=cwd,
             env=env,
             capture_output=True,
@@ -265,6 +266,8 @@ def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list
     # Fixtures shared through `mod common;` (helpers and constants of tests/common/*.rs);
     # its runners are not helpers: they are what a test's Lua goes through.
     shared_helpers: dict[str, Helper] = {}
+    # The original's own `const X_ENV: &str = "..."`, which tests name as `assay::lua::X_ENV`.
+    source = {k: json.dumps(v) for k, v in source_constants(crate / "src").items()}
     shared_consts: dict[str, str] = {}
     for rs in sorted((crate / "tests" / "common").glob("*.rs")):
         text = rs.read_text()
@@ -284,7 +287,7 @@ def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list
             if "mod common" in text
             else (helper_functions(text))
         )
-        consts = {**shared_consts, **constants(text)} if "mod common" in text else constants(text)
+        consts = {**source, **(shared_consts if "mod common" in text else {}), **constants(text)}
         matchers = custom_matchers(text)
         for fn in test_functions(text):
             if only and not fnmatch.fnmatch(f"{rs.stem}::{fn.name}", only):

@@ -26,6 +26,7 @@ from .rust_source import (
     split_args,
     string_value,
 )
+from .vm_options import Vm, build_vm, is_vm_call
 
 
 class Untranslatable(Exception):
@@ -87,6 +88,8 @@ class Step:
     """Variables the test sets (or removes, None) in its own environment before the run."""
     lib_path: str | None = None
     """A folder searched first for `assay.*` modules (the original's VM lib path)."""
+    flags: list[str] = field(default_factory=list)
+    """Options of `assay-py run` that give the VM the test built (`--readonly`)."""
 
 
 @dataclass
@@ -129,7 +132,7 @@ class _Nothing:
 
 NOTHING = _Nothing()
 
-Value = str | int | bytes | Json | _Nothing
+Value = str | int | bytes | Json | _Nothing | Vm
 
 
 def _to_json(value: Value) -> Any:
@@ -216,6 +219,14 @@ class Scope:
             return self.eval(m.group(1))
         if re.match(r"match\s", expr):
             return self.match(expr)
+        if is_vm_call(expr):
+            return build_vm(expr, self)
+        m = re.fullmatch(r"(?:\w+::)*(ExecMode::\w+)", expr)
+        if m:
+            return m.group(1)
+        m = re.fullmatch(r"(?:\w+::)+([A-Z][A-Z0-9_]*)", expr)
+        if m and m.group(1) in self.consts:
+            return self.eval(self.consts[m.group(1)])
         method = _trailing_method(expr)
         if method is not None:
             value = self.method(*method)
@@ -246,6 +257,9 @@ class Scope:
         m = re.fullmatch(r"(\w+)\.uri\(\)", expr)
         if m and m.group(1) in self.servers:
             return "{{server:" + m.group(1) + "}}"
+        m = re.fullmatch(r"(\w+)\.address\(\)\.ip\(\)", expr)
+        if m and m.group(1) in self.servers:
+            return "127.0.0.1"
         m = re.fullmatch(r"(\w+)\.address\(\)\.port\(\)", expr)
         if m and m.group(1) in self.servers:
             return "{{port:" + m.group(1) + "}}"
@@ -423,21 +437,10 @@ class Scope:
         return inner.eval(tail)
 
     def _vm(self, name: str, args: list[str]) -> Value:
-        """A helper that builds a VM: the default one is what `assay-py run` gives; the
-        original's options (read-only mode, a policy, blocked globals) assay-py does not have."""
-        body = masked(self.helpers[name].body)
-        options = Untranslatable(
-            "a VM with the original's options (read-only mode, policy, blocked globals),"
-            " which assay-py does not have"
-        )
-        if "set_var" in body or re.search(r"\bcreate_vm_(?!configured)\w+\s*\(", body):
-            raise options
+        """A helper that builds a VM, with the options it gives it."""
         inner = self.enter(name, args)
-        for _, arg in calls(self.helpers[name].body, "create_vm_configured"):
-            parts = split_args(arg)
-            if len(parts) != 3 or parts[1].strip() != "None" or inner.eval(parts[2]) is not False:
-                raise options
-        return "<the default VM>"
+        inner.bind(self.helpers[name].body)
+        return build_vm(self.helpers[name].body, inner)
 
     def enter(self, name: str, args: list[str]) -> Scope:
         """A scope for the body of helper `name` called with `args`."""
@@ -515,8 +518,7 @@ class Scope:
             try:
                 self.values[name] = self.eval(expr)
             except Untranslatable as exc:
-                if "options" in str(exc):
-                    self.failed[name] = str(exc)  # the reason to give if it is needed
+                self.failed[name] = str(exc)  # the reason to give if it is needed
                 continue
             except (ValueError, IndexError, OSError):
                 continue
@@ -1010,6 +1012,8 @@ class _Site:
     after: str
     prelude: str = ""
     before: str = ""
+    vm: Vm | None = None
+    """The VM a `vm.load(..)` runs on, when the test built one with options."""
 
 
 def _runs_lua(helpers: dict[str, Helper]) -> set[str]:
@@ -1037,9 +1041,11 @@ def _sites(body: str, scope: Scope, depth: int = 0) -> list[_Site]:
     """Every Lua run in a body, in order, looking through helpers that run Lua."""
     mask = masked(body)
     sites: list[tuple[int, str, str, str]] = []
+    vms: dict[int, Vm] = {}
     looped: list[_Site] = []
     loops: list[tuple[int, int]] = []
-    runner = "|".join(re.escape(r) for r in RUNNERS)
+    runs = _runs_lua(scope.helpers) if depth < 3 else set()
+    runner = "|".join(re.escape(r) for r in (*RUNNERS, *sorted(runs)))
     for m in _FOR_LOOP.finditer(mask):
         # `for x in [a, b] { run_lua(..) }`: one run per item, in order.
         at = m.end()
@@ -1084,25 +1090,30 @@ def _sites(body: str, scope: Scope, depth: int = 0) -> list[_Site]:
             prelude += f"{scope.text(key)} = {_lua_value(scope.eval(value))}\n"
         for load in loads:
             close = matching(body, load.end() - 1)
-            stmt_end = _statement_end(body, close)
+            stmt_end = _statement_end(body, close + 1)
             kind = "eval_lua" if ".eval" in mask[close:stmt_end] else "run_lua"
             sites.append((load.start(), kind, body[load.end() : close], prelude))
+            vm = scope.lookup("vm")
+            if vm is None and "vm" in scope.failed:
+                raise Untranslatable(scope.failed["vm"])
+            if isinstance(vm, Vm):
+                vms[load.start()] = vm
     out: list[_Site] = []
     helper_calls: list[tuple[int, str, str]] = []
-    if depth < 3:
-        runs = _runs_lua(scope.helpers)
-        for name in runs:
-            for at, arg in calls(body, name):
-                if at > 0 and body[at - 1] == ".":
-                    continue
-                helper_calls.append((at, name, arg))
+    for name in runs:
+        for at, arg in calls(body, name):
+            if at > 0 and body[at - 1] == ".":
+                continue
+            if any(a <= at <= b for a, b in loops):
+                continue
+            helper_calls.append((at, name, arg))
     starts = [*sorted([s[0] for s in sites] + [h[0] for h in helper_calls]), len(body)]
 
     def segment_after(at: int) -> str:
         return body[at : starts[starts.index(at) + 1]] if at in starts else body[at:]
 
     for at, kind, arg, prelude in sites:
-        out.append(_Site(at, kind, scope, arg, segment_after(at), prelude, body[:at]))
+        out.append(_Site(at, kind, scope, arg, segment_after(at), prelude, body[:at], vms.get(at)))
     for at, name, arg in helper_calls:
         helper = scope.helpers[name]
         inner = scope.enter(name, split_args(arg))
@@ -1117,6 +1128,7 @@ def _sites(body: str, scope: Scope, depth: int = 0) -> list[_Site]:
                     site.after + "\n;" + segment_after(at),
                     site.prelude,
                     body[:at],
+                    site.vm,
                 )
             )
     return sorted(out + looped, key=lambda s: s.start)
@@ -1259,6 +1271,11 @@ def translate(
         for _, a in calls(before, "std::env::remove_var") + calls(before, "env::remove_var"):
             env[scope.text(a)] = None
         step.env = dict(env)
+        if site.vm is not None:
+            step.flags = list(site.vm.flags)
+            step.env.update(site.vm.env)
+            step.files.update(site.vm.files)
+            step.lib_path = site.vm.lib_path or step.lib_path
         for _, a in calls(before, "std::fs::write") + calls(before, "fs::write"):
             p, content = split_args(a)
             try:
@@ -1331,14 +1348,20 @@ def _eval_check(macro: str, parts: list[str], var: str, scope: Scope) -> str | N
             return "__v == true"
         if head == f"!{var}":
             return "__v == false"
-        m = re.fullmatch(rf"{var}\.(contains|starts_with|ends_with)\((.+)\)", head, re.S)
+        if head.startswith("!"):
+            inner = _eval_check(macro, [head[1:].strip(), *parts[1:]], var, scope)
+            return None if inner is None else f"not ({inner})"
+        m = re.fullmatch(
+            rf"{var}(\.to_lowercase\(\))?\.(contains|starts_with|ends_with)\((.+)\)", head, re.S
+        )
         if m:
-            needle = _lua_value(scope.eval(m.group(2)))
+            needle = _lua_value(scope.eval(m.group(3)))
+            v = "string.lower(__v)" if m.group(1) else "__v"
             return {
-                "contains": f"string.find(__v, {needle}, 1, true) ~= nil",
-                "starts_with": f"string.sub(__v, 1, #{needle}) == {needle}",
-                "ends_with": f"string.sub(__v, -#{needle}) == {needle}",
-            }[m.group(1)]
+                "contains": f"string.find({v}, {needle}, 1, true) ~= nil",
+                "starts_with": f"string.sub({v}, 1, #{needle}) == {needle}",
+                "ends_with": f"string.sub({v}, -#{needle}) == {needle}",
+            }[m.group(2)]
         m = re.fullmatch(rf"\({var}\s*-\s*(.+?)\)\.abs\(\)\s*<\s*(.+)", head, re.S)
         if m:
             return f"math.abs(__v - ({m.group(1)})) < {m.group(2)}"
