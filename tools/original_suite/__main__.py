@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .cli_cases import CliCase, binary_driven, not_runtime_reason, run_cli_case
 from .mock_server import MockServer
 from .rust_source import Helper, constants, custom_matchers, helper_functions, test_functions
 from .translate import RUNNERS, Case, Step, Untranslatable, translate
@@ -42,7 +43,8 @@ class Outcome:
     file: str
     name: str
     status: str
-    """pass, fail, untranslated, skipped"""
+    """pass, fail, untranslated, skipped, not-runtime (tests a part of the original that
+    is not its Lua runtime: its installer, MCP server, embedding API)"""
     detail: str = ""
     rust_side: bool = False
 
@@ -169,6 +171,16 @@ def run_case(
     return Outcome(corpus, case.file, case.name, "pass", "", case.rust_side)
 
 
+def run_any(
+    case: Case | CliCase, crate: Path, env: dict[str, str], assay_py: list[str], work: Path
+) -> Outcome:
+    if isinstance(case, Case):
+        return run_case(case, crate, env, assay_py, work)
+    corpus = "stdlib" if Path(case.file).name.startswith("stdlib_") else "builtin"
+    status, detail = run_cli_case(case, crate, env, assay_py, work)
+    return Outcome(corpus, case.file, case.name, status, detail)
+
+
 def run_step(
     case: Case,
     index: int,
@@ -260,8 +272,10 @@ def run_lua_file(path: Path, crate: Path, env: dict[str, str], assay_py: list[st
     )
 
 
-def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list[Outcome]]:
-    cases: list[Case] = []
+def collect(
+    crate: Path, work: Path, only: str | None
+) -> tuple[list[Case | CliCase], list[Outcome]]:
+    cases: list[Case | CliCase] = []
     untranslated: list[Outcome] = []
     # Fixtures shared through `mod common;` (helpers and constants of tests/common/*.rs);
     # its runners are not helpers: they are what a test's Lua goes through.
@@ -293,9 +307,16 @@ def collect(crate: Path, work: Path, only: str | None) -> tuple[list[Case], list
             if only and not fnmatch.fnmatch(f"{rs.stem}::{fn.name}", only):
                 continue
             corpus = "stdlib" if rs.name.startswith("stdlib_") else "builtin"
+            reason = not_runtime_reason(rel)
+            if reason is not None and not fn.ignored:
+                untranslated.append(Outcome(corpus, rel, fn.name, "not-runtime", reason))
+                continue
             try:
                 cases.append(translate(rel, fn, helpers, consts, work, crate, matchers))
             except (Untranslatable, ValueError, IndexError, OSError) as exc:
+                if binary_driven(fn, helpers) and not fn.ignored:
+                    cases.append(CliCase(rel, fn.name, fn.body, helpers, consts))
+                    continue
                 untranslated.append(Outcome(corpus, rel, fn.name, "untranslated", str(exc)[:200]))
     return cases, untranslated
 
@@ -333,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
             env["ASSAY_LUA"] = args.lua
         cases, outcomes = collect(crate, work, args.only)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            outcomes += list(pool.map(lambda c: run_case(c, crate, env, assay_py, work), cases))
+            outcomes += list(pool.map(lambda c: run_any(c, crate, env, assay_py, work), cases))
             if not args.only:
                 lua_files = [
                     p for d in _LUA_FILE_DIRS for p in sorted((crate / "tests" / d).glob("*.lua"))
@@ -355,20 +376,31 @@ _UNPROVIDED_USE = re.compile(r"(?<![\w.])(systemd|machinectl|cgroup|apt|oci|auth
 def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:
     if verbose:
         for o in outcomes:
-            if o.status in ("fail", "untranslated"):
+            if o.status in ("fail", "untranslated", "not-runtime"):
                 print(f"{o.status:12} {o.file}::{o.name}: {o.detail}")
-    columns = ("tests", "run", "pass", "fail", "unprov.", "untransl.", "skipped", "rust-side")
+    columns = (
+        "tests",
+        "run",
+        "pass",
+        "fail",
+        "unprov.",
+        "untransl.",
+        "skipped",
+        "not-rt",
+        "rust-side",
+    )
     print("\n" + f"{'corpus':8}" + "".join(f" {c:>9}" for c in columns))
     for corpus in ("stdlib", "builtin", "lua"):
         mine = [o for o in outcomes if o.corpus == corpus]
         count = {
-            s: sum(o.status == s for o in mine) for s in ("pass", "fail", "untranslated", "skipped")
+            s: sum(o.status == s for o in mine)
+            for s in ("pass", "fail", "untranslated", "skipped", "not-runtime")
         }
         ran = count["pass"] + count["fail"]
         rust = sum(o.rust_side and o.status == "pass" for o in mine)
         unprovided = sum(o.status == "fail" and _UNPROVIDED in o.detail for o in mine)
         figures = (len(mine), ran, count["pass"], count["fail"], unprovided, count["untranslated"])
-        figures += (count["skipped"], rust)  # type: ignore[assignment]
+        figures += (count["skipped"], count["not-runtime"], rust)  # type: ignore[assignment]
         print(f"{corpus:8}" + "".join(f" {n:>9}" for n in figures))
     reasons: dict[str, int] = {}
     for o in outcomes:
@@ -386,6 +418,7 @@ def report(outcomes: list[Outcome], verbose: bool, seconds: float) -> None:
             print(f"  {n:4}  {key}")
     print(
         f"\n{seconds:.0f} s; 'unprov.': failed on a global assay-py does not provide;"
+        " 'not-rt': tests a part of the original that is not its Lua runtime;"
         " 'rust-side': passed, Rust-side assertions not re-run"
     )
 

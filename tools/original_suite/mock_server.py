@@ -11,10 +11,13 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .translate import MockSpec
+
+if TYPE_CHECKING:
+    from .rust_values import Request
 
 
 class MockServer:
@@ -22,6 +25,7 @@ class MockServer:
         self.mocks = mocks
         self.hits = [0] * len(mocks)
         self.lock = threading.Lock()
+        self.received: list[Request] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +37,7 @@ class MockServer:
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                server.record(self.command, self.path, dict(self.headers.items()), body)
                 index = server.match(self.command, self.path, dict(self.headers.items()), body)
                 if index is None:
                     self.send_response(404)
@@ -61,6 +66,20 @@ class MockServer:
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def record(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
+        """Every request, matched or not, as wiremock's `received_requests()` lists them."""
+        from .rust_values import Request, Url
+
+        parts = urlsplit(target)
+        with self.lock:
+            self.received.append(Request(method, Url(parts.path, parts.query), body, headers))
+
+    def mount(self, mock: MockSpec) -> None:
+        """A mock mounted while the server runs (after the ones mounted before it)."""
+        with self.lock:
+            self.mocks.append(mock)
+            self.hits.append(0)
 
     def start(self) -> MockServer:
         self.thread.start()
