@@ -21,6 +21,7 @@ from assay_py.rauthy.errors import (
 from assay_py.rauthy.kinds import KINDS, Change, Kind, plan_kind
 from assay_py.rauthy.kinds._base import RENAMED_FROM
 
+from .adapter import KeyedList
 from .instance_file import EntryMarks, Problem
 
 __all__ = [
@@ -162,7 +163,7 @@ def reference_targets(kind: Managed) -> Mapping[str, str]:
 # --- scopes, attributes, roles, groups ------------------------------------------------------
 
 
-class NamedManaged:
+class NamedManaged(KeyedList):
     """Any ``kinds.Kind`` for the engine: parse, plan with the kind's pure plan, apply."""
 
     def __init__(self, kind: Kind) -> None:
@@ -179,48 +180,8 @@ class NamedManaged:
 
         return KindApi(client._transport, self.kind)
 
-    def parse(
-        self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
-    ) -> tuple[list[Any], list[Problem]]:
-        entries: list[Any] = []
-        problems: list[Problem] = []
-        first: dict[str, int] = {}
-        for position, raw in enumerate(items, start=1):
-            # Looked up only for a problem: marks may be computed on first use.
-            mark = _LazyMark(marks, position)
-            name = raw.get("name") if isinstance(raw, Mapping) else None
-            label = name if isinstance(name, str) else None
-            found = self.kind.check(raw)
-            for field_name, rule in found:
-                problems.append(
-                    Problem(
-                        rule,
-                        self.key,
-                        position,
-                        label,
-                        field_name or None,
-                        mark.of(field_name),
-                        source,
-                    )
-                )
-            if found or label is None:
-                continue
-            if label in first:
-                problems.append(
-                    Problem(
-                        f"duplicate name, first used by entry {first[label]}",
-                        self.key,
-                        position,
-                        label,
-                        "name",
-                        mark.of("name"),
-                        source,
-                    )
-                )
-                continue
-            first[label] = position
-            entries.append(dict(raw))
-        return entries, problems
+    def check_item(self, raw: Any) -> list[tuple[str, str]]:
+        return self.kind.check(raw)
 
     def name_of(self, entry: Any) -> str:
         return str(entry["name"])
@@ -479,15 +440,6 @@ class ClientsManaged:
                 out.entries.append(entry)
                 out.variables.extend(variables)
         return out
-
-
-class _LazyMark:
-    def __init__(self, marks: Sequence[EntryMarks], position: int) -> None:
-        self._marks, self._position = marks, position
-
-    def of(self, field_name: str | None) -> int | None:
-        found = self._marks[self._position - 1] if self._position <= len(self._marks) else None
-        return found.of(field_name) if found is not None else None
 
 
 def managed_kinds() -> list[Managed]:

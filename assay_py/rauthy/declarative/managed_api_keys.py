@@ -26,13 +26,12 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyError, RauthyUnauthorized
 from assay_py.rauthy.kinds import api_keys as keys_kind
 
-from .instance_file import EntryMarks, Problem, line_of
+from .adapter import KeyedList, Standalone
 from .publish import api_key_owner
 
 __all__ = ["ApiKeysManaged", "ApiKeysPlan"]
 
 Row = dict[str, Any]
-Refs = dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -67,57 +66,21 @@ class _Minted:
         return f"_Minted({sorted(self.tokens)})"
 
 
-class ApiKeysManaged:
+class ApiKeysManaged(KeyedList, Standalone):
     key = "api_keys"
     noun = "API key"
     group = "ApiKeys"
     # Last (spec §18 step 11): no key minted here is needed by an earlier step.
     depends_on: tuple[str, ...] = ("clients", "users")
-    references: Mapping[str, str] = {}
-    always_present: frozenset[str] = frozenset()
 
-    def parse(
-        self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
-    ) -> tuple[list[Any], list[Problem]]:
-        entries: list[Any] = []
-        problems: list[Problem] = []
-        first: dict[str, int] = {}
-        for position, raw in enumerate(items, start=1):
-            name = raw.get("name") if isinstance(raw, Mapping) else None
-            label = name if isinstance(name, str) else None
-            found = keys_kind.check(raw)
-            for field_name, rule in found:
-                line = line_of(marks, position, field_name.split(".")[0].split("[")[0])
-                problems.append(
-                    Problem(rule, self.key, position, label, field_name or None, line, source)
-                )
-            if found or label is None:
-                continue
-            if label in first:
-                problems.append(
-                    Problem(
-                        f"duplicate name, first used by entry {first[label]}",
-                        self.key,
-                        position,
-                        label,
-                        "name",
-                        line_of(marks, position, "name"),
-                        source,
-                    )
-                )
-                continue
-            first[label] = position
-            entries.append(dict(raw))
-        return entries, problems
+    def check_item(self, raw: Any) -> list[tuple[str, str]]:
+        return keys_kind.check(raw)
 
     def name_of(self, entry: Any) -> str:
         return str(entry["name"])
 
     def renamed_from(self, entry: Any) -> str | None:
         return None  # the name is the primary key: a rename is a new key with a new secret
-
-    def entry_refs(self, entry: Any) -> Refs:
-        return {}
 
     def read(self, client: Any) -> list[Row]:
         try:
@@ -130,12 +93,6 @@ class ApiKeysManaged:
 
     def row_name(self, row: Mapping[str, Any]) -> str:
         return str(row.get("name"))
-
-    def row_refs(self, row: Mapping[str, Any]) -> Refs:
-        return {}
-
-    def ref_set(self, names: Sequence[str]) -> frozenset[str]:
-        return frozenset(names)
 
     def plan(
         self, client: Any, entries: list[Any], rows: list[Row], *, prune: Any, parallel: int
@@ -301,9 +258,6 @@ class ApiKeysManaged:
             return {**out, "status": "failed", "error": str(exc)}
         publication.settle([api_key_owner(change.name)])
         return {**out, "status": "ok"}
-
-    def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
-        raise NotImplementedError("nothing refers to API keys")
 
     def export(self, client: Any, rows: list[Row], *, deep: bool) -> Any:
         """Every key as ``{name, access, expires_in?}`` that plans as a noop; never a secret

@@ -15,24 +15,24 @@ from typing import Any
 from assay_py.rauthy.errors import RauthyError
 from assay_py.rauthy.kinds import blacklist as blacklist_kind
 
+from .adapter import KeyedList, Standalone
 from .instance_file import EntryMarks, InstanceFileError, Problem, line_of
 
 __all__ = ["BlacklistManaged"]
 
 Row = dict[str, Any]
-Refs = dict[str, list[str]]
 
 
-class BlacklistManaged:
+class BlacklistManaged(KeyedList, Standalone):
     key = "blacklist"
     noun = "blacklist entry"
     group = "Blacklist"
-    depends_on: tuple[str, ...] = ()
-    references: Mapping[str, str] = {}
-    always_present: frozenset[str] = frozenset()
     #: Nothing is ever exported (see ``export``): not read unless named.
     export_by_default = False
     export_note = None
+
+    field = "ip"
+    duplicate = "duplicate address, first used by entry {first}"
 
     def __init__(self) -> None:
         self._source: str | None = None
@@ -41,54 +41,17 @@ class BlacklistManaged:
     def parse(
         self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
     ) -> tuple[list[Any], list[Problem]]:
-        self._source, self._marks = source, marks
-        entries: list[Any] = []
-        problems: list[Problem] = []
-        first: dict[str, int] = {}
-        for position, raw in enumerate(items, start=1):
-            ip = raw.get("ip") if isinstance(raw, Mapping) else None
-            label = ip if isinstance(ip, str) else None
-            found = blacklist_kind.check(raw)
-            for field_name, rule in found:
-                problems.append(
-                    Problem(
-                        rule,
-                        self.key,
-                        position,
-                        label,
-                        field_name or None,
-                        line_of(marks, position, field_name),
-                        source,
-                    )
-                )
-            if found:
-                continue
-            address = blacklist_kind.canonical(str(ip))
-            if address in first:
-                problems.append(
-                    Problem(
-                        f"duplicate address, first used by entry {first[address]}",
-                        self.key,
-                        position,
-                        label,
-                        "ip",
-                        line_of(marks, position, "ip"),
-                        source,
-                    )
-                )
-                continue
-            first[address] = position
-            entries.append({**raw, "ip": address})
-        return entries, problems
+        self._source, self._marks = source, marks  # for the plan's own-address check
+        return super().parse(items, marks, source)
+
+    def check_item(self, raw: Any) -> list[tuple[str, str]]:
+        return blacklist_kind.check(raw)
+
+    def build(self, raw: Any) -> Any:
+        return {**raw, "ip": blacklist_kind.canonical(str(raw["ip"]))}
 
     def name_of(self, entry: Any) -> str:
         return str(entry["ip"])
-
-    def renamed_from(self, entry: Any) -> str | None:
-        return None
-
-    def entry_refs(self, entry: Any) -> Refs:
-        return {}
 
     def read(self, client: Any) -> list[Row]:
         rows: list[Row] = client.blacklist.list()
@@ -96,12 +59,6 @@ class BlacklistManaged:
 
     def row_name(self, row: Mapping[str, Any]) -> str:
         return str(row.get("ip"))
-
-    def row_refs(self, row: Mapping[str, Any]) -> Refs:
-        return {}
-
-    def ref_set(self, names: Sequence[str]) -> frozenset[str]:
-        return frozenset(names)
 
     def plan(
         self, client: Any, entries: list[Any], rows: list[Row], *, prune: Any, parallel: int
@@ -164,9 +121,6 @@ class BlacklistManaged:
             else:
                 outcome.results.append({**result, "status": "ok"})
         return outcome
-
-    def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
-        raise NotImplementedError("nothing refers to blacklist entries")
 
     def export(self, client: Any, rows: list[Row], *, deep: bool) -> Any:
         """Nothing: live entries expire, and most are Rauthy's own automatic blocks; a file

@@ -22,7 +22,8 @@ from assay_py.rauthy.errors import RauthyError
 from assay_py.rauthy.kinds import branding as branding_kind
 from assay_py.rauthy.kinds.logo import LogoRecords
 
-from .instance_file import EntryMarks, Problem, line_of
+from .adapter import Checked, KeyedList, Standalone
+from .instance_file import EntryMarks, Problem
 
 __all__ = ["BrandingManaged", "records_path"]
 
@@ -36,13 +37,12 @@ def records_path(source: str) -> Path:
     return path.with_name(f".{path.name}.logos.json")
 
 
-class BrandingManaged:
+class BrandingManaged(KeyedList, Standalone):
     key = "branding"
     noun = "client branding"
     group = "Clients"
     depends_on: tuple[str, ...] = ("clients",)
     references: Mapping[str, str] = {"client_id": "clients"}
-    always_present: frozenset[str] = frozenset()
     #: Themes cost one read per client: exported only when asked for by name.
     export_by_default = False
     export_note = (
@@ -50,57 +50,24 @@ class BrandingManaged:
         " per client)"
     )
 
+    field = "client_id"
+    duplicate = "duplicate client_id, first used by entry {first}"
+
     def __init__(self) -> None:
         self._source: str | None = None
 
     def parse(
         self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
     ) -> tuple[list[Any], list[Problem]]:
-        self._source = source
-        base = Path(source).parent if source else None
-        entries: list[Any] = []
-        problems: list[Problem] = []
-        first: dict[str, int] = {}
-        for position, raw in enumerate(items, start=1):
-            client_id = raw.get("client_id") if isinstance(raw, Mapping) else None
-            label = client_id if isinstance(client_id, str) else None
-            desired, found = branding_kind.desired_of(raw, base_dir=base)
-            for field_name, rule in found:
-                problems.append(
-                    Problem(
-                        rule,
-                        self.key,
-                        position,
-                        label,
-                        field_name or None,
-                        line_of(marks, position, field_name),
-                        source,
-                    )
-                )
-            if desired is None:
-                continue
-            if desired.client_id in first:
-                problems.append(
-                    Problem(
-                        f"duplicate client_id, first used by entry {first[desired.client_id]}",
-                        self.key,
-                        position,
-                        label,
-                        "client_id",
-                        line_of(marks, position, "client_id"),
-                        source,
-                    )
-                )
-                continue
-            first[desired.client_id] = position
-            entries.append(desired)
-        return entries, problems
+        self._source = source  # logo paths are relative to the file
+        return super().parse(items, marks, source)
+
+    def read_item(self, raw: Any) -> Checked:
+        base = Path(self._source).parent if self._source else None
+        return branding_kind.desired_of(raw, base_dir=base)
 
     def name_of(self, entry: Any) -> str:
         return str(entry.client_id)
-
-    def renamed_from(self, entry: Any) -> str | None:
-        return None
 
     def entry_refs(self, entry: Any) -> Refs:
         return {"client_id": [entry.client_id]}
@@ -115,9 +82,6 @@ class BrandingManaged:
         # A live client's branding is its own row: deleting a client needs no note here
         # (the plan of clients says its logo and theme go with it).
         return {}
-
-    def ref_set(self, names: Sequence[str]) -> frozenset[str]:
-        return frozenset(names)
 
     def _api(self, client: Any, records: LogoRecords | None = None) -> Any:
         if records is None:

@@ -20,6 +20,7 @@ from assay_py.rauthy.errors import RauthyError, RauthyForbidden
 from assay_py.rauthy.kinds import password_policy as policy_kind
 from assay_py.rauthy.kinds import users as users_kind
 
+from .adapter import KeyedList, Standalone
 from .instance_file import EntryMarks, Problem, line_of
 
 __all__ = ["PasswordPolicyManaged", "UsersManaged"]
@@ -34,7 +35,7 @@ _HAND_MADE = (
 )
 
 
-class UsersManaged:
+class UsersManaged(KeyedList):
     key = "users"
     noun = "user"
     group = "Users"
@@ -47,49 +48,12 @@ class UsersManaged:
     #: Besides true/false, ``prune: {users: ...}`` may say these.
     prune_words: tuple[str, ...] = ("managed", "all")
 
-    def parse(
-        self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
-    ) -> tuple[list[Any], list[Problem]]:
-        entries: list[Any] = []
-        problems: list[Problem] = []
-        first: dict[str, int] = {}
-        for position, raw in enumerate(items, start=1):
-            email = raw.get("email") if isinstance(raw, Mapping) else None
-            label = email.lower() if isinstance(email, str) else None
-            found = users_kind.check(raw)
-            for field_name, rule in found:
-                problems.append(
-                    Problem(
-                        rule,
-                        self.key,
-                        position,
-                        label,
-                        field_name or None,
-                        line_of(marks, position, field_name),
-                        source,
-                    )
-                )
-            if found or label is None:
-                continue
-            if label in first:
-                rule = (
-                    f"duplicate e-mail (compared lower-cased), first used by entry {first[label]}"
-                )
-                problems.append(
-                    Problem(
-                        rule,
-                        self.key,
-                        position,
-                        label,
-                        "email",
-                        line_of(marks, position, "email"),
-                        source,
-                    )
-                )
-                continue
-            first[label] = position
-            entries.append(dict(raw))
-        return entries, problems
+    field = "email"
+    duplicate = "duplicate e-mail (compared lower-cased), first used by entry {first}"
+    fold_case = True
+
+    def check_item(self, raw: Any) -> list[tuple[str, str]]:
+        return users_kind.check(raw)
 
     def name_of(self, entry: Any) -> str:
         return str(entry["email"]).lower()
@@ -244,13 +208,10 @@ def _failed(change: Any, exc: RauthyError) -> dict[str, Any]:
     return {"name": change.name, "action": change.action, "status": "failed", "error": str(exc)}
 
 
-class PasswordPolicyManaged:
+class PasswordPolicyManaged(Standalone):
     key = "password_policy"
     noun = "password policy"
     group = "Secrets"
-    depends_on: tuple[str, ...] = ()
-    references: Mapping[str, str] = {}
-    always_present: frozenset[str] = frozenset()
     #: Written as one mapping in the file, not a list.
     singleton = True
 
@@ -278,23 +239,11 @@ class PasswordPolicyManaged:
     def name_of(self, entry: Any) -> str:
         return self.key
 
-    def renamed_from(self, entry: Any) -> str | None:
-        return None
-
-    def entry_refs(self, entry: Any) -> Refs:
-        return {}
-
     def read(self, client: Any) -> list[Row]:
         return []  # an API key cannot read it: no request
 
     def row_name(self, row: Mapping[str, Any]) -> str:
         return self.key
-
-    def row_refs(self, row: Mapping[str, Any]) -> Refs:
-        return {}
-
-    def ref_set(self, names: Sequence[str]) -> frozenset[str]:
-        return frozenset(names)
 
     def plan(
         self, client: Any, entries: list[Any], rows: list[Row], *, prune: Any, parallel: int
@@ -331,9 +280,6 @@ class PasswordPolicyManaged:
             else:
                 outcome.results.append({"name": self.key, "action": "assert", "status": "ok"})
         return outcome
-
-    def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
-        raise NotImplementedError("nothing refers to the password policy")
 
     def export(self, client: Any, rows: list[Row], *, deep: bool) -> Any:
         from .managed import Exported

@@ -10,18 +10,17 @@ in an export; it never reaches a plan, a report or an exported file.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from assay_py.rauthy.errors import RauthyError
 from assay_py.rauthy.kinds import providers as kind
 
-from .instance_file import EntryMarks, Problem, line_of
+from .adapter import KeyedList, Standalone
 
 __all__ = ["ProvidersManaged", "secret_variable"]
 
 Row = dict[str, Any]
-Refs = dict[str, list[str]]
 
 
 def secret_variable(name: str) -> str:
@@ -29,57 +28,15 @@ def secret_variable(name: str) -> str:
     return "PROVIDER_SECRET_" + (re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") or "X")
 
 
-class ProvidersManaged:
+class ProvidersManaged(KeyedList, Standalone):
     key = kind.KEY
     noun = "auth provider"
     group = "AuthProviders"
-    depends_on: tuple[str, ...] = ()
-    references: Mapping[str, str] = {}
-    always_present: frozenset[str] = frozenset()
 
-    def parse(
-        self, items: Sequence[Any], marks: Sequence[EntryMarks], source: str | None
-    ) -> tuple[list[Any], list[Problem]]:
-        entries: list[Any] = []
-        problems: list[Problem] = []
-        first: dict[str, int] = {}
+    duplicate = "duplicate name, first used by entry {first} (Rauthy allows twins)"
 
-        for position, raw in enumerate(items, start=1):
-            name = raw.get("name") if isinstance(raw, Mapping) else None
-            label = name if isinstance(name, str) else None
-            found = kind.check(raw)
-            for field_name, rule in found:
-                where = field_name or None
-                problems.append(
-                    Problem(
-                        rule,
-                        self.key,
-                        position,
-                        label,
-                        where,
-                        line_of(marks, position, where),
-                        source,
-                    )
-                )
-            if found or label is None:
-                continue
-            if label in first:
-                rule = f"duplicate name, first used by entry {first[label]} (Rauthy allows twins)"
-                problems.append(
-                    Problem(
-                        rule,
-                        self.key,
-                        position,
-                        label,
-                        "name",
-                        line_of(marks, position, "name"),
-                        source,
-                    )
-                )
-                continue
-            first[label] = position
-            entries.append(dict(raw))
-        return entries, problems
+    def check_item(self, raw: Any) -> list[tuple[str, str]]:
+        return kind.check(raw)
 
     def name_of(self, entry: Any) -> str:
         return str(entry["name"])
@@ -88,21 +45,12 @@ class ProvidersManaged:
         old = entry.get(kind.RENAMED_FROM)
         return old if isinstance(old, str) else None
 
-    def entry_refs(self, entry: Any) -> Refs:
-        return {}
-
     def read(self, client: Any) -> list[Row]:
         rows: list[Row] = client.providers.rows()
         return rows
 
     def row_name(self, row: Mapping[str, Any]) -> str:
         return str(row.get("name"))
-
-    def row_refs(self, row: Mapping[str, Any]) -> Refs:
-        return {}
-
-    def ref_set(self, names: Sequence[str]) -> frozenset[str]:
-        return frozenset(names)
 
     def plan(
         self, client: Any, entries: list[Any], rows: list[Row], *, prune: Any, parallel: int
@@ -145,9 +93,6 @@ class ProvidersManaged:
                 result.update(status="failed", error=str(exc))
             outcome.results.append(result)
         return outcome
-
-    def fix_refs(self, client: Any, row: Mapping[str, Any], refs: Refs) -> None:
-        raise NotImplementedError("nothing refers to a provider by name")
 
     def export(self, client: Any, rows: list[Row], *, deep: bool) -> Any:
         """Each provider as the shortest entry that plans as a noop; its secret as a
