@@ -30,6 +30,18 @@ _LUA = "--lua"
 _LUA_NAMES = ("luajit", "5.5")  # the engines of assay_py.host._engine, without importing it
 
 
+def _is_mode(value: str) -> bool:
+    return value in ("tool", "script")
+
+
+def _is_timeout(value: str) -> bool:
+    return value.isdigit() and value.isascii() and int(value) >= 1
+
+
+# run's options with a value, and the values the fast path takes (others: click's errors).
+_RUN_VALUED = {"--mode": _is_mode, "--timeout": _is_timeout}
+
+
 def _lua_value(tokens: Sequence[str], index: int) -> tuple[str, int] | None:
     """``--lua NAME`` or ``--lua=NAME`` at ``index``: (NAME, index after it), else None."""
     token = tokens[index]
@@ -47,7 +59,7 @@ class ScriptLaunch:
     """A script command read without click: what to run and with which flags."""
 
     # A plain class: dataclasses imports inspect, a few ms of a start this module exists to cut.
-    __slots__ = ("args", "code", "command", "emulator", "file", "lua", "verbose")
+    __slots__ = ("args", "code", "command", "emulator", "file", "lua", "mode", "timeout", "verbose")
 
     def __init__(self, command: str) -> None:
         self.command = command  # "run" or "exec"
@@ -57,6 +69,8 @@ class ScriptLaunch:
         self.emulator = False
         self.verbose = False
         self.lua: str | None = None  # --lua NAME: the engine
+        self.mode: str | None = None  # run --mode tool|script
+        self.timeout: int | None = None  # run --timeout SECONDS (tool mode)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ScriptLaunch):
@@ -144,6 +158,18 @@ def _parse_tokens(command: str, tokens: Sequence[str]) -> ScriptLaunch | None:
             if found is None:
                 return None
             launch.lua, index = found
+        elif command == "run" and token.split("=", 1)[0] in _RUN_VALUED:
+            name, eq, value = token.partition("=")
+            if not eq:
+                if index == len(tokens):
+                    return None
+                value, index = tokens[index], index + 1
+            if not _RUN_VALUED[name](value):
+                return None  # click words the error ("'x' is not one of 'tool', 'script'")
+            if name == "--mode":
+                launch.mode = value
+            else:
+                launch.timeout = int(value)
         elif token.startswith("-"):
             return None  # --help, or an option click passes on as an argument: its rules
         else:
@@ -165,7 +191,12 @@ def _start(launch: ScriptLaunch) -> None:
     else:
         assert launch.file is not None
         runner.run_script(
-            launch.file, launch.args, emulator=launch.emulator, verbose=launch.verbose
+            launch.file,
+            launch.args,
+            emulator=launch.emulator,
+            verbose=launch.verbose,
+            mode=launch.mode,
+            timeout=launch.timeout,
         )
 
 

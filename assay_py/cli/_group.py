@@ -103,6 +103,8 @@ def main(ctx: click.Context, verbose: bool) -> None:
       assay-py reconcile.lua                 run a script (same as `assay-py run FILE`)
       assay-py run deploy.lua -- prod        pass arguments: arg[1] == "prod"
       assay-py exec -e 'print(json.encode({a = 1}))'
+      assay-py run --mode tool x.lua         one JSON envelope with x.lua's return value
+      assay-py checks.yaml                   run a check file, print a JSON report
       assay-py modules                       what scripts can use and require
     """
     if verbose:

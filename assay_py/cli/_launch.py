@@ -83,34 +83,64 @@ def _run(
         sys.stdout.flush()
 
 
+def _tool_mode(mode: str | None) -> bool:
+    """``--mode`` when given, else ``$ASSAY_MODE``: whether a file runs in tool mode."""
+    return (mode or os.environ.get("ASSAY_MODE")) == "tool"
+
+
 def run_script(
-    path: str, args: Sequence[str], *, emulator: bool = False, verbose: bool = False
+    path: str,
+    args: Sequence[str],
+    *,
+    emulator: bool = False,
+    verbose: bool = False,
+    mode: str | None = None,
+    timeout: int | None = None,
 ) -> None:
-    """Run a script file with ``arg`` set; dispatch on the extension like assay."""
+    """Run a script file with ``arg`` set; dispatch on the extension like assay.
+
+    ``.yaml``/``.yml`` files are check files; ``.lua`` files run in tool mode when ``mode``
+    (else ``$ASSAY_MODE``) is ``tool``, for ``timeout`` seconds (default 20).
+    """
     _, extension = os.path.splitext(path)
     if extension in _CHECK_EXTENSIONS:
-        fail(f"YAML check mode ({extension}) is not supported by assay-py; run a .lua script")
+        from assay_py.cli.checks import run_check_file
+
+        run_check_file(path, verbose=verbose)
     if extension not in _SCRIPT_EXTENSIONS:
-        fail(f'unsupported file extension "{extension.lstrip(".")}" (expected .lua)')
+        fail(
+            f'unsupported file extension "{extension.lstrip(".")}" (expected .yaml, .yml, or .lua)'
+        )
     if emulator and not os.environ.get("RAUTHY_URL"):
         # `--emulator`: a loopback Rauthy emulator for the script, unless RAUTHY_URL names one.
         from assay_py.cli._emulated import start_for_script
 
         with start_for_script():
-            _run(path, args, verbose=verbose)
+            _run_file(path, args, verbose=verbose, mode=mode, timeout=timeout)
     else:
-        _run(path, args, verbose=verbose)
+        _run_file(path, args, verbose=verbose, mode=mode, timeout=timeout)
+
+
+def _run_file(
+    path: str, args: Sequence[str], *, verbose: bool, mode: str | None, timeout: int | None
+) -> None:
+    if _tool_mode(mode):
+        from assay_py.cli.tool_mode import DEFAULT_TIMEOUT, run_tool
+
+        run_tool(path, args, timeout=timeout or DEFAULT_TIMEOUT, verbose=verbose)
+    _run(path, args, verbose=verbose)
 
 
 def exec_code(
     code: str | None, file: str | None, args: Sequence[str], *, verbose: bool = False
 ) -> None:
-    """``exec``: inline code (no ``arg`` table) or a file run as Lua whatever its extension."""
+    """``exec``: inline code (no ``arg`` table), or a file run as Lua whatever its extension
+    (in tool mode when ``$ASSAY_MODE`` is ``tool``)."""
     if code is not None and file is not None:
         fail("exec takes either -e <code> or a file path, not both")
     if code is not None:
         _run("<eval>", None, verbose=verbose, code=code.encode("utf-8", "surrogateescape"))
     elif file is not None:
-        _run(file, args, verbose=verbose)
+        _run_file(file, args, verbose=verbose, mode=None, timeout=None)
     else:
         fail("exec requires either -e <code> or a file path")

@@ -57,21 +57,50 @@ _lua_option = click.option(
     help="Start a local Rauthy emulator for the script (sets RAUTHY_URL and friends), "
     "unless RAUTHY_URL is already set.",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["tool", "script"]),
+    help="tool: print one JSON envelope with the script's return value and always exit 0 "
+    "(for programs and agents). script (default): plain output, exit 1 on error. "
+    "Env: ASSAY_MODE.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    metavar="SECONDS",
+    help="Tool mode only: answer with a timeout envelope after this long (default 20).",
+)
 @_verbose_option
 @_lua_option
-def run(script: str, args: tuple[str, ...], emulator: bool) -> None:
+def run(
+    script: str, args: tuple[str, ...], emulator: bool, mode: str | None, timeout: int | None
+) -> None:
     """Run a Lua script FILE; ARGS after `--` become the Lua table `arg`.
 
     \b
-    Example:
+    Examples:
       assay-py run deploy.lua -- prod eu-west
       -- in deploy.lua: arg[0] == "deploy.lua", arg[1] == "prod", arg[2] == "eu-west"
+      assay-py run --mode tool report.lua    stdout: {"ok":true,"status":"ok","output":...}
+      assay-py run checks.yaml               run a check file, print a JSON report
 
     `assay-py FILE` is the same as `assay-py run FILE`. A `#!` first line is ignored.
     Exit status: 0 when the script finishes, 1 on any error (message and Lua traceback
     on stderr).
+
+    \b
+    Tool mode (--mode tool, or ASSAY_MODE=tool): the value the script returns is the
+    envelope's "output"; an error gives {"ok":false,"status":"error","error":"..."}, a run
+    longer than --timeout {"ok":false,"status":"timeout",...}, and a script that asks for
+    approval {"ok":true,"status":"needs_approval","requiresApproval":{"resumeToken":...}}
+    (continue it with `assay-py resume`). print and log lines go to stderr; the exit
+    status is 0. Outputs over 512 KiB are cut, with "truncated":true.
+
+    \b
+    A FILE ending in .yaml or .yml is a check file (http, prometheus and script checks);
+    see the README. Exit status: 0 when every check passed, else 1.
     """
-    run_script(script, args, emulator=emulator, verbose=_root_verbose())
+    run_script(script, args, emulator=emulator, verbose=_root_verbose(), mode=mode, timeout=timeout)
 
 
 @click.command("exec")
@@ -88,7 +117,8 @@ def exec_(code: str | None, file: str | None, args: tuple[str, ...]) -> None:
       assay-py exec -e 'print(json.encode({b = 1, a = {true, false}}))'
       assay-py exec checks.txt
 
-    Inline code has no `arg` table; a FILE gets `arg` as with `run`.
+    Inline code has no `arg` table; a FILE gets `arg` as with `run`, and runs in tool
+    mode when ASSAY_MODE=tool (see `assay-py run --help`).
     """
     exec_code(code, file, args, verbose=_root_verbose())
 
@@ -128,3 +158,45 @@ def modules(as_json: bool) -> None:
     click.echo("-" * 80)
     for entry in entries:
         click.echo(f"{entry.name:<30} {entry.source:<12} {entry.description}")
+
+
+@click.command()
+@click.option("--token", required=True, metavar="TOKEN", help="The resumeToken of the run.")
+@click.option(
+    "--approve",
+    required=True,
+    type=click.Choice(["yes", "no"]),
+    help="The decision: yes lets the operation run, no refuses it.",
+)
+@click.option(
+    "--resume-ttl",
+    type=click.IntRange(min=0),
+    default=3600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Refuse a token older than this.",
+)
+@click.option("--approver", metavar="ID", help="Who decided: kept with the grant, echoed back.")
+def resume(token: str, approve: str, resume_ttl: int, approver: str | None) -> None:
+    """Continue a tool-mode run that stopped with status needs_approval.
+
+    \b
+    The script runs again from the start, in tool mode, with the decision in its
+    environment (ASSAY_APPROVAL_RESULT=yes|no; under --approval-mode, the approved
+    operations). Prints that run's envelope, which may ask for the next approval;
+    always exits 0. Tokens live in $ASSAY_STATE_DIR (else $OPENCLAW_STATE_DIR, else
+    ~/.assay/state) and are spent once a run ends.
+
+    \b
+    Example:
+      assay-py run --mode tool deploy.lua      ... "resumeToken":"9f0c..." ...
+      assay-py resume --token 9f0c... --approve yes --approver alice
+    """
+    import sys
+
+    from assay_py.cli.resume import resume as replay
+
+    envelope = replay(token, approve, ttl=resume_ttl, approver=approver)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(envelope)
+    sys.stdout.flush()

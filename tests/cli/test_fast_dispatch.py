@@ -42,6 +42,12 @@ def launch(command: str, **values: object) -> ScriptLaunch:
         (["exec", "-e", "print(1)"], launch("exec", code="print(1)")),
         (["exec", "-e", "-v"], launch("exec", code="-v")),
         (["exec", "-v", "job.txt", "a"], launch("exec", file="job.txt", args=["a"], verbose=True)),
+        (["run", "--mode", "tool", "s.lua"], launch("run", file="s.lua", mode="tool")),
+        (
+            ["run", "--mode=script", "s.lua", "--timeout", "5", "--", "--mode"],
+            launch("run", file="s.lua", mode="script", timeout=5, args=["--mode"]),
+        ),
+        (["run", "s.lua", "--timeout=30"], launch("run", file="s.lua", timeout=30)),
     ],
 )
 def test_plain_script_commands_are_read_without_click(
@@ -70,6 +76,13 @@ def test_plain_script_commands_are_read_without_click(
         # Each command's own option is no option of the other: click words the error.
         ["exec", "--emulator", "-e", "print(1)"],
         ["run", "-e", "print(1)", "s.lua"],
+        # run's values click refuses, and run's options that are no option of exec.
+        ["run", "--mode", "approval", "s.lua"],
+        ["run", "--mode"],
+        ["run", "--timeout", "0", "s.lua"],
+        ["run", "--timeout", "1.5", "s.lua"],
+        ["s.lua", "--timeout", "-1"],
+        ["exec", "--mode", "tool", "s.lua"],
         ["modules"],
         ["rauthy", "presets"],
         ["emulator", "--port", "0"],

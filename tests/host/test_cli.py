@@ -111,12 +111,8 @@ def test_missing_file(cwd: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("notes.txt", 'error: unsupported file extension "txt" (expected .lua)\n'),
-        ("Makefile", 'error: unsupported file extension "" (expected .lua)\n'),
-        (
-            "checks.yaml",
-            "error: YAML check mode (.yaml) is not supported by assay-py; run a .lua script\n",
-        ),
+        ("notes.txt", 'error: unsupported file extension "txt" (expected .yaml, .yml, or .lua)\n'),
+        ("Makefile", 'error: unsupported file extension "" (expected .yaml, .yml, or .lua)\n'),
     ],
 )
 def test_unsupported_extension(cwd: Path, name: str, message: str) -> None:
