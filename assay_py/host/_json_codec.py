@@ -19,7 +19,10 @@ local byte, char, find, fmt, gsub, sub, match, rep = string.byte, string.char, s
 local concat, sort = table.concat, table.sort
 local floor, huge, mtype = math.floor, math.huge, math.type
 
-local MAX_DEPTH = 200
+-- The original's parser (serde_json) refuses a 128th level of nesting; its encoder has no
+-- limit of its own (deep enough, it overflows the stack): ours is far past any real document.
+local PARSE_DEPTH = 127
+local ENCODE_DEPTH = 1000
 local INT_LIMIT = 2 ^ 63
 
 -- ---------------------------------------------------------------------------------- utf-8
@@ -59,6 +62,52 @@ local function valid_utf8(s)
   return true
 end
 
+-- Rust's words for the first UTF-8 fault of s (a 0-based index, and the length of the bad
+-- sequence, or "incomplete" when the text ends inside one).
+local function utf8_fault(s)
+  local i, n = 1, #s
+  while i <= n do
+    local c = byte(s, i)
+    if c < 128 then
+      i = i + 1
+    else
+      local after = utf8_next(s, i, c)
+      if not after then
+        local len, low, high = 0, 128, 191
+        if c >= 194 and c <= 223 then len = 2
+        elseif c >= 224 and c <= 239 then len = 3
+        elseif c >= 240 and c <= 244 then len = 4 end
+        if c == 224 then low = 160 elseif c == 237 then high = 159
+        elseif c == 240 then low = 144 elseif c == 244 then high = 143 end
+        local bad = 1
+        if len > 0 then
+          for k = 1, len - 1 do
+            local ck = byte(s, i + k)
+            if ck == nil then
+              return fmt("incomplete utf-8 byte sequence from index %d", i - 1)
+            end
+            local lo, hi = 128, 191
+            if k == 1 then lo, hi = low, high end
+            if ck < lo or ck > hi then break end
+            bad = k + 1
+          end
+        end
+        return fmt("invalid utf-8 sequence of %d bytes from index %d", bad, i - 1)
+      end
+      i = after
+    end
+  end
+  return nil
+end
+
+-- The original reads every Lua string as Rust text: non-UTF-8 is refused in its words.
+local function text_of(s)
+  if not valid_utf8(s) then
+    error("error converting Lua string to &str (" .. utf8_fault(s) .. ")", 0)
+  end
+  return s
+end
+
 -- --------------------------------------------------------------------------------- encode
 local escapes = {}
 for code = 0, 31 do escapes[char(code)] = fmt("\\u%04x", code) end
@@ -70,15 +119,16 @@ local function quote(s)
   for k = 1, #s do
     local c = byte(s, k)
     if c < 32 or c == 34 or c == 92 or c >= 128 then
-      if not valid_utf8(s) then error("string is not valid UTF-8", 0) end
+      text_of(s)
       return '"' .. gsub(s, '[%z\1-\31"\\]', escapes) .. '"'
     end
   end
   return '"' .. s .. '"'
 end
 
--- A float as serde_json writes it (ryu's shortest form): 5.0, 0.1, 1e20, 1.5e-7, 0.00001.
-local function float_text(x)
+-- The shortest digits that read back as x: sign, digits (no leading or trailing zeros; ""
+-- for zero) and kk, the number of digits before the decimal point (x = 0.digits * 10^kk).
+local function shortest(x)
   local s = fmt("%.15g", x)
   if tonumber(s) ~= x then
     s = fmt("%.16g", x)
@@ -87,12 +137,30 @@ local function float_text(x)
   local sign, whole, frac, exp = match(s, "^(%-?)(%d+)%.?(%d*)e?([-+]?%d*)$")
   local digits = gsub(whole .. frac, "^0+", "")
   local e10 = (tonumber(exp) or 0) - #frac   -- x = digits * 10^e10
-  if digits == "" then return sign .. "0.0" end
+  if digits == "" then return sign, "", 0 end
   local trimmed = gsub(digits, "0+$", "")
   e10 = e10 + (#digits - #trimmed)
-  digits = trimmed
+  return sign, trimmed, #trimmed + e10
+end
+
+-- A float as Rust's Display writes it (the original's float table keys): never an exponent,
+-- no ".0" on whole values: 1.5, 0.0000001, 100000000000000000000, inf.
+local function rust_float_text(x)
+  if x == huge then return "inf" elseif x == -huge then return "-inf" end
+  local sign, digits, kk = shortest(x)
+  if digits == "" then return sign .. "0" end
   local n = #digits
-  local kk = n + e10                         -- digits before the decimal point
+  if kk >= n then return sign .. digits .. rep("0", kk - n) end
+  if kk > 0 then return sign .. sub(digits, 1, kk) .. "." .. sub(digits, kk + 1) end
+  return sign .. "0." .. rep("0", -kk) .. digits
+end
+
+-- A float as serde_json writes it (ryu's shortest form): 5.0, 0.1, 1e20, 1.5e-7, 0.00001.
+local function float_text(x)
+  local sign, digits, kk = shortest(x)
+  if digits == "" then return sign .. "0.0" end
+  local n = #digits
+  local e10 = kk - n
   if e10 >= 0 and kk <= 16 then return sign .. digits .. rep("0", e10) .. ".0" end
   if kk > 0 and kk <= 16 then return sign .. sub(digits, 1, kk) .. "." .. sub(digits, kk + 1) end
   if kk > -5 and kk <= 0 then return sign .. "0." .. rep("0", -kk) .. digits end
@@ -101,8 +169,10 @@ local function float_text(x)
 end
 
 local function number_text(x)
-  -- The original words every non-finite number this way, infinities included.
-  if x ~= x or x == huge or x == -huge then error("cannot encode NaN as JSON number", 0) end
+  -- Rust's Display of the value: NaN, inf, -inf.
+  if x ~= x then error("cannot encode NaN as JSON number", 0) end
+  if x == huge then error("cannot encode inf as JSON number", 0) end
+  if x == -huge then error("cannot encode -inf as JSON number", 0) end
   if mtype then
     -- Lua 5.5: the subtype decides, as it does on the original (5 -> 5, 5.0 -> 5.0).
     if mtype(x) == "integer" then return fmt("%d", x) end
@@ -115,8 +185,15 @@ end
 
 local function key_text(k)
   local kind = type(k)
-  if kind == "string" then return k end
-  if kind == "number" then return number_text(k) end
+  if kind == "string" then return text_of(k) end
+  if kind == "number" then
+    if mtype then
+      if mtype(k) == "integer" then return fmt("%d", k) end
+      return rust_float_text(k)
+    end
+    if k == floor(k) and k >= -INT_LIMIT and k < INT_LIMIT then return fmt("%d", k) end
+    return rust_float_text(k)
+  end
   error("unsupported table key type: " .. kind, 0)
 end
 
@@ -185,14 +262,21 @@ local function sequence_length(t)
 end
 
 local function encode_table(t, depth)
-  if depth >= MAX_DEPTH then error("value nested deeper than " .. MAX_DEPTH .. " levels", 0) end
-  if seen[t] then error("cannot encode a cyclic table", 0) end
+  if depth >= ENCODE_DEPTH then
+    error("json.encode: value nested deeper than " .. ENCODE_DEPTH .. " levels", 0)
+  end
+  if seen[t] then error("json.encode: cannot encode a cyclic table", 0) end
   seen[t] = true
   local mt = getmetatable(t)
   local forced = type(mt) == "table" and mt.__jsontype or nil
   if forced == "array" then
+    -- As the original counts: every key up to and including the first that is not a
+    -- positive whole number (in pairs order).
     local count = 0
-    for _ in pairs(t) do count = count + 1 end
+    for k in pairs(t) do
+      count = count + 1
+      if type(k) ~= "number" or k < 1 or k ~= floor(k) then break end
+    end
     encode_array(t, count, depth + 1)
   elseif forced == "object" then
     encode_object(t, depth + 1)
@@ -219,7 +303,12 @@ local function encode(v)
   local ok, err = pcall(encode_value, v, 0)
   local out = ok and concat(buf, "", 1, nbuf) or nil
   buf, seen, first_keys, next_keys = nil, nil, nil, nil
-  if not ok then error(err, 0) end
+  if not ok then
+    if type(err) == "string" and find(err, "stack overflow", 1, true) then
+      err = "json.encode: value nested too deeply"
+    end
+    error(err, 0)
+  end
   return out
 end
 
@@ -264,11 +353,12 @@ local function utf8_char(code)
               0x80 + floor(code / 0x40) % 0x40, 0x80 + code % 0x40)
 end
 
+-- Four hex digits at i; serde reports a bad one at the last of the four.
 local function hex4(i)
   local digits = sub(text, i, i + 3)
   if #digits < 4 then fail("EOF while parsing a string", text_len + 1) end
   local code = tonumber(digits, 16)
-  if not code or not find(digits, "^%x%x%x%x$") then fail("invalid escape", i) end
+  if not code or not find(digits, "^%x%x%x%x$") then fail("invalid escape", i + 3) end
   return code
 end
 
@@ -283,13 +373,17 @@ local function unescape(j)
   end
   local code, i = hex4(j + 2), j + 6
   if code >= 0xD800 and code <= 0xDBFF then
-    if sub(text, i, i + 1) ~= "\\u" then fail("unexpected end of hex escape", i) end
+    for k = i, i + 1 do
+      local c = byte(text, k)
+      if c == nil then fail("EOF while parsing a string", text_len + 1) end
+      if c ~= (k == i and 92 or 117) then fail("unexpected end of hex escape", k) end
+    end
     local low = hex4(i + 2)
-    if low < 0xDC00 or low > 0xDFFF then fail("lone leading surrogate in hex escape", i) end
+    if low < 0xDC00 or low > 0xDFFF then fail("lone leading surrogate in hex escape", i + 5) end
     code = 0x10000 + (code - 0xD800) * 0x400 + (low - 0xDC00)
     i = i + 6
   elseif code >= 0xDC00 and code <= 0xDFFF then
-    fail("lone leading surrogate in hex escape", j)
+    fail("lone leading surrogate in hex escape", j + 5)
   end
   return utf8_char(code), i
 end
@@ -368,8 +462,12 @@ local function parse_number(i)
     j, c = digits(start)
     if j == start then fail(c and "invalid number" or "EOF while parsing a value", j) end
   end
-  local value = tonumber(sub(text, i, j - 1))
-  if value == huge or value == -huge then fail("number out of range", i) end
+  local literal = sub(text, i, j - 1)
+  local value = tonumber(literal)
+  -- serde reports it at the number's last digit.
+  if value == huge or value == -huge then fail("number out of range", j - 1) end
+  -- serde reads "-0" as the float -0.0 (Lua 5.5 would make it the integer 0).
+  if value == 0 and byte(literal, 1) == 45 then value = -0.0 end
   return value, j
 end
 
@@ -428,7 +526,7 @@ parse_value = function(i, depth)
   i, c = skip(i)
   if c == 34 then return parse_string(i + 1) end
   if c == 123 or c == 91 then
-    if depth >= MAX_DEPTH then fail("nested deeper than " .. MAX_DEPTH .. " levels", i) end
+    if depth >= PARSE_DEPTH then fail("recursion limit exceeded", i) end
     if c == 123 then return parse_object(i + 1, depth + 1) end
     return parse_array(i + 1, depth + 1)
   end
@@ -461,7 +559,8 @@ local json = {}
 
 function json.encode(...)
   local ok, out = pcall(encode, (...))
-  if not ok then error("json.encode: " .. out, 2) end
+  -- The original's conversion errors carry no "json.encode:" (only ours do).
+  if not ok then error(out, 2) end
   return out
 end
 
@@ -469,7 +568,10 @@ function json.parse(s)
   local kind = type(s)
   if kind == "number" then s = tostring(s)
   elseif kind ~= "string" then
-    error("json.parse: argument must be a string, got " .. kind, 2)
+    error("bad argument #1: error converting Lua " .. kind
+          .. " to String (expected string or number)", 2)
+  elseif not valid_utf8(s) then
+    error("bad argument #1: error converting Lua string to String (" .. utf8_fault(s) .. ")", 2)
   end
   local ok, value = pcall(decode, s)
   if not ok then error("json.parse: " .. value, 2) end
@@ -479,7 +581,13 @@ end
 local function marker(kind)
   return function(t)
     if t == nil then t = {} end
-    if type(t) ~= "table" then error("json." .. kind .. ": argument must be a table or nil", 2) end
+    if type(t) ~= "table" then
+      local got = type(t)
+      if got == "number" and (mtype and mtype(t) == "integer" or not mtype and t == floor(t)) then
+        got = "integer"
+      end
+      error("bad argument #1: error converting Lua " .. got .. " to table", 2)
+    end
     local mt = getmetatable(t)
     if mt == nil then
       mt = {}

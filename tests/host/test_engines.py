@@ -58,7 +58,7 @@ def test_errors_have_the_same_shape(
 def test_builtin_errors_name_the_calling_line_on_both(host: LuaHost) -> None:
     ok, err = run(host, "return pcall(function()\n\n  json.encode(print)\nend)")
     assert ok is False
-    assert err == "<string>:3: json.encode: unsupported Lua type for JSON: function"
+    assert err == "<string>:3: unsupported Lua type for JSON: function"
 
 
 def test_require_and_a_python_backed_module(host: LuaHost) -> None:

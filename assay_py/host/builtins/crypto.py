@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import rust_debug, utf8_str
 from assay_py.host.vm import LuaVM
 
 SUPPORTED = ("sha224", "sha256", "sha384", "sha512", "sha3-224", "sha3-256", "sha3-384", "sha3-512")
@@ -31,22 +31,34 @@ _BIASED_BYTES = bytes(range(_UNBIASED_LIMIT, 256))
 MAX_RANDOM_LENGTH = 64 * 1024 * 1024
 
 
-def _algorithm(raw: Any, where: str) -> str:
+# The original checks each argument's Lua type itself (strings only: a number is refused,
+# not coerced) and reads text arguments as Rust strings (UTF-8 or an error).
+
+
+def _algorithm(raw: Any, where: str, position: str) -> str:
     if raw is None:
         return "sha256"
-    name = lua_text(raw, f"{where}: algorithm").decode("utf-8", "replace")
-    if name.lower() not in SUPPORTED:
+    if not isinstance(raw, bytes):
+        raise TypeError(f"{where}: {position} argument must be an algorithm string or nil")
+    return utf8_str(raw).lower()
+
+
+def _hashlib_name(name: str, where: str) -> str:
+    if name not in SUPPORTED:
         raise ValueError(
-            f"{where}: unsupported algorithm: {name.lower()} (supported: {', '.join(SUPPORTED)})"
+            f"{where}: unsupported algorithm: {name} (supported: {', '.join(SUPPORTED)})"
         )
-    return name.lower().replace("-", "_")  # hashlib spells SHA-3 "sha3_256"
+    return name.replace("-", "_")  # hashlib spells SHA-3 "sha3_256"
 
 
 def hash_hex(data: Any = None, algorithm: Any = None) -> str:
     import hashlib
 
-    text = lua_text(data, "crypto.hash: first argument")
-    return hashlib.new(_algorithm(algorithm, "crypto.hash"), text).hexdigest()
+    if not isinstance(data, bytes):
+        raise TypeError("crypto.hash: first argument must be a string")
+    text = utf8_str(data).encode("utf-8")
+    name = _hashlib_name(_algorithm(algorithm, "crypto.hash", "second"), "crypto.hash")
+    return hashlib.new(name, text).hexdigest()
 
 
 def hash_file(path: Any = None, algorithm: Any = None) -> str:
@@ -54,21 +66,20 @@ def hash_file(path: Any = None, algorithm: Any = None) -> str:
 
     if not isinstance(path, bytes):
         raise TypeError("crypto.hash_file: first argument must be a path string")
-    if algorithm is not None and not isinstance(algorithm, bytes):
-        raise TypeError("crypto.hash_file: second argument must be an algorithm string or nil")
-    digest = hashlib.new(_algorithm(algorithm, "crypto.hash_file"))
-    name = path.decode("utf-8", "surrogateescape")
-    shown = path.decode("utf-8", "replace")
+    name = utf8_str(path)
+    chosen = _algorithm(algorithm, "crypto.hash_file", "second")
     try:
         # A raw descriptor: a folder opens and fails on read, as Rust's File::open does.
         fd = os.open(name, os.O_RDONLY)
     except OSError as exc:
-        raise OSError(f'crypto.hash_file: open "{shown}": {_os_error(exc)}') from None
+        raise OSError(f"crypto.hash_file: open {rust_debug(name)}: {_os_error(exc)}") from None
     try:
+        # The original opens the file before it looks at the algorithm's name.
+        digest = hashlib.new(_hashlib_name(chosen, "crypto.hash_file"))
         while chunk := os.read(fd, 64 * 1024):
             digest.update(chunk)
     except OSError as exc:
-        raise OSError(f'crypto.hash_file: read "{shown}": {_os_error(exc)}') from None
+        raise OSError(f"crypto.hash_file: read {rust_debug(name)}: {_os_error(exc)}") from None
     finally:
         os.close(fd)
     return digest.hexdigest()
@@ -81,27 +92,31 @@ def _os_error(exc: OSError) -> str:
 def hmac_digest(key: Any = None, data: Any = None, algorithm: Any = None, raw: Any = None) -> Any:
     import hmac
 
-    mac = hmac.new(
-        lua_text(key, "crypto.hmac: key"),
-        lua_text(data, "crypto.hmac: data"),
-        _algorithm(algorithm, "crypto.hmac"),
-    )
+    if not isinstance(key, bytes):
+        raise TypeError("crypto.hmac: first argument must be a string (key)")
+    if not isinstance(data, bytes):
+        raise TypeError("crypto.hmac: second argument must be a string (data)")
+    chosen = _algorithm(algorithm, "crypto.hmac", "third")
+    if raw is not None and not isinstance(raw, bool):
+        raise TypeError("crypto.hmac: fourth argument must be a boolean or nil")
+    mac = hmac.new(key, data, _hashlib_name(chosen, "crypto.hmac"))
     return mac.digest() if raw is True else mac.hexdigest()
 
 
-def random_alphanumeric(length: Any = 32) -> bytes:
+def random_alphanumeric(length: Any = None) -> bytes:
     if length is None:
         length = 32
-    if isinstance(length, bool) or not isinstance(length, (int, float)):
-        raise TypeError(f"crypto.random: length must be a number, got {lua_type_name(length)}")
-    if not float(length).is_integer() or length <= 0 or length > MAX_RANDOM_LENGTH:
-        raise ValueError(
-            f"crypto.random: length must be a whole number from 1 to {MAX_RANDOM_LENGTH}, "
-            f"got {length}"
-        )
+    # An integer only: on LuaJIT, where every number is a double, a whole one (lupa hands
+    # those over as int); on Lua 5.5 a float such as 16.0 is refused, as on the original.
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise TypeError("crypto.random: first argument must be a positive integer or nil")
+    if length <= 0:
+        raise ValueError(f"crypto.random: length must be positive, got {length}")
+    if length > MAX_RANDOM_LENGTH:
+        raise ValueError(f"crypto.random: length must be at most {MAX_RANDOM_LENGTH}, got {length}")
     import secrets
 
-    wanted = int(length)
+    wanted = length
     out = b""
     while len(out) < wanted:
         chunk = secrets.token_bytes(wanted - len(out) + 16)
