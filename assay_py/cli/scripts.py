@@ -200,3 +200,25 @@ def resume(token: str, approve: str, resume_ttl: int, approver: str | None) -> N
     sys.stdout.flush()
     sys.stdout.buffer.write(envelope)
     sys.stdout.flush()
+
+
+@click.command()
+@click.argument("query")
+@click.option("-l", "--limit", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--no-builtins", is_flag=True, help="Leave out the built-in globals section.")
+def context(query: str, limit: int, no_builtins: bool) -> None:
+    """Markdown about the modules matching QUERY, to paste into a prompt.
+
+    \b
+    Searches the built-in modules and the module files of ./modules and the global folder
+    ($ASSAY_MODULES_PATH or ~/.assay/modules) by their header lines (--- @description,
+    --- @keywords, --- @env, --- @quickref sig -> returns | what), then lists the globals
+    every script has. Every word of QUERY must match.
+
+    \b
+    Example:
+      assay-py context "oauth client" --limit 3
+    """
+    from assay_py.cli.context import context_text
+
+    click.echo(context_text(query, limit, builtins=not no_builtins), nl=False)

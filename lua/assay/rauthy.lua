@@ -1,6 +1,7 @@
 --- @module assay.rauthy
 --- @description Rauthy IdP admin client: health, discovery, OAuth2 client CRUD, reconcile, presets
 --- @category identity
+--- @keywords rauthy, oidc, oauth, oauth2, sso, idp, identity, client, secret, preset
 --- @env RAUTHY_URL, BOOTSTRAP_API_KEY
 --- @quickref rauthy.client(url, api_key, opts?) -> client | Admin client; api_key is "<name>$<secret>"
 --- @quickref c.clients:reconcile(payload, opts?) -> {action, secret?, drift_on?, drift?, reason?, warnings?} | Create, update or rebuild a client
