@@ -49,7 +49,7 @@ def _first_argument(args: list[str]) -> int | None:
     while index < len(args):
         if args[index] == "--lua":
             index += 2
-        elif args[index].startswith("-"):
+        elif args[index].startswith("-") and args[index] != "-":  # "-" is a FILE (refused)
             index += 1
         else:
             return index

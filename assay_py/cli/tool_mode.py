@@ -21,7 +21,7 @@ from assay_py.cli._launch import fail, log_line
 
 TYPE_CHECKING = False  # not typing's: see assay_py.cli
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any, NoReturn
 
 DEFAULT_TIMEOUT = 20
@@ -81,16 +81,41 @@ def run_tool(path: str, args: Sequence[str], *, timeout: int, verbose: bool) -> 
         if stdout.write_once(_envelope.error(message, status="timeout", readonly=readonly)):
             os._exit(0)
 
+    def on_exit(envelope: bytes) -> None:
+        sys.stdout.flush()
+        if stdout.write_once(envelope):
+            os._exit(0)
+
     watchdog = threading.Timer(timeout, on_timeout)
     watchdog.daemon = True
     watchdog.start()
-    envelope = _evaluate(path, source, args, mode)
+    envelope = _evaluate(path, source, args, mode, on_exit)
     watchdog.cancel()
     stdout.write_once(envelope)
     sys.exit(0)
 
 
-def _evaluate(path: str, source: bytes, args: Sequence[str], mode: str) -> bytes:
+# os.exit ends the process from C, before any envelope: in tool mode it answers first.
+_TOOL_EXIT = b"os.exit = ..."
+
+
+def _exit_envelope(code: Any, readonly: bool) -> bytes:
+    """What ``os.exit(code)`` answers in tool mode (Lua: true or nil succeed, false fails)."""
+    if code is None or code is True or (not isinstance(code, bool) and code == 0):
+        return _envelope.success(b"null", readonly=readonly)
+    status = code if isinstance(code, (int, float)) and not isinstance(code, bool) else 1
+    if isinstance(status, float) and status.is_integer():
+        status = int(status)
+    return _envelope.error(f"the script called os.exit({status})", readonly=readonly)
+
+
+def _evaluate(
+    path: str,
+    source: bytes,
+    args: Sequence[str],
+    mode: str,
+    on_exit: Callable[[bytes], None],
+) -> bytes:
     """The envelope of one run: its return value, its error, or its approval request."""
     from assay_py.host._engine import EngineError, engine_name
     from assay_py.host._host import LuaHost, strip_shebang
@@ -104,6 +129,10 @@ def _evaluate(path: str, source: bytes, args: Sequence[str], mode: str) -> bytes
     try:
         vm = host.vm
         vm.set_global("arg", vm.to_lua({0: path, **dict(enumerate(args, 1))}))
+        exit_now = vm.function(
+            lambda code=None, close=None: on_exit(_exit_envelope(code, readonly))
+        )
+        vm.execute(_TOOL_EXIT, "=[tool mode]", exit_now)
         results = vm.execute(strip_shebang(source), "@" + path)
         value = results[0] if results else None
         try:

@@ -328,3 +328,10 @@ def test_other_extensions_are_refused_with_the_accepted_ones(tmp_path: Path) -> 
     assert done.stderr == (
         b'error: unsupported file extension "txt" (expected .yaml, .yml, or .lua)\n'
     )
+    # No script is read from stdin: "-" is a file name like any other.
+    for argv in (["-"], ["run", "-"]):
+        done = assay_py(*argv, cwd=tmp_path)
+        assert done.returncode == 1, argv
+        assert done.stderr == (
+            b'error: unsupported file extension "" (expected .yaml, .yml, or .lua)\n'
+        )

@@ -112,6 +112,21 @@ def test_the_script_knows_it_runs_as_a_tool_and_gets_its_arguments(tmp_path: Pat
     assert json.loads(done.stdout)["output"] == ["a.lua", "prod", "--flag"]
 
 
+@pytest.mark.parametrize(
+    ("call", "answer"),
+    [
+        ("os.exit()", b'{"ok":true,"status":"ok","output":null,"requiresApproval":null}'),
+        ("os.exit(0, true)", b'{"ok":true,"status":"ok","output":null,"requiresApproval":null}'),
+        ("os.exit(3)", b'{"ok":false,"status":"error","error":"the script called os.exit(3)"}'),
+        ("os.exit(false)", b'{"ok":false,"status":"error","error":"the script called os.exit(1)"}'),
+    ],
+)
+def test_os_exit_still_answers_with_one_envelope_and_exit_0(
+    tmp_path: Path, call: str, answer: bytes
+) -> None:
+    assert tool(tmp_path, f"print('before')\n{call}\nreturn 'never reached'") == answer
+
+
 def test_line_numbers_are_the_file_s_own(tmp_path: Path) -> None:
     got = envelope(tmp_path, "#!/usr/bin/env assay-py\n\nerror('third line')\n")
     assert got["error"].startswith("t.lua:3: third line")
