@@ -68,12 +68,27 @@ def mlua_type_name(value: Any) -> str:
     return lua_type_name(value)
 
 
-def conversion_error(value: Any, to: str, why: str | None) -> str:
+# The reason the original gives for a value it cannot convert, by Rust type: what a caller
+# that leaves out ``why`` gets.
+_EXPECTED = {
+    "String": "expected string or number",
+    "string": "expected string or number",
+    **{
+        name: "expected number or string coercible to number"
+        for name in ("f64", "f32", "i64", "i32", "u16", "u32", "u64", "usize")
+    },
+}
+_DEFAULT_WHY = "(from the type)"
+
+
+def conversion_error(value: Any, to: str, why: str | None = _DEFAULT_WHY) -> str:
+    if why is _DEFAULT_WHY:
+        why = _EXPECTED.get(to)
     detail = f" ({why})" if why else ""
     return f"error converting Lua {mlua_type_name(value)} to {to}{detail}"
 
 
-def bad_argument(position: int, value: Any, to: str, why: str | None) -> BadArgument:
+def bad_argument(position: int, value: Any, to: str, why: str | None = _DEFAULT_WHY) -> BadArgument:
     return BadArgument(f"bad argument #{position}: {conversion_error(value, to, why)}")
 
 
@@ -162,6 +177,11 @@ def arg_unsigned(value: Any, position: int | None, to: str, bits: int) -> int:
 def _as_number(number: float, whole: bool) -> Any:
     # The type the original names for an out-of-range value: an integral one is an integer.
     return int(number) if whole and abs(number) < 2.0**63 else number
+
+
+def coerced_number(value: Any) -> int | float | None:
+    """A number, or a string Lua reads as one (``"2.5"``, ``" 0x10 "``); None otherwise."""
+    return _coerced_number(value)
 
 
 def _coerced_number(value: Any) -> int | float | None:
