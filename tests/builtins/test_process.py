@@ -90,7 +90,10 @@ def test_wait_with_timeout_then_killed_child(host_lua: HostLua) -> None:
 def test_spawn_and_wait_errors(host_lua: HostLua, tmp_path: Path) -> None:
     assert host_lua.error("process.spawn({})") == "process.spawn: opts.cmd (string) is required"
     assert host_lua.error('process.spawn("ls")') == (
-        "process.spawn: opts must be a table, got string"
+        "process.spawn: bad argument #1: error converting Lua string to table"
+    )
+    assert host_lua.error('process.spawn({ cmd = "true", args = "-l" })') == (
+        "process.spawn: opts.args: error converting Lua string to table"
     )
     assert host_lua.error('process.spawn({ cmd = "no-such-program-xyz" })') == (
         "process.spawn: failed to launch 'no-such-program-xyz':"
@@ -101,6 +104,19 @@ def test_spawn_and_wait_errors(host_lua: HostLua, tmp_path: Path) -> None:
         " No such file or directory (os error 2)"
     )
     assert host_lua.error("process.wait()") == "process.wait: pid required"
+    assert host_lua.error("process.wait(nil)") == "process.wait: pid must be a number"
+    assert host_lua.error("process.kill()") == "process.kill: pid required"
+    assert host_lua.error("process.kill(nil)") == "process.kill: pid must be a number"
+    assert host_lua.error("process.kill('1')") == "process.kill: pid must be a number"
+    assert host_lua.error("process.kill(0/0)") == "process.kill: pid must be > 0, got 0"
+    assert host_lua.error("process.is_running()") == (
+        "process.is_running: bad argument #1: error converting Lua nil to String"
+        " (expected string or number)"
+    )
+    assert host_lua.error("process.wait(1, { timeout = {} })") == (
+        "process.wait: opts.timeout: error converting Lua table to f64"
+        " (expected number or string coercible to number)"
+    )
     assert host_lua.error("process.wait(0)") == "process.wait: pid must be > 0"
     assert host_lua.error("process.wait(1, { timeout = -1 })") == (
         "process.wait: timeout must be a non-negative finite number"
@@ -108,6 +124,19 @@ def test_spawn_and_wait_errors(host_lua: HostLua, tmp_path: Path) -> None:
     assert host_lua.error("process.wait(999999999)").startswith(
         "process.wait: waitpid(999999999) failed: No child processes"
     )
+
+
+def test_spawn_leaves_out_arguments_and_env_entries_that_are_not_text(
+    host_lua: HostLua, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    got = host_lua(
+        'local p = process.spawn({ cmd = "sh", args = { "-c", {}, "echo $0 $A $B", 5 },'
+        f' env = {{ A = 1, B = {{}} }}, stdout = "{out}" }})'
+        " return process.wait(p.pid).status"
+    )
+    assert got == 0
+    assert out.read_text() == "5 1\n"
 
 
 def test_wait_idle(host_lua: HostLua, sleeper: subprocess.Popen[bytes]) -> None:

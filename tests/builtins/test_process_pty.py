@@ -162,8 +162,18 @@ def test_resize_reaches_the_child(pty_lua: HostLua) -> None:
 
 def test_errors_name_the_function_and_the_rule(pty_lua: HostLua) -> None:
     assert pty_lua.error("process.spawn_pty({})") == "process.spawn_pty: opts.cmd (string) required"
-    assert (
-        pty_lua.error("process.spawn_pty()") == "process.spawn_pty: opts must be a table, got nil"
+    assert pty_lua.error("process.spawn_pty()") == (
+        "process.spawn_pty: bad argument #1: error converting Lua nil to table"
+    )
+    assert pty_lua.error('process.spawn_pty({ cmd = "cat", args = "-u" })') == (
+        "process.spawn_pty: opts.args: error converting Lua string to table"
+    )
+    assert pty_lua.error('process.spawn_pty({ cmd = "cat", cols = "wide" })') == (
+        "process.spawn_pty: opts.cols: error converting Lua string to u32"
+        " (expected number or string coercible to number)"
+    )
+    assert pty_lua.error('process.spawn_pty({ cmd = "cat", rows = -1 })') == (
+        "process.spawn_pty: opts.rows: error converting Lua integer to u32 (out of range)"
     )
     assert pty_lua.error('process.spawn_pty({ cmd = "/no/such/program" })') == (
         "process.spawn_pty: spawn '/no/such/program': No such file or directory (os error 2)"
@@ -171,6 +181,14 @@ def test_errors_name_the_function_and_the_rule(pty_lua: HostLua) -> None:
     assert pty_lua.error(
         'local p = process.spawn_pty({ cmd = "cat" }); p:close(); p:resize(0, 10)'
     ) == ("pty:resize: cols/rows must be > 0")
+
+
+def test_number_arguments_are_passed_as_text(pty_lua: HostLua) -> None:
+    got = pty_lua(
+        'local p = process.spawn_pty({ cmd = "sh", args = { "-c", "echo $0", 42 }, cols = "100" })'
+        " local out = p:read({ timeout_ms = 5000 }) p:wait() return out"
+    )
+    assert got.strip() == "42"
 
 
 def test_inside_an_async_task_other_tasks_run_while_it_reads(pty_lua: HostLua) -> None:

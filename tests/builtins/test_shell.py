@@ -54,19 +54,43 @@ def test_non_utf8_output_is_replaced(host_lua: HostLua) -> None:
 
 def test_bad_arguments(host_lua: HostLua) -> None:
     assert host_lua.error("shell.exec()") == "shell.exec: command string required"
-    assert host_lua.error("shell.exec({})") == "shell.exec: command must be a string, got table"
+    # An explicit nil is not a missing argument: the original words it as a conversion.
+    assert host_lua.error("shell.exec(nil)") == (
+        "shell.exec: error converting Lua nil to String (expected string or number)"
+    )
+    assert host_lua.error("shell.exec({})") == (
+        "shell.exec: error converting Lua table to String (expected string or number)"
+    )
     assert host_lua.error('shell.exec("true", { timeout = -1 })') == (
         "shell.exec: timeout must be a non-negative finite number"
     )
     assert host_lua.error('shell.exec("true", { timeout = "soon" })') == (
-        "shell.exec: opts.timeout must be a number, got string"
+        "shell.exec: opts.timeout: error converting Lua string to f64"
+        " (expected number or string coercible to number)"
     )
     assert host_lua.error('shell.exec("true", { env = "A=1" })') == (
-        "shell.exec: opts.env must be a table, got string"
+        "shell.exec: opts.env: error converting Lua string to table"
+    )
+    assert host_lua.error('shell.exec("true", { env = { A = {} } })') == (
+        "shell.exec: opts.env: error converting Lua table to String (expected string or number)"
+    )
+    assert host_lua.error('shell.exec("true", { cwd = true })') == (
+        "shell.exec: opts.cwd: error converting Lua boolean to String (expected string or number)"
+    )
+    assert host_lua.error('shell.exec("true", { stdin = {} })') == (
+        "shell.exec: opts.stdin: error converting Lua table to string (expected string or number)"
     )
     assert host_lua.error('shell.exec("true", { cwd = "/no/such/dir" })') == (
         "shell.exec: failed to spawn command: No such file or directory (os error 2)"
     )
+
+
+def test_numbers_are_coerced_to_strings(host_lua: HostLua) -> None:
+    got = host_lua(
+        'local r = shell.exec("echo $N; cat", { env = { N = 7 }, stdin = 12, timeout = "5" })'
+        " return r.stdout"
+    )
+    assert got == "7\n12"
 
 
 def test_a_second_argument_that_is_not_a_table_is_ignored(host_lua: HostLua) -> None:

@@ -23,7 +23,12 @@ import time
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import (
+    bad_argument,
+    coerced_number,
+    coerced_text,
+    conversion_error,
+)
 from assay_py.host.scheduler import Pending, awaitable
 from assay_py.host.vm import LuaVM
 
@@ -67,9 +72,9 @@ def processes() -> list[dict[str, Any]]:
             continue
         try:
             with open(f"/proc/{entry}/comm", "rb") as handle:
-                comm = handle.read().decode("utf-8", "replace").strip()
-        except OSError:
-            continue  # gone meanwhile, or not ours to read
+                comm = handle.read().decode("utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            continue  # gone meanwhile, not ours to read, or (as on the original) not UTF-8
         if not comm:
             continue
         info: dict[str, Any] = {"pid": int(entry), "name": comm}
@@ -78,15 +83,21 @@ def processes() -> list[dict[str, Any]]:
                 raw = handle.read()
         except OSError:
             raw = b""
-        cmdline = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        try:
+            cmdline = raw.replace(b"\0", b" ").decode("utf-8").strip()
+        except UnicodeDecodeError:
+            cmdline = ""  # the original leaves out a command line that is not UTF-8
         if cmdline:
             info["cmdline"] = cmdline
         found.append(info)
     return found
 
 
-def is_running(name: Any = None) -> bool:
-    wanted = lua_text(name, "process.is_running: name").decode("utf-8", "replace")
+def is_running(name: Any = None, *_: Any) -> bool:
+    text = coerced_text(name)
+    if text is None:
+        raise TypeError(f"process.is_running: {bad_argument(1, name, 'String')}")
+    wanted = text.decode("utf-8", "replace")
     try:
         return any(info["name"] == wanted for info in processes())
     except OSError:
@@ -94,24 +105,31 @@ def is_running(name: Any = None) -> bool:
 
 
 def _whole(value: Any, fn: str, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """A number as the original's ``as i32`` makes it: integers wrap, floats truncate and
+    saturate, NaN is 0. Strings are not numbers here."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{fn}: {what} must be a number")
-    return int(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return 0
+        return int(max(-(2**31), min(2**31 - 1, value)))
+    return (value + 2**31) % 2**32 - 2**31
 
 
-def kill(pid: Any = None, signal: Any = None, *_: Any) -> bool:
-    if pid is None:
+def kill(*args: Any) -> bool:
+    if not args:
         raise ValueError("process.kill: pid required")
-    number = _whole(pid, "process.kill", "pid")
+    number = _whole(args[0], "process.kill", "pid")
     if number <= 0:
         raise ValueError(f"process.kill: pid must be > 0, got {number}")
+    signal = args[1] if len(args) > 1 else None
     sig = 15 if signal is None else _whole(signal, "process.kill", "signal")
     if sig < 0:
         raise ValueError(f"process.kill: signal must be >= 0, got {sig}")
     try:
         os.kill(number, sig)
-    except (OSError, ValueError) as exc:
-        reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc)
+    except (OSError, ValueError, OverflowError) as exc:
+        reason = _os_reason(exc) if isinstance(exc, OSError) else "Invalid argument (os error 22)"
         raise OSError(
             f"process.kill: failed to send signal {sig} to pid {number}: {reason}"
         ) from None
@@ -122,7 +140,17 @@ def _optional_text(opts: Any, key: str) -> str | None:
     value = opts[key.encode()]
     if value is None:
         return None
-    return lua_text(value, f"process.spawn: opts.{key}").decode("utf-8", "surrogateescape")
+    text = coerced_text(value)
+    if text is None:
+        raise TypeError(f"process.spawn: opts.{key}: {conversion_error(value, 'String')}")
+    return text.decode("utf-8", "surrogateescape")
+
+
+def _optional_table(opts: Any, key: str) -> Any:
+    value = opts[key.encode()]
+    if value is not None and lupa_engine().lua_type(value) != "table":
+        raise TypeError(f"process.spawn: opts.{key}: {conversion_error(value, 'table')}")
+    return value
 
 
 def _open_for(opts: Any, key: str) -> int | None:
@@ -137,31 +165,30 @@ def _open_for(opts: Any, key: str) -> int | None:
         ) from None
 
 
-def spawn(opts: Any = None) -> dict[str, int]:
-    table_type = lupa_engine().lua_type
-    if opts is None or table_type(opts) != "table":
-        raise TypeError(f"process.spawn: opts must be a table, got {lua_type_name(opts)}")
-    if not isinstance(opts[b"cmd"], (bytes, int, float)) or isinstance(opts[b"cmd"], bool):
+def spawn(opts: Any = None, *_: Any) -> dict[str, int]:
+    if opts is None or lupa_engine().lua_type(opts) != "table":
+        raise TypeError(f"process.spawn: {bad_argument(1, opts, 'table')}")
+    cmd = coerced_text(opts[b"cmd"])
+    if cmd is None:
         raise ValueError("process.spawn: opts.cmd (string) is required")
-    cmd = lua_text(opts[b"cmd"], "process.spawn: opts.cmd")
     argv = [cmd]
-    args = opts[b"args"]
+    args = _optional_table(opts, "args")
     if args is not None:
-        if table_type(args) != "table":
-            raise TypeError(f"process.spawn: opts.args must be a table, got {lua_type_name(args)}")
+        # As on the original: the array part, in order; items that are not strings or
+        # numbers are left out.
         index = 1
         while args[index] is not None:
-            argv.append(lua_text(args[index], f"process.spawn: opts.args[{index}]"))
+            item = coerced_text(args[index])
+            if item is not None:
+                argv.append(item)
             index += 1
     env = dict(os.environb)
-    extra = opts[b"env"]
+    extra = _optional_table(opts, "env")
     if extra is not None:
-        if table_type(extra) != "table":
-            raise TypeError(f"process.spawn: opts.env must be a table, got {lua_type_name(extra)}")
         for key, value in extra.items():
-            env[lua_text(key, "process.spawn: opts.env key")] = lua_text(
-                value, "process.spawn: opts.env value"
-            )
+            name, text = coerced_text(key), coerced_text(value)
+            if name is not None and text is not None:
+                env[name] = text
     cwd = _optional_text(opts, "cwd")
     files: list[int] = []
     try:
@@ -203,23 +230,23 @@ def _launch(
     return int(child.pid)
 
 
-def wait(pid: Any = None, opts: Any = None, *_: Any) -> Pending:
-    if pid is None:
+def wait(*args: Any) -> Pending:
+    if not args:
         raise ValueError("process.wait: pid required")
-    number = _whole(pid, "process.wait", "pid")
+    number = _whole(args[0], "process.wait", "pid")
     if number <= 0:
         raise ValueError("process.wait: pid must be > 0")
     timeout: float | None = None
+    opts = args[1] if len(args) > 1 else None
     if opts is not None and lupa_engine().lua_type(opts) == "table":
         value = opts[b"timeout"]
         if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(
-                    f"process.wait: timeout must be a number, got {lua_type_name(value)}"
-                )
-            if not math.isfinite(value) or value < 0:
+            seconds = coerced_number(value)
+            if seconds is None:
+                raise TypeError(f"process.wait: opts.timeout: {conversion_error(value, 'f64')}")
+            if not math.isfinite(seconds) or seconds < 0:
                 raise ValueError("process.wait: timeout must be a non-negative finite number")
-            timeout = float(value)
+            timeout = float(seconds)
     return Pending(lambda: _reap(number, timeout))
 
 

@@ -32,7 +32,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import (
+    bad_argument,
+    coerced_number,
+    coerced_text,
+    conversion_error,
+    lua_text,
+    lua_type_name,
+    mlua_type_name,
+)
 from assay_py.host.handles import Handles
 from assay_py.host.scheduler import Pending, awaitable
 
@@ -64,11 +72,14 @@ def _size(opts: Any, key: str, default: int) -> int:
     value = opts[key.encode()]
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise TypeError(
-            f"{FN}: opts.{key} must be a non-negative number, got {lua_type_name(value)}"
+    number = coerced_number(value)
+    if number is None:
+        raise TypeError(f"{FN}: opts.{key}: {conversion_error(value, 'u32')}")
+    if not 0 <= number < 2**32:
+        raise ValueError(
+            f"{FN}: opts.{key}: error converting Lua {mlua_type_name(value)} to u32 (out of range)"
         )
-    return min(int(value), _MAX_SIZE)
+    return min(int(number), _MAX_SIZE)
 
 
 def _winsize(rows: int, cols: int) -> bytes:
@@ -92,27 +103,37 @@ def spawn(opts: Any = None) -> Pty:
 
     lua_type = lupa_engine().lua_type
     if opts is None or lua_type(opts) != "table":
-        raise TypeError(f"{FN}: opts must be a table, got {lua_type_name(opts)}")
-    cmd = opts[b"cmd"]
-    if not isinstance(cmd, bytes):
+        raise TypeError(f"{FN}: {bad_argument(1, opts, 'table')}")
+    cmd = coerced_text(opts[b"cmd"])
+    if cmd is None:
         raise ValueError(f"{FN}: opts.cmd (string) required")
     argv = [cmd]
+    for key in ("args", "env"):
+        value = opts[key.encode()]
+        if value is not None and lua_type(value) != "table":
+            raise TypeError(f"{FN}: opts.{key}: {conversion_error(value, 'table')}")
     args = opts[b"args"]
-    if args is not None and lua_type(args) == "table":
+    if args is not None:
         index = 1
         while args[index] is not None:
-            # The original keeps the string items of the sequence and skips the rest.
-            if isinstance(args[index], bytes):
-                argv.append(args[index])
+            # The original keeps the string (and number) items of the sequence.
+            item = coerced_text(args[index])
+            if item is not None:
+                argv.append(item)
             index += 1
     env = dict(os.environb)
     extra = opts[b"env"]
-    if extra is not None and lua_type(extra) == "table":
+    if extra is not None:
         for key, value in extra.items():
-            if isinstance(key, bytes) and isinstance(value, bytes):
-                env[key] = value
+            name, text = coerced_text(key), coerced_text(value)
+            if name is not None and text is not None:
+                env[name] = text
     cwd = opts[b"cwd"]
-    where = None if cwd is None else lua_text(cwd, f"{FN}: opts.cwd")
+    where: bytes | None = None
+    if cwd is not None:
+        where = coerced_text(cwd)
+        if where is None:
+            raise TypeError(f"{FN}: opts.cwd: {conversion_error(cwd, 'String')}")
     cols, rows = _size(opts, "cols", 80), _size(opts, "rows", 24)
 
     master, slave = pty.openpty()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import coerced_number, coerced_text, conversion_error
 from assay_py.host.scheduler import Pending, awaitable
 from assay_py.host.vm import LuaVM
 
@@ -37,10 +37,20 @@ def os_error_text(exc: OSError) -> str:
     return f"{exc.strerror} (os error {exc.errno})" if exc.strerror else str(exc)
 
 
-def parse(cmd: Any, opts: Any) -> Command:
-    if cmd is None:
+def _text(value: Any, what: str, to: str = "String") -> bytes:
+    """A string (numbers coerced as Lua does), else the original's conversion error."""
+    text = coerced_text(value)
+    if text is None:
+        raise TypeError(f"{what}: {conversion_error(value, to)}")
+    return text
+
+
+def parse(args: tuple[Any, ...]) -> Command:
+    # No argument at all and an explicit nil are different errors on the original.
+    if not args:
         raise ValueError("shell.exec: command string required")
-    command = lua_text(cmd, "shell.exec: command")
+    command = _text(args[0], "shell.exec")
+    opts = args[1] if len(args) > 1 else None
     # Like the original, a second argument that is not a table is ignored.
     if opts is None or lupa_engine().lua_type(opts) != "table":
         return Command(command)
@@ -50,18 +60,18 @@ def parse(cmd: Any, opts: Any) -> Command:
     env: dict[bytes, bytes] | None = None
     if env_table is not None:
         if lupa_engine().lua_type(env_table) != "table":
-            raise TypeError(f"shell.exec: opts.env must be a table, got {lua_type_name(env_table)}")
+            raise TypeError(f"shell.exec: opts.env: {conversion_error(env_table, 'table')}")
         env = {
-            lua_text(key, "shell.exec: opts.env key"): lua_text(value, "shell.exec: opts.env value")
+            _text(key, "shell.exec: opts.env"): _text(value, "shell.exec: opts.env")
             for key, value in env_table.items()
         }
     return Command(
         command,
         cwd=None
         if cwd is None
-        else lua_text(cwd, "shell.exec: opts.cwd").decode("utf-8", "surrogateescape"),
+        else _text(cwd, "shell.exec: opts.cwd").decode("utf-8", "surrogateescape"),
         env=env,
-        stdin=None if stdin is None else lua_text(stdin, "shell.exec: opts.stdin"),
+        stdin=None if stdin is None else _text(stdin, "shell.exec: opts.stdin", "string"),
         timeout=_timeout(opts[b"timeout"]),
     )
 
@@ -69,11 +79,12 @@ def parse(cmd: Any, opts: Any) -> Command:
 def _timeout(value: Any) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"shell.exec: opts.timeout must be a number, got {lua_type_name(value)}")
-    if not math.isfinite(value) or value < 0:
+    number = coerced_number(value)
+    if number is None:
+        raise TypeError(f"shell.exec: opts.timeout: {conversion_error(value, 'f64')}")
+    if not math.isfinite(number) or number < 0:
         raise ValueError("shell.exec: timeout must be a non-negative finite number")
-    return float(value) if value > 0 else None
+    return float(number) if number > 0 else None
 
 
 def run(spec: Command) -> dict[str, Any]:
@@ -115,8 +126,8 @@ def run(spec: Command) -> dict[str, Any]:
     }
 
 
-def _exec(cmd: Any = None, opts: Any = None) -> Pending:
-    spec = parse(cmd, opts)
+def _exec(*args: Any) -> Pending:
+    spec = parse(args)
     return Pending(lambda: run(spec))
 
 
