@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,12 +126,22 @@ def test_sqlite_errors(host_lua: HostLua) -> None:
 
 
 def test_bad_arguments(host_lua: HostLua) -> None:
-    assert host_lua.error("db.connect()") == "db.connect: url must be a string, got nil"
+    assert host_lua.error("db.connect()") == (
+        "db.connect: bad argument #1: error converting Lua nil to String"
+        " (expected string or number)"
+    )
+    assert host_lua.error("db.connect({})") == (
+        "db.connect: bad argument #1: error converting Lua table to String"
+        " (expected string or number)"
+    )
+    assert host_lua.error("db.connect(5)") == (
+        "db.connect: error with configuration: relative URL without a base"
+    )
     assert host_lua.error('db.connect("mysql://u@h/db")') == (
         "db.connect: MySQL is not provided by assay-py (sqlite and postgres are)"
     )
     assert host_lua.error('db.connect("oracle://x")') == (
-        'db.connect: no database driver for URL scheme "oracle"'
+        'db.connect: error with configuration: no driver found for URL scheme "oracle"'
     )
     assert host_lua.error('db.query({}, "SELECT 1")') == (
         "db.query: first argument must be a db connection"
@@ -147,6 +158,30 @@ def test_bad_arguments(host_lua: HostLua) -> None:
     )
     assert host_lua.error('db.query(db.connect("sqlite::memory:"), "SELECT ?", {{}})') == (
         "db: unsupported parameter type: table"
+    )
+
+
+def test_sqlite_runs_every_statement_of_a_text(host_lua: HostLua) -> None:
+    got = host_lua(
+        """
+        local conn = db.connect("sqlite::memory:")
+        local made = db.execute(conn, "CREATE TABLE a (v INTEGER); CREATE TABLE b (w TEXT);")
+        local added = db.execute(conn,
+          "INSERT INTO a VALUES (?); INSERT INTO a VALUES (2), (3); INSERT INTO b VALUES ('x')",
+          {1})
+        local rows = db.query(conn, "SELECT v FROM a WHERE v < 3; SELECT w AS v FROM b")
+        return made.rows_affected, added.rows_affected, rows
+        """
+    )
+    assert got == [0, 4, [{"v": 1}, {"v": 2}, {"v": "x"}]]
+
+
+def test_postgres_connect_failures_are_worded_as_the_original(host_lua: HostLua) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert host_lua.error(f'db.connect("postgres://u:secret@127.0.0.1:{port}/x")') == (
+        "db.connect: error communicating with database: Connection refused (os error 111)"
     )
 
 
@@ -213,6 +248,18 @@ def test_postgres_values_by_type(host_lua: HostLua, pg_url: str) -> None:
         "2024-01-02 03:04:05+00",
         True,
     ]
+
+
+def test_postgres_real_is_widened_from_single_precision(host_lua: HostLua, pg_url: str) -> None:
+    got = host_lua(
+        f"""
+        local conn = db.connect("{pg_url}")
+        local row = db.query(conn, "SELECT 1.1::float4 AS r, 1.1::float8 AS d")[1]
+        db.close(conn)
+        return row.r, row.d
+        """
+    )
+    assert got == [1.100000023841858, 1.1]
 
 
 def test_postgres_native_placeholders_and_rows_affected(host_lua: HostLua, pg_url: str) -> None:

@@ -17,12 +17,13 @@ server's text. psycopg (PostgreSQL) is imported on the first PostgreSQL connect.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_type_name
+from assay_py.host.builtins._args import bad_argument, coerced_text, lua_type_name
 from assay_py.host.handles import Handles
 from assay_py.host.scheduler import Pending, awaitable
 from assay_py.host.vm import LuaVM
@@ -62,23 +63,36 @@ class _Connection:
 
 
 class _Sqlite(_Connection):
+    # Like the original, a text of several statements runs them all: a query answers the rows
+    # of each in turn, an execute the sum of their counts.
     def query(self, fn: str, sql: str, params: Params) -> Rows:
         with self.lock:
             self.check_open(fn)
-            cursor = self._run(fn, sql, params)
-            names = [column[0] for column in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            rows: Rows = []
+            for cursor in self._run(fn, sql, params):
+                names = [column[0] for column in cursor.description or ()]
+                rows.extend(dict(zip(names, row, strict=True)) for row in cursor.fetchall())
+            return rows
 
     def execute(self, fn: str, sql: str, params: Params) -> int:
         with self.lock:
             self.check_open(fn)
-            return max(int(self._run(fn, sql, params).rowcount), 0)
+            return sum(max(int(cursor.rowcount), 0) for cursor in self._run(fn, sql, params))
 
-    def _run(self, fn: str, sql: str, params: Params) -> Any:
+    def _run(self, fn: str, sql: str, params: Params) -> Iterator[Any]:
         import sqlite3
 
+        values = [_sqlite_param(p) for p in params]
+        statements = _statements(sql)
         try:
-            return self.raw.execute(sql, [_sqlite_param(p) for p in params])
+            for index, statement in enumerate(statements):
+                # The parameters belong to the first statement with placeholders (or the last).
+                last = index == len(statements) - 1
+                if values and ("?" in statement or last):
+                    bound, values = values, []
+                    yield self.raw.execute(statement, bound)
+                else:
+                    yield self.raw.execute(statement)
         except sqlite3.Error as exc:
             raise DbError(f"{fn}: {_sqlite_text(exc)}") from None
 
@@ -120,6 +134,24 @@ class _Postgres(_Connection):
             raise DbError(f"{fn}: {_pg_text(exc)}") from None
 
 
+def _statements(sql: str) -> list[str]:
+    """The SQL text cut into whole statements (as SQLite's own parser sees their ends)."""
+    import sqlite3
+
+    statements: list[str] = []
+    current = ""
+    for piece in sql.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \t\r\n;"):
+                statements.append(current)
+            current = ""
+    rest = current[:-1]
+    if rest.strip() or not statements:
+        statements.append(rest if rest.strip() else sql)
+    return statements
+
+
 def _sqlite_param(value: Any) -> Any:
     if isinstance(value, bytes):
         try:
@@ -155,15 +187,43 @@ def _pg_text(exc: Exception) -> str:
     return str(exc).strip().split("\n", 1)[0] or type(exc).__name__
 
 
+# libpq's reasons for a failed connection, and the OS errors the original names instead.
+_SOCKET_REASONS = {
+    "Connection refused": "Connection refused (os error 111)",
+    "No such file or directory": "No such file or directory (os error 2)",
+    "Connection timed out": "Connection timed out (os error 110)",
+    "No route to host": "No route to host (os error 113)",
+    "Network is unreachable": "Network is unreachable (os error 101)",
+}
+
+
+def _pg_connect_text(exc: Exception) -> str:
+    """A failed connect worded as the original's: what the server said (``error returned
+    from database: ...``), else the socket's failure (``error communicating with database``)."""
+    text = str(exc)
+    fatal = re.search(r"(?:FATAL|ERROR):\s+(.+)", text)
+    if fatal:
+        return f"error returned from database: {fatal.group(1).strip()}"
+    for reason, words in _SOCKET_REASONS.items():
+        if reason in text:
+            return f"error communicating with database: {words}"
+    if "could not translate host name" in text or "failed to resolve host" in text:
+        reason = re.sub(r"^\[Errno -?\d+\]\s*", "", text.rsplit(":", 1)[-1].strip())
+        return f"error communicating with database: failed to lookup address information: {reason}"
+    return _pg_text(exc)
+
+
 # PostgreSQL type oids decoded to Lua values (the rest stay the server's text).
 _PG_BOOL = 16
 _PG_INTS = frozenset({20, 21, 23, 26})  # int8, int2, int4, oid
+_PG_FLOAT4 = 700
 _PG_FLOATS = frozenset({700, 701})  # float4, float8
 _PG_JSON = frozenset({114, 3802})  # json, jsonb
 
 
 def _pg_rows(result: Any) -> Rows:
     import json
+    import struct
 
     columns = [
         (result.fname(i).decode("utf-8", "replace"), result.ftype(i)) for i in range(result.nfields)
@@ -179,6 +239,9 @@ def _pg_rows(result: Any) -> Rows:
                 row[name] = raw == b"t"
             elif oid in _PG_INTS:
                 row[name] = int(raw)
+            elif oid == _PG_FLOAT4:
+                # Single precision, widened as on the original: 1.1 reads 1.100000023841858.
+                row[name] = struct.unpack("f", struct.pack("f", float(raw)))[0]
             elif oid in _PG_FLOATS:
                 row[name] = float(raw)
             elif oid in _PG_JSON:
@@ -197,7 +260,11 @@ def _open(url: str) -> _Connection:
         return _open_sqlite(url)
     if scheme in ("mysql", "mariadb"):
         raise DbError("db.connect: MySQL is not provided by assay-py (sqlite and postgres are)")
-    raise DbError(f'db.connect: no database driver for URL scheme "{scheme}"')
+    if not scheme:
+        raise DbError("db.connect: error with configuration: relative URL without a base")
+    raise DbError(
+        f'db.connect: error with configuration: no driver found for URL scheme "{scheme}"'
+    )
 
 
 def _open_sqlite(url: str) -> _Connection:
@@ -247,7 +314,7 @@ def _open_postgres(url: str) -> _Connection:
     try:
         raw = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.RawCursor)
     except psycopg.Error as exc:
-        raise DbError(f"db.connect: {_pg_text(exc)}") from None
+        raise DbError(f"db.connect: {_pg_connect_text(exc)}") from None
     return _Postgres(raw)
 
 
@@ -284,10 +351,11 @@ def install(vm: LuaVM) -> None:
 
     vm.on_close(close_all)
 
-    def connect(url: Any = None) -> Pending:
-        if not isinstance(url, bytes):
-            raise TypeError(f"db.connect: url must be a string, got {lua_type_name(url)}")
-        text = url.decode("utf-8", "replace")
+    def connect(url: Any = None, *_: Any) -> Pending:
+        raw = coerced_text(url)
+        if raw is None:
+            raise TypeError(f"db.connect: {bad_argument(1, url, 'String')}")
+        text = raw.decode("utf-8", "replace")
         return Pending(lambda: _open(text), handles.new)
 
     def statement(fn: str, conn: Any, sql: Any, params: Any) -> tuple[_Connection, str, Params]:
