@@ -128,19 +128,39 @@ def test_spawn_interval_stops_on_a_callback_error_and_logs_it(
 
 
 def test_bad_arguments(host_lua: HostLua) -> None:
-    assert host_lua.error("async.spawn()") == "async.spawn: argument must be a function, got nil"
+    assert host_lua.error("async.spawn()") == (
+        "async.spawn: bad argument #1: error converting Lua nil to function"
+    )
+    assert host_lua.error("async.spawn(1)") == (
+        "async.spawn: bad argument #1: error converting Lua integer to function"
+    )
     assert host_lua.error("async.spawn_interval(0, function() end)") == (
         "async.spawn_interval: interval must be positive"
     )
     assert host_lua.error("async.spawn_interval(-1, function() end)") == (
         "async.spawn_interval: interval must be positive"
     )
-    assert host_lua.error('async.spawn_interval("1", function() end)') == (
-        "async.spawn_interval: interval must be a number, got string"
+    assert host_lua.error('async.spawn_interval("soon", function() end)') == (
+        "async.spawn_interval: bad argument #1: error converting Lua string to f64"
+        " (expected number or string coercible to number)"
     )
-    assert host_lua.error("async.spawn_interval(1)") == (
-        "async.spawn_interval: callback must be a function, got nil"
+    # Both arguments are converted before the interval is checked.
+    assert host_lua.error("async.spawn_interval(0)") == (
+        "async.spawn_interval: bad argument #2: error converting Lua nil to function"
     )
+
+
+def test_spawn_interval_takes_a_numeric_string(host_lua: HostLua) -> None:
+    got = host_lua(
+        """
+        local n = 0
+        local h = async.spawn_interval("0.01", function() n = n + 1 end)
+        while n == 0 do sleep(0.01) end
+        h.cancel()
+        return n > 0
+        """
+    )
+    assert got is True
 
 
 def test_first_use_inside_a_coroutine(host_lua: HostLua) -> None:

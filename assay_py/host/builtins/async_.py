@@ -19,26 +19,40 @@ CHUNKNAME = "=[assay async]"
 _LUA = rb"""
 local sched, now, sleep_until, log_error = ...
 local spawn, await = sched.spawn, sched.await
-local type, error, pcall, tostring = type, error, pcall, tostring
+local type, error, pcall, tostring, tonumber, math = type, error, pcall, tostring, tonumber, math
 
 local async = {}
 
+-- Argument errors in the original's words (its arguments are converted before any check).
+local function tonum(v)
+  return type(v) == "number" and v or (type(v) == "string" and tonumber(v))
+end
+local function typename(v)
+  if type(v) == "number" and v == math.floor(v) and v > -2^63 and v < 2^63 then return "integer" end
+  return type(v)
+end
+
 function async.spawn(fn)
   if type(fn) ~= "function" then
-    error("async.spawn: argument must be a function, got " .. type(fn), 2)
+    error("async.spawn: bad argument #1: error converting Lua " .. typename(fn) ..
+          " to function", 2)
   end
   local task = spawn(fn)
   return { await = function() return await(task) end }
 end
 
 function async.spawn_interval(seconds, fn)
-  if type(seconds) ~= "number" then
-    error("async.spawn_interval: interval must be a number, got " .. type(seconds), 2)
+  local secs = tonum(seconds)
+  if not secs then
+    error("async.spawn_interval: bad argument #1: error converting Lua " .. typename(seconds) ..
+          " to f64 (expected number or string coercible to number)", 2)
   end
-  if not (seconds > 0) then error("async.spawn_interval: interval must be positive", 2) end
   if type(fn) ~= "function" then
-    error("async.spawn_interval: callback must be a function, got " .. type(fn), 2)
+    error("async.spawn_interval: bad argument #2: error converting Lua " .. typename(fn) ..
+          " to function", 2)
   end
+  if not (secs > 0) then error("async.spawn_interval: interval must be positive", 2) end
+  seconds = secs
   local cancelled = false
   spawn(function()
     -- Ticks keep to the schedule set at the start, however long each call takes.
