@@ -49,12 +49,31 @@ def test_decompressors_return_bytes(lua: Lua, tmp_path: Path) -> None:
 
 
 def test_decompress_errors(lua: Lua) -> None:
+    lua.vm.set_global("GZ", gzip.compress(b"some text that is long enough" * 20))
     assert lua.error('compress.gunzip("xx")').startswith("compress.gunzip: ")
     assert lua.error('compress.unxz("xx")').startswith("compress.unxz: ")
     assert lua.error('compress.unzstd("xx")').startswith("compress.unzstd: ")
     assert lua.error("compress.gunzip(nil)") == (
-        "compress.gunzip: argument must be a string, got nil"
+        "compress.gunzip: bad argument #1: error converting Lua nil to string"
+        " (expected string or number)"
     )
+    # Worded as the original's decoders word them.
+    assert lua.error('compress.gunzip("not gzip data")') == "compress.gunzip: invalid gzip header"
+    truncated = "string.sub(compress_me, 1, 20)"
+    assert lua.error(f"local compress_me = GZ; compress.gunzip({truncated})") == (
+        "compress.gunzip: unexpected end of file"
+    )
+    assert lua.error('compress.unxz("not xz data at all")') == (
+        "compress.unxz: stream/file format not recognized"
+    )
+    assert lua.error('compress.unzstd("not zstd data")') == (
+        "compress.unzstd: Unknown frame descriptor"
+    )
+
+
+def test_gunzip_reads_the_first_member_only(lua: Lua) -> None:
+    lua.vm.set_global("TWO", gzip.compress(b"first") + gzip.compress(b"second"))
+    assert lua("return compress.gunzip(TWO)") == b"first"
 
 
 @pytest.mark.parametrize(
@@ -183,10 +202,29 @@ def test_tar_errors(lua: Lua, tmp_path: Path) -> None:
         "tar.extract: No such file or directory (os error 2)"
     )
     assert lua.error(f'tar.create("{tmp_path}/x.tar", "nope")') == (
-        "tar.create: files must be a table of path = content"
+        "tar.create: bad argument #2: error converting Lua string to table"
+    )
+    assert lua.error(f'tar.create("{tmp_path}/x.tar", {{}}, "gz")') == (
+        "tar.create: bad argument #3: error converting Lua string to table"
+    )
+    assert lua.error("tar.list()") == (
+        "tar.list: bad argument #1: error converting Lua nil to String (expected string or number)"
     )
     (tmp_path / "junk.tar").write_bytes(b"not a tar archive at all" * 40)
     assert lua.error(f'tar.list("{tmp_path}/junk.tar")').startswith("tar.list: ")
+
+
+def test_create_gzips_without_options_or_with_a_truthy_gzip_only(lua: Lua, tmp_path: Path) -> None:
+    lua(
+        f'tar.create("{tmp_path}/none.tgz", {{a = "1", [2] = "two"}}) '
+        f'tar.create("{tmp_path}/empty", {{a = "1"}}, {{}}) '
+        f'tar.create("{tmp_path}/yes", {{a = "1"}}, {{gzip = 1}})'
+    )
+    assert (tmp_path / "none.tgz").read_bytes()[:2] == b"\x1f\x8b"
+    assert (tmp_path / "yes").read_bytes()[:2] == b"\x1f\x8b"
+    assert (tmp_path / "empty").read_bytes()[:1] == b"a"  # a plain tar: the first name
+    listed = f'local l = tar.list("{tmp_path}/none.tgz") table.sort(l) return table.concat(l, ",")'
+    assert lua(listed) == b"2,a"
 
 
 def test_first_use_inside_a_coroutine() -> None:

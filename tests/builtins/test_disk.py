@@ -23,7 +23,10 @@ def test_usage_error(lua: Lua, tmp_path: Path) -> None:
     assert lua.error(f'disk.usage("{tmp_path}/nope")') == (
         f'disk.usage: failed to stat "{tmp_path}/nope": No such file or directory (os error 2)'
     )
-    assert lua.error("disk.usage(nil)") == "disk.usage: path must be a string, got nil"
+    assert lua.error("disk.usage(nil)") == (
+        "disk.usage: bad argument #1: error converting Lua nil to String"
+        " (expected string or number)"
+    )
 
 
 def test_sweep_removes_only_old_entries(lua: Lua, tmp_path: Path) -> None:

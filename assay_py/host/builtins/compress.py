@@ -15,42 +15,69 @@ from collections.abc import Callable
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text
+from assay_py.host.builtins._args import bad_argument, coerced_text, conversion_error
 from assay_py.host.vm import LuaVM
 
 _ALIASES = {"gz": "gz", "gzip": "gz", "xz": "xz", "zstd": "zstd", "zst": "zstd"}
 _ALIASES.update({"none": "none", "tar": "none"})
 
 
-def gunzip(data: Any = None) -> bytes:
-    import gzip
+def _bytes(data: Any, fn: str) -> bytes:
+    raw = coerced_text(data)
+    if raw is None:
+        raise TypeError(f"compress.{fn}: {bad_argument(1, data, 'string')}")
+    return raw
+
+
+def gunzip(data: Any = None, *_: Any) -> bytes:
     import zlib
 
-    raw = lua_text(data, "compress.gunzip: argument")
+    raw = _bytes(data, "gunzip")
+    # One gzip member, as the original's decoder reads: what follows it is not looked at.
+    decoder = zlib.decompressobj(wbits=31)
     try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"compress.gunzip: {exc}") from None
+        out = decoder.decompress(raw)
+    except zlib.error as exc:
+        header = "incorrect header check" in str(exc) or len(raw) < 10
+        reason = "invalid gzip header" if header else f"corrupt deflate stream ({exc})"
+        raise ValueError(f"compress.gunzip: {reason}") from None
+    if not decoder.eof:
+        if len(raw) < 10:
+            raise ValueError("compress.gunzip: invalid gzip header")
+        raise ValueError("compress.gunzip: unexpected end of file")
+    return out
 
 
-def unxz(data: Any = None) -> bytes:
+# liblzma's reasons, as the original's decoder words them.
+_XZ_REASONS = {
+    "Input format not supported by decoder": "stream/file format not recognized",
+    "Corrupt input data": "lzma data error",
+    "Memory usage limit was reached": "memory limit reached",
+}
+
+
+def unxz(data: Any = None, *_: Any) -> bytes:
     import lzma
 
-    raw = lua_text(data, "compress.unxz: argument")
+    raw = _bytes(data, "unxz")
     try:
         return lzma.decompress(raw, format=lzma.FORMAT_XZ)
-    except (lzma.LZMAError, EOFError) as exc:
-        raise ValueError(f"compress.unxz: {exc}") from None
+    except lzma.LZMAError as exc:
+        reason = _XZ_REASONS.get(str(exc), str(exc))
+        raise ValueError(f"compress.unxz: {reason}") from None
+    except EOFError:
+        raise ValueError("compress.unxz: unexpected end of file") from None
 
 
-def unzstd(data: Any = None) -> bytes:
+def unzstd(data: Any = None, *_: Any) -> bytes:
     from assay_py.host.builtins._archives import zstd_decompress
 
-    raw = lua_text(data, "compress.unzstd: argument")
+    raw = _bytes(data, "unzstd")
     try:
         return zstd_decompress(raw)
     except Exception as exc:  # zstandard.ZstdError, and truncated input
-        raise ValueError(f"compress.unzstd: {exc}") from None
+        reason = str(exc).removeprefix("zstd decompress error: ")
+        raise ValueError(f"compress.unzstd: {reason}") from None
 
 
 def detect_compression(path: str) -> str:
@@ -71,14 +98,20 @@ def untar(archive_arg: Any = None, dest_arg: Any = None, opts: Any = None) -> in
         raise TypeError("compress.untar: second arg must be dest path string")
     if lupa_engine().lua_type(opts) != "table":
         raise TypeError("compress.untar: third arg must be opts table with 'member'")
-    member = opts[b"member"]
-    if not isinstance(member, bytes):
+    member = coerced_text(opts[b"member"])
+    if member is None:
         raise ValueError("compress.untar: opts.member is required")
     archive = archive_arg.decode("utf-8", "surrogateescape")
     dest = dest_arg.decode("utf-8", "surrogateescape")
     wanted = member.decode("utf-8", "surrogateescape")
     raw_compression = opts[b"compression"]
-    if isinstance(raw_compression, bytes):
+    if raw_compression is not None:
+        raw_compression = coerced_text(raw_compression)
+        if raw_compression is None:
+            raise TypeError(
+                "compress.untar: opts.compression: "
+                + conversion_error(opts[b"compression"], "String")
+            )
         named = raw_compression.decode("utf-8", "replace").lower()
         if named not in _ALIASES:
             raise ValueError(

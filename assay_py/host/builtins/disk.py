@@ -18,12 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from assay_py.host.builtins import fs
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import bad_argument, coerced_text, lua_text, lua_type_name
 from assay_py.host.vm import LuaVM
 
 
-def usage(raw_path: Any = None) -> dict[str, Any]:
-    path = lua_text(raw_path, "disk.usage: path").decode("utf-8", "surrogateescape")
+def usage(raw_path: Any = None, *_: Any) -> dict[str, Any]:
+    text = coerced_text(raw_path)
+    if text is None:
+        raise TypeError(f"disk.usage: {bad_argument(1, raw_path, 'String')}")
+    path = text.decode("utf-8", "surrogateescape")
     try:
         info = os.statvfs(path)
     except (OSError, ValueError) as exc:

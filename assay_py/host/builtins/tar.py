@@ -1,7 +1,8 @@
 """The ``tar`` global: ``create(output, files, opts?)``, ``extract(archive, dest)``, ``list``.
 
 - ``create`` writes an archive of ``files``, a table from member path to content (strings;
-  other values as ``tostring`` gives them), gzip-compressed unless ``opts.gzip == false``.
+  other values as ``tostring`` gives them), gzip-compressed without ``opts``, or when
+  ``opts.gzip`` is truthy (the original's rule: ``{}`` writes a plain tar).
   Members are regular files with mode 0644 and time 0, as the original writes them; they
   come in path order so the same table always gives the same archive. Returns true.
 - ``extract`` unpacks everything under ``dest`` (gzip when the name ends ``.gz``/``.tgz``)
@@ -22,13 +23,16 @@ from collections.abc import Callable
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text
+from assay_py.host.builtins._args import bad_argument, coerced_text, conversion_error
 from assay_py.host.builtins.fs import os_error_text
 from assay_py.host.vm import LuaVM
 
 
-def _path(raw: Any, fn: str, what: str) -> str:
-    return lua_text(raw, f"tar.{fn}: {what}").decode("utf-8", "surrogateescape")
+def _path(raw: Any, fn: str, position: int) -> str:
+    text = coerced_text(raw)
+    if text is None:
+        raise TypeError(f"tar.{fn}: {bad_argument(position, raw, 'String')}")
+    return text.decode("utf-8", "surrogateescape")
 
 
 def _compression(archive: str) -> str:
@@ -42,20 +46,23 @@ def _failure(fn: str, exc: BaseException) -> Exception:
 
 def _creator(vm: LuaVM) -> Callable[..., bool]:
     def create(raw_output: Any = None, files: Any = None, opts: Any = None) -> bool:
-        output = _path(raw_output, "create", "output")
+        output = _path(raw_output, "create", 1)
         engine = lupa_engine()
         if engine.lua_type(files) != "table":
-            raise TypeError("tar.create: files must be a table of path = content")
-        gzip = True
-        if engine.lua_type(opts) == "table" and opts[b"gzip"] is False:
-            gzip = False
+            raise TypeError(f"tar.create: {bad_argument(2, files, 'table')}")
+        if opts is not None and engine.lua_type(opts) != "table":
+            raise TypeError(f"tar.create: {bad_argument(3, opts, 'table')}")
+        # The original's rule: no options table gzips; a table gzips only when its ``gzip``
+        # is truthy, so ``{}`` writes a plain tar.
+        gzip = opts is None or opts[b"gzip"] not in (None, False)
         members: list[tuple[str, bytes]] = []
         tostring = vm.stock("tostring")
         for key, value in files.items():
-            if not isinstance(key, bytes):
-                raise TypeError("tar.create: file paths must be strings")
+            member = coerced_text(key)
+            if member is None:
+                raise TypeError(f"tar.create: {conversion_error(key, 'String')}")
             content = value if isinstance(value, bytes) else tostring(value)
-            members.append((key.decode("utf-8", "surrogateescape"), content))
+            members.append((member.decode("utf-8", "surrogateescape"), content))
         members.sort(key=lambda m: m[0].encode("utf-8", "surrogateescape"))
         buffer = io.BytesIO()
         try:
@@ -81,8 +88,8 @@ def _creator(vm: LuaVM) -> Callable[..., bool]:
 def extract(raw_archive: Any = None, raw_dest: Any = None) -> bool:
     from assay_py.host.builtins._archives import reading_tar
 
-    archive = _path(raw_archive, "extract", "archive")
-    dest = _path(raw_dest, "extract", "dest")
+    archive = _path(raw_archive, "extract", 1)
+    dest = _path(raw_dest, "extract", 2)
     try:
         # Checked in full first, so a hostile archive leaves nothing behind.
         with reading_tar(archive, _compression(archive)) as tar:
@@ -122,7 +129,7 @@ def _check_member(member: tarfile.TarInfo, dest: str) -> None:
 def list_members(raw_archive: Any = None) -> list[str]:
     from assay_py.host.builtins._archives import reading_tar
 
-    archive = _path(raw_archive, "list", "archive")
+    archive = _path(raw_archive, "list", 1)
     try:
         with reading_tar(archive, _compression(archive)) as tar:
             return [member.name + ("/" if member.isdir() else "") for member in tar]
