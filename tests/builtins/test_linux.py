@@ -50,7 +50,7 @@ def test_cpu_stat_and_percent(lua: Lua) -> None:
     )
     assert got == (True, os.cpu_count(), 0, 0.0, 75.0, 0.0)
     assert lua.error("linux.cpu_percent({}, 5)") == (
-        "linux.cpu_percent: second argument must be a cpu_stat table, got number"
+        "linux.cpu_percent: bad argument #2: error converting Lua integer to table"
     )
 
 
@@ -98,12 +98,34 @@ def test_proc_stat_and_status_of_this_process(lua: Lua) -> None:
 
 
 def test_proc_errors(lua: Lua) -> None:
-    assert lua.error("linux.proc_stat(2147483647)").startswith(
-        "linux.proc_stat(2147483647): /proc/2147483647/stat: No such file or directory"
+    assert lua.error("linux.proc_stat(2147483647)") == (
+        "linux.proc_stat(2147483647): File not found: /proc/2147483647"
+    )
+    assert lua.error("linux.proc_status(2147483647)") == (
+        "linux.proc_status(2147483647): File not found: /proc/2147483647"
     )
     assert lua.error('linux.proc_status("x")') == (
-        "linux.proc_status: pid must be a whole number, got string"
+        "linux.proc_status: bad argument #1: error converting Lua string to i32"
+        " (expected number or string coercible to number)"
     )
+    assert lua.error("linux.proc_stat(1099511627776)") == (
+        "linux.proc_stat: bad argument #1: error converting Lua integer to i32 (out of range)"
+    )
+
+
+def test_pid_may_be_a_numeric_string_or_a_fraction(lua: Lua) -> None:
+    pid = os.getpid()
+    assert lua(f'return linux.proc_stat("{pid}").pid, linux.proc_status({pid}.7).pid') == (
+        pid,
+        pid,
+    )
+
+
+def test_load_averages_are_widened_from_single_precision(lua: Lua) -> None:
+    import struct
+
+    one = lua("return linux.loadavg().one")
+    assert struct.unpack("f", struct.pack("f", one))[0] == one
 
 
 def test_first_use_inside_a_coroutine() -> None:

@@ -13,12 +13,13 @@ Off Linux the table is empty, as on the original (``linux.kernel ~= nil`` tells 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_type_name
+from assay_py.host.builtins._args import bad_argument, coerced_number, mlua_type_name
 from assay_py.host.vm import LuaVM
 
 _CPU_FIELDS = (
@@ -103,14 +104,21 @@ def uptime() -> dict[str, float]:
 def loadavg() -> dict[str, Any]:
     one, five, fifteen, tasks, last = _read("/proc/loadavg", "linux.loadavg").split()[:5]
     running, _, total = tasks.partition("/")
+    # Read as single precision and widened, as the original does (0.52 -> 0.5199999809265137).
     return {
-        "one": float(one),
-        "five": float(five),
-        "fifteen": float(fifteen),
+        "one": _single(one),
+        "five": _single(five),
+        "fifteen": _single(fifteen),
         "running": int(running),
         "total": int(total),
         "last_pid": int(last),
     }
+
+
+def _single(text: str) -> float:
+    import struct
+
+    return float(struct.unpack("f", struct.pack("f", float(text)))[0])
 
 
 def _cpu_rows(where: str) -> list[tuple[str, dict[str, int]]]:
@@ -135,12 +143,9 @@ def cpu_stat_per_core() -> list[dict[str, int]]:
 
 def cpu_percent(prev: Any = None, curr: Any = None) -> dict[str, float]:
     engine = lupa_engine()
-    for position, value in (("first", prev), ("second", curr)):
+    for position, value in ((1, prev), (2, curr)):
         if engine.lua_type(value) != "table":
-            raise TypeError(
-                f"linux.cpu_percent: {position} argument must be a cpu_stat table, "
-                f"got {lua_type_name(value)}"
-            )
+            raise TypeError(f"linux.cpu_percent: {bad_argument(position, value, 'table')}")
     total = busy = 0
     for field in _CPU_FIELDS:
         delta = max(0, _jiffies(curr, field) - _jiffies(prev, field))
@@ -191,14 +196,39 @@ def diskstats() -> list[dict[str, Any]]:
 
 
 def _pid(raw: Any, where: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not float(raw).is_integer():
-        raise TypeError(f"{where}: pid must be a whole number, got {lua_type_name(raw)}")
-    return int(raw)
+    """The pid as the original converts it (to i32: numbers truncated, numeric strings read)."""
+    number = coerced_number(raw)
+    if number is None or number != number:
+        raise TypeError(f"{where}: {bad_argument(1, raw, 'i32')}")
+    if not -(2**31) <= number < 2**31:
+        raise ValueError(
+            f"{where}: bad argument #1: error converting Lua {mlua_type_name(raw)} to i32"
+            " (out of range)"
+        )
+    return int(number)
+
+
+def _read_process(pid: int, name: str, where: str) -> str:
+    """A /proc/<pid> file, failing in the original's (procfs's) words."""
+    for path in (f"/proc/{pid}", f"/proc/{pid}/{name}"):
+        try:
+            if path.endswith(name):
+                with open(path, encoding="utf-8", errors="replace") as file:
+                    return file.read()
+            os.stat(path)
+        except (FileNotFoundError, ProcessLookupError):
+            raise LinuxError(f"{where}: File not found: {path}") from None
+        except PermissionError:
+            raise LinuxError(f"{where}: Permission Denied: {path}") from None
+        except OSError as exc:
+            why = f"{exc.strerror} (os error {exc.errno})" if exc.strerror else str(exc)
+            raise LinuxError(f"{where}: Unexpected IO error({path}): {why}") from None
+    raise AssertionError("unreachable")
 
 
 def proc_stat(raw_pid: Any = None) -> dict[str, Any]:
     pid = _pid(raw_pid, "linux.proc_stat")
-    text = _read(f"/proc/{pid}/stat", f"linux.proc_stat({pid})")
+    text = _read_process(pid, "stat", f"linux.proc_stat({pid})")
     # comm may hold spaces and parentheses: it runs to the last ")".
     head, _, tail = text.rpartition(")")
     comm = head.partition("(")[2]
@@ -224,7 +254,7 @@ def proc_stat(raw_pid: Any = None) -> dict[str, Any]:
 def proc_status(raw_pid: Any = None) -> dict[str, Any]:
     pid = _pid(raw_pid, "linux.proc_status")
     fields: dict[str, str] = {}
-    for line in _read(f"/proc/{pid}/status", f"linux.proc_status({pid})").splitlines():
+    for line in _read_process(pid, "status", f"linux.proc_status({pid})").splitlines():
         key, _, value = line.partition(":")
         fields[key] = value.strip()
     out: dict[str, Any] = {
