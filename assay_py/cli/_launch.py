@@ -58,7 +58,7 @@ def _run(
     # The submodules, not the package's lazy exports: those go through importlib (~1 ms).
     from assay_py.host._engine import EngineError, engine_name
     from assay_py.host._host import LuaHost
-    from assay_py.host.errors import LuaScriptError
+    from assay_py.host.errors import LuaScriptError, PolicyError
 
     try:
         engine = engine_name()
@@ -74,6 +74,9 @@ def _run(
                 host.run_string(code, script)
     except LuaScriptError as exc:
         log_line("ERROR", exc.render())
+        sys.exit(1)
+    except PolicyError as exc:  # the VM was not created: the script did not run
+        log_line("ERROR", f"{exc} (ASSAY_POLICY_FILE={os.environ.get('ASSAY_POLICY_FILE', '')})")
         sys.exit(1)
     except OSError as exc:
         if exc.filename != script:

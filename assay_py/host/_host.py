@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from assay_py.host._engine import EngineName
+    from assay_py.host.policy import Policy
 
 
 def strip_shebang(source: bytes) -> bytes:
@@ -32,13 +33,19 @@ class LuaHost:
 
     ``args`` become the global ``arg`` (``arg[1..n]``; :meth:`run_file` sets ``arg[0]``).
     ``engine`` is ``"luajit"`` or ``"5.5"`` (default: ``$ASSAY_LUA``, else LuaJIT).
+    ``policy`` (:class:`~assay_py.host.policy.Policy`; default: the file ``$ASSAY_POLICY_FILE``
+    names, if set) narrows what scripts may require, read and send.
     Errors raise :class:`~assay_py.host.errors.LuaScriptError`.
     """
 
     def __init__(
-        self, args: Sequence[str] | None = None, *, engine: EngineName | str | None = None
+        self,
+        args: Sequence[str] | None = None,
+        *,
+        engine: EngineName | str | None = None,
+        policy: Policy | None = None,
     ) -> None:
-        self.vm = LuaVM(engine=engine)
+        self.vm = LuaVM(engine=engine, policy=policy)
         self._args = None if args is None else list(args)
         if self._args is not None:
             self._set_arg(None)

@@ -147,9 +147,19 @@ local function readable(path)
   return false
 end
 
+-- Under a policy with a module allowlist: the refusal of an unlisted assay.* name, raised at
+-- the script's require line (level 4: guard, the searcher, require, the caller).
+local require_guard = hooks.require_guard
+local function guard(name)
+  if require_guard == nil then return end
+  local refusal = require_guard(name)
+  if refusal ~= nil then error(refusal, 4) end
+end
+
 searchers[3] = function(name)
   local rel = assay_relpath(name)
   if not rel then return sep .. "not an assay.* module: " .. name end
+  guard(name)
   local tried = {}
   for _, dir in ipairs(hooks.module_dirs) do
     for _, suffix in ipairs({ ".lua", "/init.lua" }) do
@@ -169,6 +179,7 @@ end
 
 local builtin_loader = hooks.builtin_loader
 searchers[4] = function(name)
+  if sub(name, 1, 6) == "assay." then guard(name) end
   return builtin_loader(name) or (sep .. "no built-in module '" .. name .. "'")
 end
 

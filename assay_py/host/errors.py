@@ -22,3 +22,12 @@ class LuaScriptError(Exception):
         if self.syntax:
             return f"syntax error: {self.message}"
         return f"{self.message}\n{self.traceback}" if self.traceback else self.message
+
+
+class PolicyError(Exception):
+    """The policy file (``ASSAY_POLICY_FILE``) cannot be used: unreadable, not YAML, or a field
+    breaks a rule. Raised when a VM is created, before any script runs.
+
+    Here rather than in :mod:`assay_py.host.policy`, so the CLI can catch it without importing
+    the policy package on every start.
+    """

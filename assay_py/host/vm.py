@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from assay_py.host._engine import EngineName
+    from assay_py.host.policy import Policy
 
 # The builtin modules, `assay_py.host.builtins.<name>` (each has `install(vm)`), in the order
 # `install_all` installs them.
@@ -67,9 +68,16 @@ class LuaVM:
     """A Lua state. Builtins install themselves with ``install(vm)`` (see host/builtins)."""
 
     def __init__(
-        self, *, builtins: Sequence[str] = BUILTINS, engine: EngineName | str | None = None
+        self,
+        *,
+        builtins: Sequence[str] = BUILTINS,
+        engine: EngineName | str | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.engine: EngineName = engine_name(engine)
+        self.policy: Policy | None = policy if policy is not None else _policy_from_env()
+        """The capability policy (``policy``, else ``$ASSAY_POLICY_FILE``), or None: then
+        every check passes. A malformed file raises PolicyError here, before any script."""
         """``"luajit"`` or ``"5.5"`` (see :mod:`assay_py.host._engine`)."""
         # Lua 5.5 has an integer subtype: numbers keep it both ways (int <-> integer,
         # float <-> float). LuaJIT has doubles only: whole ones come to Python as int.
@@ -110,6 +118,8 @@ class LuaVM:
         for name in self._builtins:
             if name not in owners:
                 self._install(name)
+        if self.policy is not None:
+            self.policy.install(self)
         blocked = os.environ.get("ASSAY_BLOCK_GLOBALS")
         if blocked:
             self._private.block(blocked.encode())
@@ -146,8 +156,15 @@ class LuaVM:
                 b"builtin_loader": self.function(self._builtin_loader),
                 b"module_dirs": self.lua.table_from([d.encode() for d in module_dirs()]),
                 b"path": None if "LUA_PATH" in os.environ else _DEFAULT_PATH.encode(),
+                b"require_guard": None
+                if self.policy is None
+                else self.function(self._require_refusal),
             }
         )
+
+    def _require_refusal(self, name: bytes) -> str | None:
+        assert self.policy is not None
+        return self.policy.require_refusal(name.decode("utf-8", "replace"))
 
     def _install(self, name: str) -> None:
         module_name = f"assay_py.host.builtins.{name}"
@@ -295,6 +312,15 @@ class LuaVM:
     def on_close(self, closer: Callable[[], None]) -> None:
         """Register a cleanup run by :meth:`close` (for resources a builtin opens lazily)."""
         self._closers.append(closer)
+
+
+def _policy_from_env() -> Policy | None:
+    # The policy package is imported only when a policy is asked for (start-up is measured).
+    if not os.environ.get("ASSAY_POLICY_FILE"):
+        return None
+    from assay_py.host.policy import from_env
+
+    return from_env()
 
 
 def _write_stdout(data: bytes) -> None:

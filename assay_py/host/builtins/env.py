@@ -1,8 +1,9 @@
 """The ``env`` global: ``env.get(name)``, ``env.set(name, value)``, ``env.list()``.
 
 ``env.get`` looks in the table ``env._check_env`` first (YAML check mode injects a check's
-``env`` there), then in the process environment. Names and values are Lua strings; they map
-to the OS environment through UTF-8 with ``surrogateescape``, so no byte is lost.
+``env`` there), then in the process environment; under a policy, ``env.get`` and ``env.list``
+see only the keys it lets scripts see. Names and values are Lua strings; they map to the OS
+environment through UTF-8 with ``surrogateescape``, so no byte is lost.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from assay_py.host.vm import LuaVM
 
 TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -24,6 +26,19 @@ def _name(raw: Any, where: str) -> str:
 
 def _process_get(raw_name: Any = None) -> str | None:
     return os.environ.get(_name(raw_name, "env.get"))
+
+
+def _policed(visible: Callable[[str], bool]) -> tuple[Callable[..., Any], Callable[[], Any]]:
+    # Under a policy a hidden key reads as absent, not as an error: its presence is itself
+    # something the script should not learn.
+    def process_get(raw_name: Any = None) -> str | None:
+        name = _name(raw_name, "env.get")
+        return os.environ.get(name) if visible(name) else None
+
+    def list_visible() -> list[dict[str, str]]:
+        return [entry for entry in _list() if visible(entry["key"])]
+
+    return process_get, list_visible
 
 
 def _set(raw_name: Any = None, raw_value: Any = None) -> None:
@@ -44,6 +59,9 @@ def _list() -> list[dict[str, str]]:
 
 def install(vm: LuaVM) -> None:
     env = vm.table()
+    process_get, list_all = _process_get, _list
+    if vm.policy is not None:
+        process_get, list_all = _policed(vm.policy.env_visible)
 
     def get(raw_name: Any = None) -> Any:
         # The global, read at each call: a table kept from install time could belong to a
@@ -56,11 +74,11 @@ def install(vm: LuaVM) -> None:
             injected = check_env[lua_text(raw_name, "env.get: name")]
             if injected is not None:
                 return injected
-        return _process_get(raw_name)
+        return process_get(raw_name)
 
     env[b"get"] = vm.function(get)
     env[b"set"] = vm.function(_set)
-    env[b"list"] = vm.function(_list)
-    env[b"_process_get"] = vm.function(_process_get)
+    env[b"list"] = vm.function(list_all)
+    env[b"_process_get"] = vm.function(process_get)
     env[b"_check_env"] = vm.table()  # as the original: present and empty until a check fills it
     vm.set_global("env", env)

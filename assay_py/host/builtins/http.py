@@ -421,6 +421,8 @@ def _methods(vm: LuaVM, client: _Client, *, bound: bool) -> Any:
                 return client.request(method, url, None, opts, events=events)
 
             call = send
+        if vm.policy is not None:  # refused requests are never built (see host/policy)
+            call = vm.policy.guard_http(vm, method, call)
         if bound:
             return lambda _self=None, *args: call(*args)
         return call
@@ -562,6 +564,9 @@ def install(vm: LuaVM) -> None:
 
     def download(url: Any = None, path: Any = None, opts: Any = None) -> Pending:
         return _download(client, url, path, opts)
+
+    if vm.policy is not None:
+        download = vm.policy.guard_http(vm, "get", download)
 
     def serve(port: Any = None, routes: Any = None, *_: Any) -> Pending:
         from assay_py.host.builtins._http_serve import serve
