@@ -210,7 +210,7 @@ _INJECT_ENV = b"for name, value in pairs(...) do env._check_env[name] = value en
 def _script(check: Check) -> Result:
     """A Lua file in a VM of its own, with the check's ``env`` in ``env._check_env``."""
     from assay_py.host._host import LuaHost
-    from assay_py.host.errors import LuaScriptError
+    from assay_py.host.errors import LuaScriptError, PolicyError
 
     assert check.file is not None
     try:
@@ -227,4 +227,6 @@ def _script(check: Check) -> Result:
             host.run_string(source, check.file)
     except LuaScriptError as exc:
         return Result(check.name, False, message=exc.render())
+    except PolicyError as exc:  # ASSAY_POLICY_FILE is malformed: the script cannot run
+        return Result(check.name, False, message=str(exc))
     return Result(check.name, True)

@@ -119,12 +119,12 @@ def _evaluate(
     """The envelope of one run: its return value, its error, or its approval request."""
     from assay_py.host._engine import EngineError, engine_name
     from assay_py.host._host import LuaHost, strip_shebang
-    from assay_py.host.errors import LuaScriptError
+    from assay_py.host.errors import LuaScriptError, PolicyError
 
     readonly = mode == "readonly"
     try:
         host = LuaHost(engine=engine_name())
-    except EngineError as exc:
+    except (EngineError, PolicyError) as exc:
         return _envelope.error(f"creating Lua VM: {exc}", readonly=readonly)
     try:
         vm = host.vm

@@ -273,3 +273,14 @@ def test_the_env_filter_holds_when_env_is_first_used_in_a_coroutine(
             "  return tostring(env.get('POLICY_T_SECRET')), env.get('POLICY_T_PUBLIC') end)"
             " return co()",
         ) == ["nil", "fine"]
+
+
+def test_tool_mode_reports_a_malformed_policy_in_its_envelope(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 3\n")
+    script = tmp_path / "s.lua"
+    script.write_text("return 1\n")
+    result = _cli(["run", "--mode", "tool", str(script)], {"ASSAY_POLICY_FILE": str(policy)})
+    assert result.returncode == 0
+    assert '"ok":false' in result.stdout
+    assert "creating Lua VM: policy: unsupported version 3" in result.stdout
