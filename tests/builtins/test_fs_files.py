@@ -39,8 +39,14 @@ def test_read_bytes_errors(lua: Lua, root: str) -> None:
         f'fs.read_bytes: failed to read "{root}/nope": No such file or directory (os error 2)'
     )
     assert lua.error(f'fs.write_bytes("{root}/x")') == (
-        "fs.write_bytes: content must be a string, got nil"
+        "bad argument #2: error converting Lua nil to string (expected string or number)"
     )
+
+
+def test_write_bytes_takes_any_bytes(lua: Lua, root: str) -> None:
+    lua(f'fs.write_bytes("{root}/bin", "\\0\\255")')
+    assert Path(root, "bin").read_bytes() == b"\0\xff"
+    assert lua(f'return fs.read_bytes("{root}/bin")') == b"\0\xff"
 
 
 def test_copy_returns_bytes_and_keeps_the_source(lua: Lua, root: str) -> None:
@@ -62,7 +68,14 @@ def test_copy_errors_name_both_paths(lua: Lua, root: str) -> None:
         f'fs.copy: failed to copy "{root}/nope" to "{root}/dst": '
         "No such file or directory (os error 2)"
     )
-    assert lua.error(f'fs.copy("{root}", "{root}/dst")').endswith("Is a directory (os error 21)")
+    assert lua.error(f'fs.copy("{root}", "{root}/dst")') == (
+        f'fs.copy: failed to copy "{root}" to "{root}/dst": '
+        "the source path is neither a regular file nor a symlink to a regular file"
+    )
+    Path(root, "src").write_text("x")
+    assert lua.error(f'fs.copy("{root}/src", "{root}")') == (
+        f'fs.copy: failed to copy "{root}/src" to "{root}": Is a directory (os error 21)'
+    )
 
 
 def test_rename_moves_and_replaces(lua: Lua, root: str) -> None:
@@ -162,10 +175,25 @@ def test_chmod_errors(lua: Lua, root: str) -> None:
     assert lua.error(f'fs.chmod("{root}/nope", 420)') == (
         f'fs.chmod: failed to chmod "{root}/nope": No such file or directory (os error 2)'
     )
-    assert lua.error(f'fs.chmod("{root}", nil)') == "fs.chmod: mode must be a number, got nil"
-    assert lua.error(f'fs.chmod("{root}", 1.5)').startswith(
-        "fs.chmod: mode must be a whole number from 0 to 4294967295"
+    # The mode is a u32, as the original declares it.
+    assert lua.error(f'fs.chmod("{root}", nil)') == (
+        "bad argument #2: error converting Lua nil to u32 "
+        "(expected number or string coercible to number)"
     )
+    assert lua.error(f'fs.chmod("{root}", -1)') == (
+        "bad argument #2: error converting Lua integer to u32 (out of range)"
+    )
+    assert lua.error(f'fs.chmod("{root}", 4294967296)') == (
+        "bad argument #2: error converting Lua integer to u32 (out of range)"
+    )
+
+
+def test_chmod_mode_reads_numeric_strings_and_cuts_fractions(lua: Lua, root: str) -> None:
+    Path(root, "f").write_text("x")
+    lua(f'fs.chmod("{root}/f", "416")')  # decimal 416 = 0o640
+    assert os.stat(Path(root, "f")).st_mode & 0o777 == 0o640
+    lua(f'fs.chmod("{root}/f", 420.9)')  # 420 = 0o644
+    assert os.stat(Path(root, "f")).st_mode & 0o777 == 0o644
 
 
 def test_readdir_walks_depth_first_with_relative_paths(lua: Lua, root: str) -> None:
@@ -196,9 +224,17 @@ def test_readdir_errors(lua: Lua, root: str) -> None:
     assert lua.error(f'fs.readdir("{root}/nope")') == (
         f'fs.readdir: failed to read "{root}/nope": No such file or directory (os error 2)'
     )
+    # The original reads its arguments itself here: no "bad argument" frame, and an
+    # absent path differs from an explicit nil.
     assert lua.error("fs.readdir()") == "fs.readdir: path required"
+    assert lua.error("fs.readdir(nil)") == (
+        "error converting Lua nil to String (expected string or number)"
+    )
     assert lua.error(f'fs.readdir("{root}", {{depth = "x"}})') == (
-        "fs.readdir: opts.depth must be a number, got string"
+        "error converting Lua string to usize (expected number or string coercible to number)"
+    )
+    assert lua.error(f'fs.readdir("{root}", {{depth = -1}})') == (
+        "error converting Lua integer to usize (out of range)"
     )
 
 
@@ -218,13 +254,32 @@ def test_lines_iterates_without_newlines(lua: Lua, root: str) -> None:
 
 
 def test_lines_errors(lua: Lua, root: str) -> None:
-    Path(root, "bin").write_bytes(b"ok\n\xff\n")
+    Path(root, "bin").write_bytes(b"ok\n\xff\nafter\n")
     assert lua.error(f'for _ in fs.lines("{root}/nope") do end') == (
         f'fs.lines: failed to open "{root}/nope": No such file or directory (os error 2)'
     )
     assert lua.error(f'for _ in fs.lines("{root}/bin") do end') == (
         "fs.lines: read error: stream did not contain valid UTF-8"
     )
+    # The bad line is consumed; the iterator reads on after it, as Rust's does.
+    got = lua(
+        f"""local it = fs.lines("{root}/bin")
+        local first = it()
+        local ok = pcall(it)
+        return first, ok, it(), it()"""
+    )
+    assert got == (b"ok", False, b"after", None)
+    # A folder opens, and fails on the first read.
+    assert lua.error(f'for _ in fs.lines("{root}") do end') == (
+        "fs.lines: read error: Is a directory (os error 21)"
+    )
+
+
+def test_lines_keep_a_lone_carriage_return(lua: Lua, root: str) -> None:
+    Path(root, "f").write_bytes(b"a\r\nb\r")
+    got = lua(f'local out = {{}} for l in fs.lines("{root}/f") do out[#out + 1] = l end '
+              "return out[1], out[2]")
+    assert got == (b"a", b"b\r")
 
 
 def test_sub_in_file_uses_lua_patterns_and_counts(lua: Lua, root: str) -> None:

@@ -5,9 +5,11 @@
 ``glob``, ``tempdir``, ``chmod``, ``lines`` (an iterator) and ``sub_in_file`` (Lua ``gsub``
 on a file's text, rewriting it only when something matched).
 
-Paths are Lua strings decoded as UTF-8 with ``surrogateescape``, so any byte path works.
-I/O errors read like the original's: ``fs.read: failed to read "p": No such file or
-directory (os error 2)``.
+Arguments convert as the original's do: paths (and ``write``'s text, ``sub_in_file``'s
+pattern) are Rust text, so a string that is not UTF-8 is a bad argument; ``write_bytes`` takes
+any bytes; ``chmod``'s mode is a ``u32`` (a numeric string is read as a number). I/O errors
+read like the original's, with the path quoted as Rust's ``{:?}`` writes it:
+``fs.read: failed to read "p": No such file or directory (os error 2)``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ import time
 from collections.abc import Callable
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import (
+    BadArgument,
+    arg_bytes,
+    arg_str,
+    arg_unsigned,
+    coerced_text,
+    conversion_error,
+    rust_debug,
+    utf8_error,
+)
 from assay_py.host.builtins._birthtime import birth_time
 from assay_py.host.vm import LuaVM
 
@@ -28,7 +39,6 @@ TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script'
 if TYPE_CHECKING:
     from typing import Any
 
-_MAX_MODE = 0xFFFFFFFF
 _tempdir_sequence = itertools.count()
 
 
@@ -36,12 +46,12 @@ class FsError(OSError):
     """An I/O failure, worded for the script."""
 
 
-def _path(raw: Any, fn: str) -> str:
-    return lua_text(raw, f"fs.{fn}: path").decode("utf-8", "surrogateescape")
+def _path(raw: Any, position: int = 1) -> str:
+    return arg_str(raw, position)
 
 
 def _shown(path: str) -> str:
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return rust_debug(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 
 def os_error_text(why: OSError) -> str:
@@ -52,31 +62,30 @@ def os_error_text(why: OSError) -> str:
 def _failed(fn: str, doing: str, path: str, why: OSError | str) -> FsError:
     if isinstance(why, OSError):
         why = os_error_text(why)
-    return FsError(f'fs.{fn}: failed to {doing} "{_shown(path)}": {why}')
+    return FsError(f"fs.{fn}: failed to {doing} {_shown(path)}: {why}")
 
 
-def _failed_pair(fn: str, doing: str, src: str, dst: str, why: OSError) -> FsError:
-    return FsError(
-        f'fs.{fn}: failed to {doing} "{_shown(src)}" to "{_shown(dst)}": {os_error_text(why)}'
-    )
+def _failed_pair(fn: str, doing: str, src: str, dst: str, why: OSError | str) -> FsError:
+    if isinstance(why, OSError):
+        why = os_error_text(why)
+    return FsError(f"fs.{fn}: failed to {doing} {_shown(src)} to {_shown(dst)}: {why}")
 
 
 def read(raw_path: Any = None) -> bytes:
-    path = _path(raw_path, "read")
+    path = _path(raw_path)
     try:
         with open(path, "rb") as file:
             data = file.read()
     except OSError as exc:
         raise _failed("read", "read", path, exc) from None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _failed("read", "read", path, "stream did not contain valid UTF-8") from None
+    fault = utf8_error(data)
+    if fault is not None:
+        raise FsError(f"fs.read: invalid UTF-8 in {_shown(path)}: {fault}")
     return data
 
 
 def read_bytes(raw_path: Any = None) -> bytes:
-    path = _path(raw_path, "read_bytes")
+    path = _path(raw_path)
     try:
         with open(path, "rb") as file:
             return file.read()
@@ -93,38 +102,48 @@ def write_bytes(raw_path: Any = None, content: Any = None) -> None:
 
 
 def _write(fn: str, raw_path: Any, content: Any) -> None:
-    # Lua strings are bytes already: text and binary writes differ only in their names.
-    path = _path(raw_path, fn)
-    data = lua_text(content, f"fs.{fn}: content")
-    try:
-        parent = os.path.dirname(path)
-        if parent:
+    # The text write takes Rust text (UTF-8), the binary one any bytes.
+    path = _path(raw_path)
+    data = arg_str(content, 2).encode("utf-8") if fn == "write" else arg_bytes(content, 2)
+    parent = _parent(path)
+    if parent:
+        try:
             os.makedirs(parent, exist_ok=True)
+        except OSError as exc:
+            raise _failed(fn, "create directories for", path, exc) from None
+    try:
         with open(path, "wb") as file:
             file.write(data)
     except OSError as exc:
         raise _failed(fn, "write", path, exc) from None
 
 
+def _parent(path: str) -> str:
+    """The folder a path names its entry in, as Rust's ``Path::parent`` has it ("a/b/" and
+    "a/b" both live in "a"; "a" in "")."""
+    trimmed = path.rstrip("/")
+    return os.path.dirname(trimmed) if trimmed else ""
+
+
 def exists(raw_path: Any = None) -> bool:
-    return os.path.exists(_path(raw_path, "exists"))
+    return os.path.exists(_path(raw_path))
 
 
 def mkdir(raw_path: Any = None) -> None:
-    path = _path(raw_path, "mkdir")
+    path = _path(raw_path)
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as exc:
-        raise _failed("mkdir", "create directory", path, exc) from None
+        raise _failed("mkdir", "create", path, exc) from None
 
 
 def list_dir(raw_path: Any = None) -> list[dict[str, str]]:
-    path = _path(raw_path, "list")
+    path = _path(raw_path)
     try:
         with os.scandir(path) as entries:
             listing = [{"name": entry.name, "type": _entry_type(entry)} for entry in entries]
     except OSError as exc:
-        raise _failed("list", "list directory", path, exc) from None
+        raise _failed("list", "list", path, exc) from None
     return sorted(listing, key=lambda item: item["name"].encode("utf-8", "surrogateescape"))
 
 
@@ -135,30 +154,34 @@ def _entry_type(entry: os.DirEntry[str]) -> str:
 
 
 def remove(raw_path: Any = None) -> None:
-    path = _path(raw_path, "remove")
-    try:
-        if os.path.isdir(path) and not os.path.islink(path):
-            import shutil  # rarely needed; keeps start-up lean
+    path = _path(raw_path)
+    if os.path.isdir(path) and not os.path.islink(path):
+        import shutil  # rarely needed; keeps start-up lean
 
+        try:
             shutil.rmtree(path)
-        else:
-            os.unlink(path)
+        except OSError as exc:
+            raise _failed("remove", "remove directory", path, exc) from None
+        return
+    try:
+        os.unlink(path)
     except OSError as exc:
         raise _failed("remove", "remove", path, exc) from None
 
 
 def stat(raw_path: Any = None) -> dict[str, Any]:
-    """Size and kind of what the path leads to (links followed); ``is_symlink`` from the
-    path itself. ``modified``/``created`` are Unix seconds with their fraction (floats, as the
-    original's), each absent where the OS does not know it."""
-    path = _path(raw_path, "stat")
+    """Size and kind of what the path leads to (links followed, so a dangling link is an
+    error, as on the original); ``is_symlink`` from the path itself. ``modified``/``created``
+    are Unix seconds with their fraction (floats, as the original's), each absent where the
+    OS does not know it."""
+    path = _path(raw_path)
     try:
-        link = target = os.lstat(path)
+        target = os.stat(path)
     except OSError as exc:
         raise _failed("stat", "stat", path, exc) from None
-    if stat_mode.S_ISLNK(link.st_mode):
-        with contextlib.suppress(OSError):  # a dangling link: describe the link itself
-            target = os.stat(path)
+    link = target
+    with contextlib.suppress(OSError):
+        link = os.lstat(path)
     info: dict[str, Any] = {
         "size": target.st_size,
         "is_file": stat_mode.S_ISREG(target.st_mode),
@@ -180,12 +203,14 @@ def _seconds(nanoseconds: int) -> float:
 
 def copy(raw_src: Any = None, raw_dst: Any = None) -> int:
     """Copy a file's content and permission bits (not its times); returns the bytes copied."""
-    src, dst = _path(raw_src, "copy"), _path(raw_dst, "copy")
+    src, dst = _path(raw_src), _path(raw_dst, 2)
     import shutil
 
+    if os.path.exists(src) and not os.path.isfile(src):
+        # Rust's own words, without an OS error number.
+        why = "the source path is neither a regular file nor a symlink to a regular file"
+        raise _failed_pair("copy", "copy", src, dst, why)
     try:
-        if os.path.isdir(src):
-            raise IsADirectoryError(21, "Is a directory")
         shutil.copyfile(src, dst)
         shutil.copymode(src, dst)
         return os.stat(dst).st_size
@@ -195,7 +220,7 @@ def copy(raw_src: Any = None, raw_dst: Any = None) -> int:
 
 def rename(raw_src: Any = None, raw_dst: Any = None) -> None:
     """Move within one filesystem, replacing ``dst`` atomically (POSIX rename)."""
-    src, dst = _path(raw_src, "rename"), _path(raw_dst, "rename")
+    src, dst = _path(raw_src), _path(raw_dst, 2)
     try:
         os.replace(src, dst)
     except OSError as exc:
@@ -221,30 +246,26 @@ def tempdir() -> str:
 
 
 def chmod(raw_path: Any = None, mode: Any = None) -> None:
-    path = _path(raw_path, "chmod")
-    if isinstance(mode, bool) or not isinstance(mode, (int, float)):
-        raise TypeError(f"fs.chmod: mode must be a number, got {lua_type_name(mode)}")
-    if not float(mode).is_integer() or not 0 <= mode <= _MAX_MODE:
-        raise ValueError(
-            f"fs.chmod: mode must be a whole number from 0 to {_MAX_MODE} "
-            f"(e.g. 493 for 0o755), got {mode}"
-        )
+    path = _path(raw_path)
+    # A u32, e.g. 493 for 0o755 (a string "755" is read as decimal 755, as on the original).
+    bits = arg_unsigned(mode, 2, "u32", 32)
     try:
-        os.chmod(path, int(mode) & 0o7777)
+        os.chmod(path, bits & 0o7777)
     except OSError as exc:
         raise _failed("chmod", "chmod", path, exc) from None
 
 
-def readdir(raw_path: Any = None, opts: Any = None) -> list[dict[str, str]]:
+def readdir(*args: Any) -> list[dict[str, str]]:
     """Every entry under a folder, depth first, each ``{path = relative path, type}``.
 
-    ``opts.depth`` limits the levels listed (1: the folder's own entries). Links are listed,
-    never followed. Entries of each folder come in byte order, so the result is stable.
+    ``opts.depth`` limits the levels listed (0 or 1: the folder's own entries). Links are
+    listed, never followed. Entries of each folder come in byte order, so the result is
+    stable.
     """
-    if raw_path is None:
+    if not args:
         raise TypeError("fs.readdir: path required")
-    base = _path(raw_path, "readdir")
-    max_depth = _depth(opts)
+    base = _inner_text(args[0])
+    max_depth = _depth(args[1] if len(args) > 1 else None)
     found: list[dict[str, str]] = []
 
     def walk(folder: str, prefix: str, depth: int) -> None:
@@ -264,28 +285,36 @@ def readdir(raw_path: Any = None, opts: Any = None) -> list[dict[str, str]]:
     return found
 
 
+def _inner_text(value: Any) -> str:
+    """A string the original converts inside the function (not as a declared parameter):
+    the same rules, without the "bad argument" frame."""
+    data = coerced_text(value)
+    if data is None:
+        raise BadArgument(conversion_error(value, "String", "expected string or number"))
+    fault = utf8_error(data)
+    if fault is not None:
+        raise BadArgument(conversion_error(value, "&str", fault))
+    return data.decode("utf-8")
+
+
 def _depth(opts: Any) -> int | None:
     if lupa_engine().lua_type(opts) != "table":
         return None
     depth = opts[b"depth"]
     if depth is None:
         return None
-    if isinstance(depth, bool) or not isinstance(depth, (int, float)):
-        raise TypeError(f"fs.readdir: opts.depth must be a number, got {lua_type_name(depth)}")
-    if not float(depth).is_integer() or depth < 0:
-        raise ValueError(f"fs.readdir: opts.depth must be a whole number >= 0, got {depth}")
-    return int(depth)
+    return arg_unsigned(depth, None, "usize", 64)
 
 
 def glob(raw_pattern: Any = None) -> list[str]:
     """Paths matching a shell pattern: ``*``, ``?``, ``[...]``/``[!...]`` and ``**`` for any
     number of folders. As in the original, wildcards match names starting with a dot."""
-    pattern = lua_text(raw_pattern, "fs.glob: pattern").decode("utf-8", "surrogateescape")
+    pattern = _path(raw_pattern)
     problem = _glob_problem(pattern)
     if problem is not None:
         position, reason = problem
         raise ValueError(
-            f'fs.glob: invalid pattern "{_shown(pattern)}": '
+            f"fs.glob: invalid pattern {_shown(pattern)}: "
             f"Pattern syntax error near position {position}: {reason}"
         )
     import glob as globbing
@@ -341,11 +370,22 @@ def _lines(vm: LuaVM) -> Callable[..., Any]:
     def lines(raw_path: Any = None) -> Any:
         """An iterator over a file's lines without their ``\n`` (or ``\r\n``), read as the
         loop goes, so a large file never sits in memory whole."""
-        path = _path(raw_path, "lines")
+        path = _path(raw_path)
         try:
-            file = open(path, "rb")  # noqa: SIM115 - closed at the end, or when collected
+            # A raw descriptor: a folder opens (and fails on the first read), as in Rust.
+            fd = os.open(path, os.O_RDONLY)
         except OSError as exc:
             raise _failed("lines", "open", path, exc) from None
+        try:
+            file = open(fd, "rb")  # noqa: SIM115 - closed at the end, or when collected
+        except OSError as exc:  # a folder: every read fails
+            os.close(fd)
+            failure = FsError(f"fs.lines: read error: {os_error_text(exc)}")
+
+            def failing(*_ignored: Any) -> None:
+                raise failure
+
+            return vm.function(failing)
 
         def next_line(*_ignored: Any) -> bytes | None:
             if file.closed:
@@ -353,18 +393,16 @@ def _lines(vm: LuaVM) -> Callable[..., Any]:
             try:
                 line = file.readline()
             except OSError as exc:
-                file.close()
                 raise FsError(f"fs.lines: read error: {os_error_text(exc)}") from None
             if not line:
                 file.close()
                 return None
-            line = line[:-1] if line.endswith(b"\n") else line
-            line = line[:-1] if line.endswith(b"\r") else line
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                file.close()
-                raise FsError("fs.lines: read error: stream did not contain valid UTF-8") from None
+            # Rust's lines(): "\n" ends a line, and a "\r" just before it goes too.
+            if line.endswith(b"\n"):
+                line = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+            if utf8_error(line) is not None:
+                # The line is consumed; the next call reads on, as Rust's iterator does.
+                raise FsError("fs.lines: read error: stream did not contain valid UTF-8")
             return line
 
         return vm.function(next_line)
@@ -374,8 +412,8 @@ def _lines(vm: LuaVM) -> Callable[..., Any]:
 
 def _sub_in_file(vm: LuaVM) -> Callable[..., Any]:
     def sub_in_file(raw_path: Any = None, pattern: Any = None, replacement: Any = None) -> int:
-        path = _path(raw_path, "sub_in_file")
-        pattern_text = lua_text(pattern, "fs.sub_in_file: pattern")
+        path = _path(raw_path)
+        pattern_text = arg_str(pattern, 2).encode("utf-8")
         try:
             with open(path, "rb") as file:
                 content = file.read()
