@@ -277,8 +277,10 @@ def test_lines_errors(lua: Lua, root: str) -> None:
 
 def test_lines_keep_a_lone_carriage_return(lua: Lua, root: str) -> None:
     Path(root, "f").write_bytes(b"a\r\nb\r")
-    got = lua(f'local out = {{}} for l in fs.lines("{root}/f") do out[#out + 1] = l end '
-              "return out[1], out[2]")
+    got = lua(
+        f'local out = {{}} for l in fs.lines("{root}/f") do out[#out + 1] = l end '
+        "return out[1], out[2]"
+    )
     assert got == (b"a", b"b\r")
 
 
