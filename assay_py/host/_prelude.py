@@ -93,9 +93,36 @@ local loadfile, load_text = loadfile, load
 table.unpack = table.unpack or unpack
 table.pack = table.pack or function(...) return { n = select("#", ...), ... } end
 
-function string.split(s, sep)
+-- string.split as the original has it: Rust text in (numbers coerced, non-UTF-8 refused in
+-- Rust's words), whitespace as Rust's split_whitespace knows it (Unicode's, not just ASCII).
+local utf8_fault = hooks.utf8_fault
+local function split_text(v)
+  local kind = type(v)
+  if kind == "number" then return tostring(v) end
+  if kind ~= "string" then
+    error("error converting Lua " .. kind .. " to String (expected string or number)", 3)
+  end
+  if find(v, "[\128-\255]") then
+    local fault = utf8_fault(v)
+    if fault then error("error converting Lua string to &str (" .. fault .. ")", 3) end
+  end
+  return v
+end
+local UNICODE_SPACES = {
+  "\194[\133\160]", "\225\154\128", "\226\128[\128-\138\168\169\175]", "\226\129\159",
+  "\227\128\128",
+}
+
+function string.split(...)
+  if select("#", ...) == 0 then error("string.split: string required", 2) end
+  local s, sep = ...
+  s = split_text(s)
+  if sep ~= nil then sep = split_text(sep) end
   local out = {}
   if sep == nil or sep == "" then
+    if find(s, "[\128-\255]") then
+      for _, space in ipairs(UNICODE_SPACES) do s = gsub(s, space, " ") end
+    end
     for word in gmatch(s, "%S+") do out[#out + 1] = word end
     return out
   end

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 from assay_py.host._convert import from_lua, to_lua
@@ -34,6 +35,7 @@ from assay_py.host._prelude import (
     PRELUDE,
     PRELUDE_CHUNKNAME,
 )
+from assay_py.host.builtins._args import utf8_error
 from assay_py.host.errors import LuaScriptError
 from assay_py.host.registry import BUILTIN_GLOBALS, unavailable_globals
 
@@ -74,6 +76,8 @@ class LuaVM:
         engine: EngineName | str | None = None,
         policy: Policy | None = None,
     ) -> None:
+        self.started = time.monotonic()
+        """When the VM was made: ``os.clock()`` counts from here, as the original's does."""
         self.engine: EngineName = engine_name(engine)
         self.policy: Policy | None = policy if policy is not None else _policy_from_env()
         """The capability policy (``policy``, else ``$ASSAY_POLICY_FILE``), or None: then
@@ -153,6 +157,7 @@ class LuaVM:
         return self.lua.table_from(
             {
                 b"write": self.function(_write_stdout),
+                b"utf8_fault": self.function(utf8_error),
                 b"builtin_loader": self.function(self._builtin_loader),
                 b"module_dirs": self.lua.table_from([d.encode() for d in module_dirs()]),
                 b"path": None if "LUA_PATH" in os.environ else _DEFAULT_PATH.encode(),

@@ -65,14 +65,27 @@ def test_list_is_an_array_of_key_value_pairs(lua: Lua) -> None:
     assert found == (b"listed", 1, len(os.environ))
 
 
-def test_non_utf8_values_survive(lua: Lua) -> None:
-    assert lua(rf'env.set("{NAME}", "a\255"); return env.get("{NAME}")') == b"a\xff"
+def test_names_and_values_are_rust_text(lua: Lua) -> None:
+    assert lua.error(rf'env.set("{NAME}", "a\255")') == (
+        "bad argument #2: error converting Lua string to String "
+        "(invalid utf-8 sequence of 1 bytes from index 1)"
+    )
+    assert lua(f'env.set("{NAME}", 12) return env.get("{NAME}")') == b"12"
 
 
 def test_bad_arguments(lua: Lua) -> None:
-    assert lua.error("env.get({})") == "env.get: name must be a string, got table"
-    assert lua.error("env.set(nil, 'x')") == "env.set: name must be a string, got nil"
-    assert lua.error(f'env.set("{NAME}", true)') == "env.set: value must be a string, got boolean"
+    assert lua.error("env.get({})") == (
+        "bad argument #1: error converting Lua table to String (expected string or number)"
+    )
+    assert lua.error("env.get()") == (
+        "bad argument #1: error converting Lua nil to String (expected string or number)"
+    )
+    assert lua.error("env.set(nil, 'x')") == (
+        "bad argument #1: error converting Lua nil to String (expected string or number)"
+    )
+    assert lua.error(f'env.set("{NAME}", true)') == (
+        "bad argument #2: error converting Lua boolean to String (expected string or number)"
+    )
     assert lua.error('env.set("A=B", "x")').startswith("env.set: cannot set 'A=B': ")
 
 

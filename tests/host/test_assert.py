@@ -99,3 +99,23 @@ def test_failure_names_the_calling_line(lua: Lua) -> None:
     assert lua("return select(2, pcall(function()\n\n  assert.eq(1, 2)\nend))") == (
         '<string>:3: assert.eq failed: "1" != "2"'
     )
+
+
+def test_failure_texts_show_numbers_as_rust_does(lua: Lua) -> None:
+    # gt/lt compare and show doubles; an integer and a float compare as doubles.
+    assert lua.error("assert.gt(1, 2.5)") == "assert.gt failed: 1 is not > 2.5"
+    assert lua.error("assert.lt(1e20, 1e-7)") == (
+        "assert.lt failed: 100000000000000000000 is not < 0.0000001"
+    )
+    assert lua.error("assert.eq(1, 2, nil)") == 'assert.eq failed: "1" != "2" - nil'
+    # A message that is not UTF-8 is dropped, as the original's conversion fails on it.
+    assert lua.error("assert.eq(1, 2, 'm\\255')") == 'assert.eq failed: "1" != "2"'
+
+
+def test_text_checks_read_rust_text(lua: Lua) -> None:
+    assert lua.error("assert.contains('a\\255', 'b')") == (
+        "error converting Lua string to &str (invalid utf-8 sequence of 1 bytes from index 1)"
+    )
+    assert lua.error("assert.matches('a', '%')") == (
+        "assert.matches: pattern error: runtime error: malformed pattern (ends with '%')"
+    )

@@ -212,3 +212,27 @@ def test_run_file_blanks_shebang_keeping_line_numbers(
     with LuaHost() as host, pytest.raises(LuaScriptError) as caught:
         host.run_file("s.lua")
     assert str(caught.value) == "s.lua:3: line three"
+
+
+def test_string_split_splits_on_unicode_whitespace(lua: Lua) -> None:
+    # Rust's split_whitespace: a no-break space or an ideographic space separates too.
+    assert lua("return string.split('a\\194\\160b\\227\\128\\128c\\226\\128\\131d')") == [
+        "a",
+        "b",
+        "c",
+        "d",
+    ]
+
+
+def test_string_split_arguments_as_the_original_reads_them(lua: Lua) -> None:
+    assert lua("return string.split(12345, 3)") == ["12", "45"]
+    assert lua.error("string.split()") == "string.split: string required"
+    assert lua.error("string.split(nil)") == (
+        "error converting Lua nil to String (expected string or number)"
+    )
+    assert lua.error("string.split('a', {})") == (
+        "error converting Lua table to String (expected string or number)"
+    )
+    assert lua.error("string.split('a\\255')") == (
+        "error converting Lua string to &str (invalid utf-8 sequence of 1 bytes from index 1)"
+    )

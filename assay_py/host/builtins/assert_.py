@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 
 from assay_py.host._engine import lupa_engine
+from assay_py.host.builtins._args import utf8_error, utf8_str
 from assay_py.host.vm import LuaVM
 
 TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
@@ -28,7 +29,11 @@ def _is_whole(value: float) -> bool:
 
 def number_text(value: float) -> str:
     """A number as Rust prints it: integers in decimal, floats shortest and without exponent."""
-    if isinstance(value, int) or _is_whole(value):
+    if isinstance(value, int):
+        return str(value)
+    if value == 0:
+        return "-0" if str(value).startswith("-") else "0"
+    if _is_whole(value):
         return str(int(value))
     if value != value:
         return "NaN"
@@ -54,10 +59,11 @@ def _equal(a: Any, b: Any) -> bool:
         return a is None and b is None
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b  # two integers: exactly
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        if _is_whole(float(a)) and _is_whole(float(b)):
-            return a == b
-        return abs(a - b) < _EPSILON
+        # Otherwise in doubles, within an epsilon (an integer is first made a double).
+        return abs(float(a) - float(b)) < _EPSILON
     if isinstance(a, bytes) and isinstance(b, bytes):
         return a == b
     return False  # tables, functions, mixed kinds: never equal (not even to themselves)
@@ -88,12 +94,15 @@ class _Assertions:
         return _debug_quote(self.render(value))
 
     def suffix(self, extra: tuple[Any, ...]) -> str:
-        """`` - msg`` when a message argument was passed (an explicit nil reads ``nil``)."""
+        """`` - msg`` when a message argument was passed (an explicit nil reads ``nil``; a
+        string that is not UTF-8 is dropped, as the original's conversion fails on it)."""
         if not extra:
             return ""
         message = extra[0]
         if isinstance(message, bytes):
-            text = message.decode("utf-8", "replace")
+            if utf8_error(message) is not None:
+                return ""
+            text = message.decode("utf-8")
         else:
             rendered = self.vm.stock("tostring")(message)
             text = rendered.decode("utf-8", "replace") if isinstance(rendered, bytes) else "nil"
@@ -119,7 +128,8 @@ class _Assertions:
         if not (_is_number(a) and _is_number(b)):
             raise AssertionError(f"assert.{name}: both arguments must be numbers")
         if not (a > b if op == ">" else a < b):
-            shown = f"{self.render(a)} is not {op} {self.render(b)}"
+            # Both are shown as the doubles the original compares.
+            shown = f"{number_text(float(a))} is not {op} {number_text(float(b))}"
             raise AssertionError(f"assert.{name} failed: {shown}{self.suffix(extra)}")
 
     def contains(self, haystack: Any = None, needle: Any = None, *extra: Any) -> None:
@@ -127,6 +137,8 @@ class _Assertions:
             raise AssertionError("assert.contains: first argument must be a string")
         if not isinstance(needle, bytes):
             raise AssertionError("assert.contains: second argument must be a string")
+        utf8_str(haystack)
+        utf8_str(needle)
         if needle not in haystack:
             shown = f"{self.quoted(haystack)} does not contain {self.quoted(needle)}"
             raise AssertionError(f"assert.contains failed: {shown}{self.suffix(extra)}")
@@ -140,11 +152,16 @@ class _Assertions:
             raise AssertionError("assert.matches: first argument must be a string")
         if not isinstance(pattern, bytes):
             raise AssertionError("assert.matches: second argument must be a pattern string")
+        utf8_str(text)
+        utf8_str(pattern)
         try:
             found = self.vm.stock("find")(text, pattern)
         except lupa_engine().LuaError as exc:
             reason = str(exc).split("\nstack traceback:", 1)[0]
-            raise AssertionError(f"assert.matches: pattern error: {reason}") from None
+            # The original runs the find as a chunk: its failure is a Lua runtime error.
+            raise AssertionError(
+                f"assert.matches: pattern error: runtime error: {reason}"
+            ) from None
         if found is None or (isinstance(found, tuple) and found[0] is None):
             shown = f"{self.quoted(text)} does not match pattern {self.quoted(pattern)}"
             raise AssertionError(f"assert.matches failed: {shown}{self.suffix(extra)}")

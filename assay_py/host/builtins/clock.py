@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from assay_py.host.builtins._args import lua_type_name
+from assay_py.host.builtins._args import arg_f64, number_text
 from assay_py.host.scheduler import Pending, awaitable
 from assay_py.host.vm import LuaVM
 
@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _sleep(seconds: Any = None) -> Pending:
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"sleep: seconds must be a number, got {lua_type_name(seconds)}")
+def _sleep(raw: Any = None) -> Pending:
+    seconds = arg_f64(raw, 1)  # an f64, as the original declares it ("0.5" reads as 0.5)
+    # The original panics on these; a clear error is the nearest safe thing.
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"sleep: seconds must be a finite number >= 0, got {seconds}")
+        shown = number_text(raw if isinstance(raw, (int, float)) else seconds)
+        raise ValueError(f"sleep: seconds must be a finite number >= 0, got {shown}")
     return Pending.sleep(seconds)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text
+from assay_py.host.builtins._args import arg_str
 from assay_py.host.vm import LuaVM
 
 TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
@@ -20,12 +20,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def _name(raw: Any, where: str) -> str:
-    return lua_text(raw, f"{where}: name").decode("utf-8", "surrogateescape")
-
-
 def _process_get(raw_name: Any = None) -> str | None:
-    return os.environ.get(_name(raw_name, "env.get"))
+    return os.environ.get(arg_str(raw_name, 1))
 
 
 def _policed(visible: Callable[[str], bool]) -> tuple[Callable[..., Any], Callable[[], Any]]:
@@ -42,11 +38,11 @@ def _policed(visible: Callable[[str], bool]) -> tuple[Callable[..., Any], Callab
 
 
 def _set(raw_name: Any = None, raw_value: Any = None) -> None:
-    name = _name(raw_name, "env.set")
+    name = arg_str(raw_name, 1)
     if raw_value is None:
         os.environ.pop(name, None)
         return
-    value = lua_text(raw_value, "env.set: value").decode("utf-8", "surrogateescape")
+    value = arg_str(raw_value, 2)
     try:
         os.environ[name] = value
     except ValueError as exc:  # '=' or NUL in the name, NUL in the value
@@ -70,8 +66,8 @@ def install(vm: LuaVM) -> None:
         check_env: Any = None
         if lupa_engine().lua_type(table) == "table":
             check_env = table[b"_check_env"]
-        if lupa_engine().lua_type(check_env) == "table":
-            injected = check_env[lua_text(raw_name, "env.get: name")]
+        if lupa_engine().lua_type(check_env) == "table" and raw_name is not None:
+            injected = check_env[raw_name]
             if injected is not None:
                 return injected
         return process_get(raw_name)

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from assay_py.host.builtins._args import lua_text
+from assay_py.host.builtins._args import arg_str
 from assay_py.host.vm import LuaVM
 
 TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
@@ -42,8 +42,8 @@ def emit(level: str, message: str) -> None:
 
 def _logger(level: str) -> Any:
     def log(message: Any = None) -> None:
-        text = lua_text(message, f"log.{level}: message")
-        emit(level, text.decode("utf-8", "replace"))
+        # Rust text, as the original declares it: numbers coerced, nil and tables refused.
+        emit(level, arg_str(message, 1))
 
     return log
 

@@ -13,10 +13,6 @@ import sys
 
 from assay_py.host.vm import LuaVM
 
-TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
-if TYPE_CHECKING:
-    from typing import Any
-
 _ARCH_ALIASES = {
     "amd64": "x86_64",
     "x64": "x86_64",
@@ -68,13 +64,5 @@ def install(vm: LuaVM) -> None:
     from assay_py.host.builtins import os_date
 
     lua_os[b"date"] = vm.function(os_date.date)
-    # Lua's own os.time computes a date table's time; the prelude keeps it in Lua (or, when
-    # os was installed directly rather than lazily, we keep it there ourselves).
-    if vm.stock("os.time") is None:
-        vm.keep("os.time", lua_os[b"time"])
-
-    def stock_time(table: Any) -> Any:
-        return (vm.stock("os.time") or vm.kept("os.time"))(table)
-
-    lua_os[b"time"] = vm.function(os_date.time_function(stock_time))
-    lua_os[b"clock"] = vm.function(os_date.clock_function())
+    lua_os[b"time"] = vm.function(os_date.os_time)
+    lua_os[b"clock"] = vm.function(os_date.clock_function(vm.started))

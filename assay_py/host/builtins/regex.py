@@ -4,7 +4,9 @@ Patterns and replacements are the original's (Rust regex-lite) dialect, translat
 Python's ``re`` by :mod:`._rust_regex`, which also lists what is refused.
 ``find`` returns ``{match = whole match, groups = {[n] = text}}`` (groups that did not take
 part are absent) or nil; ``find_all`` the list of whole matches; ``replace`` replaces all.
-A bad pattern raises ``regex.<fn>: invalid pattern: <reason>``.
+A bad pattern raises ``regex.<fn>: invalid pattern: <reason>``, in regex-lite's words (see
+:mod:`._regex_lite_syntax`). Text, pattern and replacement are Rust text, as the original
+declares them: numbers are coerced, a string that is not UTF-8 is a bad argument.
 """
 
 from __future__ import annotations
@@ -13,22 +15,17 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from assay_py.host.builtins._args import lua_text
+from assay_py.host.builtins._args import arg_str
 from assay_py.host.vm import LuaVM
 
 
-def _text(raw: Any, where: str) -> str:
-    data = lua_text(raw, where)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{where} is not valid UTF-8 (byte {exc.start})") from None
-
-
-def _compiled(fn: str, raw_pattern: Any) -> re.Pattern[str]:
+def _compiled(fn: str, pattern: str) -> re.Pattern[str]:
+    from assay_py.host.builtins._regex_lite_syntax import syntax_error
     from assay_py.host.builtins._rust_regex import PatternError, compile_pattern
 
-    pattern = _text(raw_pattern, f"regex.{fn}: pattern")
+    fault = syntax_error(pattern)
+    if fault is not None:
+        raise ValueError(f"regex.{fn}: invalid pattern: {fault}")
     try:
         return compile_pattern(pattern)
     except PatternError as exc:
@@ -36,13 +33,13 @@ def _compiled(fn: str, raw_pattern: Any) -> re.Pattern[str]:
 
 
 def match(text: Any = None, pattern: Any = None) -> bool:
-    subject = _text(text, "regex.match: text")
-    return _compiled("match", pattern).search(subject) is not None
+    subject, source = arg_str(text, 1), arg_str(pattern, 2)
+    return _compiled("match", source).search(subject) is not None
 
 
 def find(text: Any = None, pattern: Any = None) -> dict[str, Any] | None:
-    subject = _text(text, "regex.find: text")
-    found = _compiled("find", pattern).search(subject)
+    subject, source = arg_str(text, 1), arg_str(pattern, 2)
+    found = _compiled("find", source).search(subject)
     if found is None:
         return None
     groups = {n: value for n, value in enumerate(found.groups(), 1) if value is not None}
@@ -53,17 +50,16 @@ def find(text: Any = None, pattern: Any = None) -> dict[str, Any] | None:
 def find_all(text: Any = None, pattern: Any = None) -> list[str]:
     from assay_py.host.builtins._rust_regex import matches
 
-    subject = _text(text, "regex.find_all: text")
-    return [m.group(0) for m in matches(_compiled("find_all", pattern), subject)]
+    subject, source = arg_str(text, 1), arg_str(pattern, 2)
+    return [m.group(0) for m in matches(_compiled("find_all", source), subject)]
 
 
 def replace(text: Any = None, pattern: Any = None, replacement: Any = None) -> str:
     from assay_py.host.builtins._rust_regex import replace_all
 
-    subject = _text(text, "regex.replace: text")
-    compiled = _compiled("replace", pattern)
-    template = _text(replacement, "regex.replace: replacement")
-    return replace_all(compiled, subject, template)
+    subject, source = arg_str(text, 1), arg_str(pattern, 2)
+    template = arg_str(replacement, 3)
+    return replace_all(_compiled("replace", source), subject, template)
 
 
 def install(vm: LuaVM) -> None:
