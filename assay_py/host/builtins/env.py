@@ -28,7 +28,7 @@ def _policed(visible: Callable[[str], bool]) -> tuple[Callable[..., Any], Callab
     # Under a policy a hidden key reads as absent, not as an error: its presence is itself
     # something the script should not learn.
     def process_get(raw_name: Any = None) -> str | None:
-        name = _name(raw_name, "env.get")
+        name = arg_str(raw_name, 1)
         return os.environ.get(name) if visible(name) else None
 
     def list_visible() -> list[dict[str, str]]:
