@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import postgres
 from .cli_cases import CliCase, binary_driven, not_runtime_reason, run_cli_case
 from .mock_server import MockServer
 from .rust_source import Helper, constants, custom_matchers, helper_functions, test_functions
@@ -334,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write every outcome here")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("-v", "--verbose", action="store_true", help="print each failure")
+    ap.add_argument(
+        "--no-postgres",
+        action="store_true",
+        help=f"do not start a PostgreSQL for the tests that need ${postgres.URL_VAR}",
+    )
     args = ap.parse_args(argv)
 
     default = Path(sys.executable).with_name("assay-py")
@@ -342,6 +348,24 @@ def main(argv: list[str] | None = None) -> int:
         assay_py += ["--lua", args.lua]
 
     started = time.perf_counter()
+    database = None
+    if not args.no_postgres and postgres.URL_VAR not in os.environ:
+        database = postgres.start()
+        if database is not None:
+            # Read where the original reads it: the test's own environment (its guard).
+            os.environ[postgres.URL_VAR] = database[0]
+    try:
+        outcomes = run_all(args, assay_py)
+    finally:
+        if database is not None:
+            database[1]()
+    report(outcomes, args.verbose, time.perf_counter() - started)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
+    return 0
+
+
+def run_all(args: argparse.Namespace, assay_py: list[str]) -> list[Outcome]:
     with tempfile.TemporaryDirectory(prefix="assay-original-") as tmp:
         root = Path(tmp)
         crate = extract(args.original, root)
@@ -363,10 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                 outcomes += list(
                     pool.map(lambda p: run_lua_file(p, crate, env, assay_py), lua_files)
                 )
-    report(outcomes, args.verbose, time.perf_counter() - started)
-    if args.json:
-        args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
-    return 0
+    return outcomes
 
 
 _UNPROVIDED = "is a global of the original assay that assay-py does not provide"

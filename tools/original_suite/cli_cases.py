@@ -52,7 +52,7 @@ def binary_driven(fn: RustFunction, helpers: dict[str, Helper]) -> bool:
     todo = [fn.body]
     while todo:
         code = todo.pop()
-        if "CARGO_BIN_EXE" in code or "Policy::parse" in code:
+        if any(k in code for k in ("CARGO_BIN_EXE", "Policy::parse", "connect_async")):
             return True
         for name in re.findall(r"(?<![\w.])(\w+)\s*\(", masked(code)):
             if name in helpers and name not in seen:
@@ -82,6 +82,8 @@ def run_cli_case(
         status, detail = "not-runtime", str(exc)
     except Panic as exc:
         status, detail = "fail", str(exc)[:400] + (f" [{host.last}]" if host.last else "")
+        if host.served and host.served[-1].stderr:
+            detail += f" [served script's stderr: {' | '.join(host.served[-1].stderr[-3:])[:300]}]"
     except Unsupported as exc:
         status, detail = "untranslated", f"binary-driven test: {exc}"[:300]
     except RecursionError:

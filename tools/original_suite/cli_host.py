@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import cli_serve
+from .cli_serve import LuaVm, Served
 from .rust_eval import Env, Interpreter, Panic, Parser, Unsupported
 from .rust_values import (
     NONE,
@@ -77,6 +79,8 @@ class Host:
         self.consts = consts
         self.const_values: dict[str, Any] = {}
         self.servers: list[tuple[str, MockServer]] = []
+        self.served: list[Served] = []
+        """Chunks of a test's own VM running in the background (a served script)."""
         self.interp = Interpreter(self, "")
         self.commands = 0
         self.last = ""
@@ -123,6 +127,10 @@ class Host:
 
     def equal(self, a: Any, b: Any) -> bool:
         a, b = plain(a), plain(b)
+        if isinstance(a, bytes) and isinstance(b, list):
+            return a == bytes(b)
+        if isinstance(b, bytes) and isinstance(a, list):
+            return b == bytes(a)
         if isinstance(a, bytes) and isinstance(b, str):
             b = b.encode()
         if isinstance(b, bytes) and isinstance(a, str):
@@ -141,6 +149,8 @@ class Host:
 
     def field(self, value: Any, name: str) -> Any:
         if isinstance(value, Output | Request) and hasattr(value, name):
+            return getattr(value, name)
+        if isinstance(value, cli_serve.CloseFrame) and name in ("code", "reason"):
             return getattr(value, name)
         if isinstance(value, tuple) and name.isdigit():
             return value[int(name)]
@@ -234,7 +244,17 @@ class Host:
             return None
         if owner == "Policy" and name == "parse":
             return self.policy_parse(display(args[0]))
-        raise Unsupported(f"call of {full}")
+        if name == "create_vm" and path[:2] == ("assay", "lua"):
+            return Res(ok=LuaVm(self))
+        if full in _BUILDERS:
+            return _Builder()
+        if name == "spawn_local":
+            return Res(ok=args[0])
+        if name == "timeout" and owner == "time":
+            return Res(ok=args[1])
+        if name == "from" and owner in ("u8", "u16", "u32", "u64", "i32", "i64", "usize"):
+            return args[0]
+        return cli_serve.ws_call(path, args)
 
     def fs(self, owner: str, name: str, args: list[Any]) -> Any:
         target = Path(display(args[0])) if args else Path()
@@ -317,6 +337,8 @@ class Host:
         server.mount(spec)
 
     def stop_servers(self) -> list[str]:
+        for served in self.served:
+            served.stop()
         return [msg for _, s in self.servers for msg in s.stop()]
 
     # -- the binary
@@ -361,7 +383,40 @@ class Host:
     def method(self, value: Any, name: str, args: list[Any]) -> Any:
         from .cli_methods import method
 
+        if isinstance(value, _Builder):
+            return value  # a runtime or client builder: its settings change nothing here
+        if isinstance(value, LuaVm | cli_serve.Chunk | cli_serve.Globals):
+            return cli_serve.vm_method(self, value, name, args)
+        if isinstance(value, cli_serve.WsClient | cli_serve.CloseFrame):
+            return cli_serve.ws_method(value, name, args)
         return method(self, value, name, args)
+
+    def variant(self, value: Any, path: tuple[str, ...]) -> list[Any] | None:
+        name = path[-1]
+        if isinstance(value, Res):
+            if name == "Ok":
+                return [value.ok] if value.err is None else None
+            if name == "Err":
+                return [value.err] if value.err is not None else None
+        if name == "None":
+            return [] if value is NONE else None
+        if name == "Some":
+            return [value] if value is not NONE else None
+        return cli_serve.variant(value, path)
+
+
+class _Builder:
+    """A builder of a Tokio runtime, a LocalSet or an HTTP client: a test's plumbing."""
+
+
+_BUILDERS = {
+    "reqwest::Client::builder",
+    "reqwest::Client::new",
+    "tokio::runtime::Builder::new_current_thread",
+    "tokio::runtime::Builder::new_multi_thread",
+    "tokio::task::LocalSet::new",
+    "LocalSet::new",
+}
 
 
 def _format(args: list[Any], named: dict[str, Any]) -> str:

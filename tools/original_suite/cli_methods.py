@@ -196,6 +196,8 @@ _BYTES: dict[str, Callable[..., Any]] = {
     "len": lambda h, b: len(b),
     "is_empty": lambda h, b: len(b) == 0,
     "to_vec": lambda h, b: b,
+    "windows": lambda h, b, n: [b[i : i + n] for i in range(len(b) - n + 1)],
+    "as_ref": lambda h, b: b,
     "starts_with": lambda h, b, x: b.startswith(x if isinstance(x, bytes) else display(x).encode()),
     "contains": lambda h, b, x: (x if isinstance(x, bytes) else bytes([x])) in b,
 }
@@ -228,6 +230,9 @@ _LIST: dict[str, Callable[..., Any]] = {
     "nth": lambda h, v, i: v[i] if 0 <= i < len(v) else NONE,
     "enumerate": lambda h, v: list(enumerate(v)),
     "skip": lambda h, v, n: list(v)[n:],
+    "windows": lambda h, v, n: [list(v)[i : i + n] for i in range(len(v) - n + 1)],
+    "extend_from_slice": lambda h, v, x: v.extend(list(x)),
+    "extend": lambda h, v, x: v.extend(list(x)),
     "take": lambda h, v, n: list(v)[:n],
 }
 

@@ -51,6 +51,7 @@ _NUM = re.compile(
     r"\d[\d_]*(\.\d[\d_]*)?(?:[eE][+-]?\d+)?(_?(?:[iu](?:8|16|32|64|128|size)|f32|f64))?"
 )
 _IDENT = re.compile(r"[A-Za-z_]\w*")
+_HEX = re.compile(r"0x([0-9a-fA-F_]+)(?:_?[iu](?:8|16|32|64|size))?")
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -84,6 +85,11 @@ def tokenize(text: str) -> list[Tok]:
         m = _IDENT.match(text, i)
         if m:
             out.append(Tok("ident", m.group(), m.group(), i, m.end()))
+            i = m.end()
+            continue
+        m = _HEX.match(text, i)
+        if m:
+            out.append(Tok("num", m.group(0), int(m.group(1).replace("_", ""), 16), i, m.end()))
             i = m.end()
             continue
         m = _NUM.match(text, i)
@@ -230,7 +236,7 @@ class Parser:
             return stmt
         if self.at("}") or self.peek() is None:
             return ("tail", expr)
-        if expr[0] in ("block", "if", "for", "unsafe"):
+        if expr[0] in ("block", "if", "for", "match"):
             return stmt
         raise Unsupported(f"statement ending in {self.peek().text!r}")  # type: ignore[union-attr]
 
@@ -408,13 +414,16 @@ class Parser:
             return ("list", self.list_items())
         if self.at("{"):
             return self.block()
-        if self.at("unsafe"):
-            self.take("unsafe")
+        if self.at("unsafe") or (self.at("async") and (self.at("{", 1) or self.at("move", 1))):
+            # An async block is run where it stands: the tests await each one they make.
+            self.take()
+            if self.at("move"):
+                self.take("move")
             return self.block()
         if self.at("if"):
             return self.if_expr()
         if self.at("match"):
-            raise Unsupported("match")
+            return self.match_expr()
         if self.at("true") or self.at("false"):
             self.i += 1
             return ("lit", t.text == "true")
@@ -477,15 +486,104 @@ class Parser:
 
     def if_expr(self) -> Node:
         self.take("if")
-        if self.at("let"):
-            raise Unsupported("if let")
-        cond = self.expr(no_struct=True)
+        cond = self.condition()
         then = self.block()
         other: Node | None = None
         if self.at("else"):
             self.take("else")
             other = self.if_expr() if self.at("if") else self.block()
         return ("if", cond, then, other)
+
+    def condition(self) -> Node:
+        """An `if` condition: an expression, or `let PAT = EXPR` chained by `&&`."""
+        if not self.at("let"):
+            return ("cond", [self.expr(no_struct=True)])
+        parts: list[Node] = []
+        while True:
+            if self.at("let"):
+                self.take("let")
+                pattern = self.full_pattern()
+                self.take("=")
+                parts.append(("iflet", pattern, self.binary(2, True)))
+            else:
+                parts.append(self.binary(2, True))
+            if not self.at("&&"):
+                return ("cond", parts)
+            self.take("&&")
+
+    def match_expr(self) -> Node:
+        self.take("match")
+        subject = self.expr(no_struct=True)
+        self.take("{")
+        arms: list[tuple[Node, Node | None, Node]] = []
+        while not self.at("}"):
+            pattern = self.full_pattern()
+            guard = None
+            if self.at("if"):
+                self.take("if")
+                guard = self.expr()
+            self.take("=>")
+            body = self.expr()
+            arms.append((pattern, guard, body))
+            if self.at(","):
+                self.take(",")
+        self.take("}")
+        return ("match", subject, arms)
+
+    def full_pattern(self) -> Node:
+        """A pattern of `match`, `if let` or `matches!`: bindings, literals, enum variants."""
+        first = self._one_pattern()
+        if not self.at("|"):
+            return first
+        alternatives = [first]
+        while self.at("|"):
+            self.take("|")
+            alternatives.append(self._one_pattern())
+        return ("palt", alternatives)
+
+    def _one_pattern(self) -> Node:
+        t = self.peek()
+        if t is None:
+            raise Unsupported("unexpected end of pattern")
+        if t.kind in ("str", "bytes", "char", "num"):
+            self.i += 1
+            return ("plit", t.value)
+        if self.at("&"):
+            self.take("&")
+            return self._one_pattern()
+        if self.at("("):
+            self.take("(")
+            subs = self._sub_patterns()
+            return ("ptuple", subs)
+        if self.at("_"):
+            self.take("_")
+            return ("pwild",)
+        if self.at("true") or self.at("false"):
+            self.take()
+            return ("plit", t.text == "true")
+        if self.at("ref") or self.at("mut"):
+            self.take()
+            return self._one_pattern()
+        if t.kind != "ident":
+            raise Unsupported(f"pattern at {t.text!r}")
+        path = self.path()
+        if self.at("("):
+            self.take("(")
+            return ("penum", path, self._sub_patterns())
+        if self.at("{"):
+            raise Unsupported("a struct pattern")
+        if len(path) == 1 and path[0][:1].islower():
+            return ("pbind", path[0])
+        return ("penum", path, None)
+
+    def _sub_patterns(self) -> list[Node]:
+        subs: list[Node] = []
+        while not self.at(")"):
+            subs.append(self.full_pattern())
+            if self.at(","):
+                self.take(",")
+        self.take(")")
+        return subs
 
     def macro(self, path: tuple[str, ...]) -> Node:
         name = path[-1]
@@ -500,7 +598,17 @@ class Parser:
         if name == "vec":
             return ("list", self.list_items()) if close == "]" else ("list", self.args(close))
         if name == "matches":
-            raise Unsupported("matches!")
+            subject = self.expr()
+            self.take(",")
+            pattern = self.full_pattern()
+            guard = None
+            if self.at("if"):
+                self.take("if")
+                guard = self.expr()
+            if self.at(","):
+                self.take(",")
+            self.take(close)
+            return ("matches", subject, pattern, guard)
         args: list[Node] = []
         named: dict[str, Node] = {}
         while not self.at(close):
@@ -555,6 +663,7 @@ class Host(Protocol):
     def equal(self, a: Any, b: Any) -> bool: ...
     def statement(self, text: str, env: Env) -> bool: ...
     def helper(self, name: str) -> tuple[list[str], str] | None: ...
+    def variant(self, value: Any, path: tuple[str, ...]) -> list[Any] | None: ...
 
 
 @dataclass
@@ -693,9 +802,24 @@ class Interpreter:
         if kind == "block":
             return self.exec_block(node[1], Env(env))
         if kind == "if":
-            if self.truth(self.eval(node[1], env)):
-                return self.eval(node[2], env)
+            inner = Env(env)
+            if self.condition(node[1], inner):
+                return self.eval(node[2], inner)
             return self.eval(node[3], env) if node[3] is not None else None
+        if kind == "match":
+            subject = self.eval(node[1], env)
+            for pattern, guard, body in node[2]:
+                inner = Env(env)
+                if self.matches(pattern, subject, inner) and (
+                    guard is None or self.truth(self.eval(guard, inner))
+                ):
+                    return self.eval(body, inner)
+            raise Unsupported("no match arm applies")
+        if kind == "matches":
+            inner = Env(env)
+            return self.matches(node[2], self.eval(node[1], env), inner) and (
+                node[3] is None or self.truth(self.eval(node[3], inner))
+            )
         if kind == "closure":
             return Closure(node[1], node[2], env, self)
         if kind == "macro":
@@ -727,6 +851,42 @@ class Interpreter:
         if kind == "range":
             return range(int(self.eval(node[1], env)), int(self.eval(node[2], env)))
         raise Unsupported(f"expression kind {kind}")
+
+    def condition(self, cond: Node, env: Env) -> bool:
+        if cond[0] != "cond":
+            return self.truth(self.eval(cond, env))
+        for part in cond[1]:
+            if part[0] == "iflet":
+                if not self.matches(part[1], self.eval(part[2], env), env):
+                    return False
+            elif not self.truth(self.eval(part, env)):
+                return False
+        return True
+
+    def matches(self, pattern: Node, value: Any, env: Env) -> bool:
+        """Whether value matches pattern; its bindings go into env."""
+        kind = pattern[0]
+        if kind == "pwild":
+            return True
+        if kind == "pbind":
+            env.vars[pattern[1]] = value
+            return True
+        if kind == "plit":
+            return self.host.equal(value, pattern[1])
+        if kind == "palt":
+            return any(self.matches(p, value, env) for p in pattern[1])
+        if kind == "ptuple":
+            items = list(value)
+            return len(items) == len(pattern[1]) and all(
+                self.matches(p, v, env) for p, v in zip(pattern[1], items, strict=True)
+            )
+        inner = self.host.variant(value, pattern[1])
+        if inner is None:
+            return False
+        subs = pattern[2] or []
+        if len(subs) != len(inner):
+            return False
+        return all(self.matches(p, v, env) for p, v in zip(subs, inner, strict=True))
 
     def plain(self, value: Any) -> Any:
         return getattr(value, "value", value) if type(value).__name__ == "J" else value

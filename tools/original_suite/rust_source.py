@@ -98,7 +98,9 @@ class Helper:
     body: str
 
 
-_HELPER_HEAD = re.compile(r"fn\s+(\w+)\s*(?:<[^>]*>)?\s*\(([^)]*)\)\s*(?:->\s*[^{]+)?\{")
+_HELPER_HEAD = re.compile(
+    r"fn\s+(\w+)\s*(?:<[^>]*>)?\s*\(([^)]*)\)\s*(?:->\s*[^{]+)?(?:where\s[^{]+)?\{"
+)
 
 
 def helper_functions(text: str) -> dict[str, Helper]:

@@ -993,8 +993,8 @@ def _mounting(helpers: dict[str, Helper]) -> set[str]:
 _ELSE_ASSERT = re.compile(r"\bassert(?:_eq|_ne)?!\s*\(")
 
 
-_VM_SET = re.compile(r"\bvm\s*\.globals\(\)\s*\.set\s*\(")
-_VM_LOAD = re.compile(r"\bvm\s*\.load\s*\(")
+_VM_SET = re.compile(r"\b(?:vm|lua)\s*\.globals\(\)\s*\.set\s*\(")
+_VM_LOAD = re.compile(r"\b(vm|lua)\s*\.load\s*\(")
 
 
 def _lua_value(value: Value) -> str:
@@ -1093,9 +1093,10 @@ def _sites(body: str, scope: Scope, depth: int = 0) -> list[_Site]:
             stmt_end = _statement_end(body, close + 1)
             kind = "eval_lua" if ".eval" in mask[close:stmt_end] else "run_lua"
             sites.append((load.start(), kind, body[load.end() : close], prelude))
-            vm = scope.lookup("vm")
-            if vm is None and "vm" in scope.failed:
-                raise Untranslatable(scope.failed["vm"])
+            receiver = load.group(1)
+            vm = scope.lookup(receiver)
+            if vm is None and receiver in scope.failed:
+                raise Untranslatable(scope.failed[receiver])
             if isinstance(vm, Vm):
                 vms[load.start()] = vm
     out: list[_Site] = []

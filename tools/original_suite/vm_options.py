@@ -98,6 +98,8 @@ def build_vm(code: str, scope: Scope) -> Vm:
                 raise Untranslatable("create_vm_configured with a policy")
             if scope.eval(args[2]) is True:
                 b.flags.append("--readonly")
+        elif name == "create_vm_with_options" and len(args) == 2:
+            b.flags += _mode(args[1], scope)
         elif name == "create_vm_with_policy" and len(args) == 3:
             b.flags += _mode(args[1], scope)
             _policy(args[2], code, scope, b)
