@@ -21,6 +21,7 @@ from .rust_source import masked
 
 if TYPE_CHECKING:
     from .rust_source import Helper, RustFunction
+    from .translate import Case
 
 NOT_RUNTIME_FILES = {
     "tests/install_*.rs": "tests the original's package installer (`assay install`:"
@@ -43,6 +44,10 @@ class CliCase:
     body: str
     helpers: dict[str, Helper]
     consts: dict[str, str]
+    matchers: dict[str, str]
+    fallback: Case | None = None
+    """The translated case of a test with Rust-side assertions: run when the interpreter
+    cannot run the whole test (then those assertions stay unchecked)."""
 
 
 def binary_driven(fn: RustFunction, helpers: dict[str, Helper]) -> bool:
@@ -74,6 +79,7 @@ def run_cli_case(
         workdir=casework,
         helpers=case.helpers,
         consts=case.consts,
+        matchers=case.matchers,
     )
     status, detail = "pass", ""
     try:
@@ -86,8 +92,9 @@ def run_cli_case(
             detail += f" [served script's stderr: {' | '.join(host.served[-1].stderr[-3:])[:300]}]"
     except Unsupported as exc:
         status, detail = "untranslated", f"binary-driven test: {exc}"[:300]
-    except RecursionError:
-        status, detail = "untranslated", "binary-driven test: nesting too deep"
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        # Rust the interpreter got wrong rather than behaviour assay-py got wrong.
+        status, detail = "untranslated", f"binary-driven test: {type(exc).__name__}: {exc}"[:300]
     finally:
         unmet = host.stop_servers()
     if status == "pass" and unmet:

@@ -29,6 +29,7 @@ from .rust_values import (
     Duration,
     Instant,
     J,
+    Metadata,
     Output,
     Request,
     Res,
@@ -70,7 +71,10 @@ class Host:
         workdir: Path,
         helpers: dict[str, Helper],
         consts: dict[str, str],
+        matchers: dict[str, str],
     ) -> None:
+        self.matchers = matchers
+        """The test file's own wiremock matchers (`impl Match for X`)."""
         self.assay_py = assay_py
         self.env = dict(env)
         self.crate = crate
@@ -97,6 +101,8 @@ class Host:
             return NONE
         if name == "Null" and len(path) > 1:
             return J(None)
+        if len(path) > 1 and path[-2] == "Method":
+            return name.upper()
         if (path[:-1] and path[-2] == "Ordering") or name in ("UNIX_EPOCH",):
             return 0
         if name in ("Stdio",) or path[-2:-1] == ("Stdio",):
@@ -244,8 +250,16 @@ class Host:
             return None
         if owner == "Policy" and name == "parse":
             return self.policy_parse(display(args[0]))
+        # A VM takes the environment as it is when it is built (ASSAY_READONLY and friends).
         if name == "create_vm" and path[:2] == ("assay", "lua"):
-            return Res(ok=LuaVm(self))
+            return Res(ok=LuaVm(self, env=dict(self.env)))
+        if name == "create_vm_with_lib_path" and path[:2] == ("assay", "lua"):
+            return Res(ok=LuaVm(self, env=dict(self.env), lib_path=display(args[1])))
+        if name == "create_vm_configured" and path[:2] == ("assay", "lua") and args[1] is NONE:
+            flags = ["--readonly"] if args[2] is True else []
+            return Res(ok=LuaVm(self, env=dict(self.env), flags=flags))
+        if name == "strip_shebang":
+            return args[0]  # assay-py drops a shebang line itself, as the original's runner
         if full in _BUILDERS:
             return _Builder()
         if name == "spawn_local":
@@ -280,6 +294,9 @@ class Host:
             if name == "remove_file":
                 target.unlink()
                 return Res()
+            if name == "metadata":
+                info = target.stat()
+                return Res(ok=Metadata(info.st_size, info.st_mtime_ns, info.st_mode))
             if owner == "File" and name == "create":
                 target.write_bytes(b"")
                 return Res(ok=TempFile(str(target)))
@@ -316,9 +333,9 @@ class Host:
 
     def mount(self, text: str, env: Env) -> None:
         """A `Mock::given(..)...mount(&server)` statement: the mock, on that server."""
-        from .translate import Scope, Untranslatable, _mock
+        from .translate import Json, Scope, Untranslatable, _mock
 
-        scope = Scope(self.workdir, self.crate, self.helpers, self.consts)
+        scope = Scope(self.workdir, self.crate, self.helpers, self.consts, matchers=self.matchers)
         names = {id(s): n for n, s in self.servers}
         e: Env | None = env
         while e is not None:
@@ -326,8 +343,12 @@ class Host:
                 if id(value) in names:
                     scope.servers.append(key)
                     scope.aliases[key] = names[id(value)]
-                elif isinstance(value, str | int) and key not in scope.values:
+                elif key in scope.values:
+                    continue
+                elif isinstance(value, str | int | bytes):
                     scope.values[key] = value
+                elif isinstance(value, J):
+                    scope.values[key] = Json(value.value)
             e = e.parent
         try:
             spec = _mock(text, scope)
@@ -384,6 +405,8 @@ class Host:
         from .cli_methods import method
 
         if isinstance(value, _Builder):
+            if name in ("run_until", "block_on"):
+                return args[-1]  # the future, already run where it was written
             return value  # a runtime or client builder: its settings change nothing here
         if isinstance(value, LuaVm | cli_serve.Chunk | cli_serve.Globals):
             return cli_serve.vm_method(self, value, name, args)
@@ -416,6 +439,8 @@ _BUILDERS = {
     "tokio::runtime::Builder::new_multi_thread",
     "tokio::task::LocalSet::new",
     "LocalSet::new",
+    "Mutex::new",
+    "std::sync::Mutex::new",
 }
 
 

@@ -16,6 +16,8 @@ from .rust_values import (
     Duration,
     Instant,
     J,
+    Metadata,
+    Pair,
     Res,
     Status,
     TempDir,
@@ -52,8 +54,8 @@ def method(host: Host, value: Any, name: str, args: list[Any]) -> Any:
         return value
     if name in ("is_none", "is_some"):
         return (value is NONE) == (name == "is_none")
-    if name == "map" and value is NONE:
-        return NONE
+    if name == "map":
+        return NONE if value is NONE else args[0](value)  # Option::map of Some(value)
     if name in _SAME:
         return value
     raise Unsupported(f"method .{name}() of {type(value).__name__}")
@@ -157,7 +159,7 @@ _STR: dict[str, Callable[..., Any]] = {
     "contains": lambda h, s, x: (x(s) if callable(x) else display(x)) in s,
     "starts_with": lambda h, s, x: s.startswith(display(x)),
     "ends_with": lambda h, s, x: s.endswith(display(x)),
-    "len": lambda h, s: len(s.encode()),
+    "len": lambda h, s: len(s.encode("utf-8", "surrogateescape")),
     "is_empty": lambda h, s: s == "",
     "trim": lambda h, s: s.strip(),
     "trim_end": lambda h, s: s.rstrip(),
@@ -226,6 +228,7 @@ _LIST: dict[str, Callable[..., Any]] = {
     "get": lambda h, v, i: v[i] if 0 <= i < len(v) else NONE,
     "push": lambda h, v, x: v.append(x),
     "rev": lambda h, v: list(reversed(v)),
+    "remove": lambda h, v, i: v.pop(i),
     "next": lambda h, v: v[0] if v else NONE,
     "nth": lambda h, v, i: v[i] if 0 <= i < len(v) else NONE,
     "enumerate": lambda h, v: list(enumerate(v)),
@@ -277,7 +280,7 @@ _JSON: dict[str, Callable[..., Any]] = {
 
 _DICT: dict[str, Callable[..., Any]] = {
     "contains_key": lambda h, d, k: display(k) in d,
-    "get": lambda h, d, k: J(d[display(k)]) if display(k) in d else NONE,
+    "get": lambda h, d, k: d.get(display(k).lower(), d.get(display(k), NONE)),
     "len": lambda h, d: len(d),
     "is_empty": lambda h, d: not d,
     "keys": lambda h, d: list(d),
@@ -303,6 +306,15 @@ _TEMPDIR: dict[str, Callable[..., Any]] = {
     "keep": lambda h, d: d.path,
     "join": lambda h, d, x: os.path.join(d.path, display(x)),
     "close": lambda h, d: Res(),
+}
+
+_METADATA: dict[str, Callable[..., Any]] = {
+    "len": lambda h, m: m.size,
+    "modified": lambda h, m: Res(ok=Instant(m.mtime_ns)),
+    "permissions": lambda h, m: m,
+    "mode": lambda h, m: m.mode,
+    "is_file": lambda h, m: (m.mode & 0o170000) == 0o100000,
+    "is_dir": lambda h, m: (m.mode & 0o170000) == 0o040000,
 }
 
 _COUNTER: dict[str, Callable[..., Any]] = {
@@ -341,7 +353,14 @@ _SERVER: dict[str, Callable[..., Any]] = {
 }
 
 
+def _query_pairs(h: Host, u: Url) -> list[Pair]:
+    from urllib.parse import parse_qsl
+
+    return [Pair(k, v) for k, v in parse_qsl(u.query, keep_blank_values=True)]
+
+
 _URL: dict[str, Callable[..., Any]] = {
+    "query_pairs": _query_pairs,
     "path": lambda h, u: u.path,
     "query": lambda h, u: u.query or NONE,
     "as_str": lambda h, u: u.path + ("?" + u.query if u.query else ""),
@@ -361,6 +380,7 @@ _TABLES: list[tuple[type | tuple[type, ...], dict[str, Callable[..., Any]]]] = [
     (TempFile, _FILE),
     (TempDir, _TEMPDIR),
     (Counter, _COUNTER),
+    (Metadata, _METADATA),
     (Instant, _TIME),
     (Duration, _DURATION),
     (MockServer, _SERVER),

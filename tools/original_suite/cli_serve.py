@@ -8,13 +8,15 @@ process, so the script it runs starts with a task that waits for that global the
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .rust_eval import Panic, Unsupported
-from .rust_values import NONE, Res
+from .rust_values import NONE, J, Res, plain
 
 if TYPE_CHECKING:
     from .cli_host import Host
@@ -35,10 +37,16 @@ also has to start, on a loaded machine."""
 
 @dataclass
 class LuaVm:
-    """`create_vm()`: the default VM."""
+    """`create_vm()`: the default VM (or one with a lib path searched first)."""
 
     host: Host
     procs: list[Served] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    """Options of `assay-py run` giving the VM's mode (`--readonly`)."""
+    lib_path: str | None = None
+    globals: dict[str, Any] = field(default_factory=dict)
+    """What the test set with `vm.globals().set(..)`, assigned before its chunk."""
 
 
 @dataclass
@@ -53,18 +61,29 @@ class Globals:
 
 
 class Served:
-    """A chunk running in the background (`spawn_local(.. exec_async ..)`)."""
+    """A chunk of the test's VM, run by `assay-py run`: to its end, or serving in the
+    background (`spawn_local(.. exec_async ..)` of an `http.serve`)."""
 
-    def __init__(self, host: Host, lua: str) -> None:
+    def __init__(self, host: Host, vm: LuaVm, lua: str, value_file: Path | None = None) -> None:
         self.port: int | None = None
         self.bound = threading.Event()
         self.stderr: list[str] = []
-        script = host.workdir / f"served-{len(host.served)}.lua"
-        script.write_text(_PORT_TASK + lua)
+        self.done = threading.Event()
+        n = len(host.served)
+        script = host.workdir / f"chunk-{n}.lua"
+        port_task = _PORT_TASK if "serve" in lua else ""
+        script.write_text(_prelude(vm) + port_task + _wrapped(lua, value_file))
+        cwd = host.crate
+        if vm.lib_path is not None:
+            # assay-py searches ./modules first, as the original searches its lib path.
+            cwd = host.workdir / f"chunk-{n}.d"
+            cwd.mkdir()
+            Path(vm.lib_path).mkdir(parents=True, exist_ok=True)
+            (cwd / "modules").symlink_to(vm.lib_path)
         self.proc = subprocess.Popen(
-            [*host.assay_py, "run", str(script)],
-            cwd=host.crate,
-            env=host.env,
+            [*host.assay_py, "run", *vm.flags, str(script)],
+            cwd=cwd,
+            env=vm.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -81,6 +100,24 @@ class Served:
             else:
                 self.stderr.append(line.rstrip())
         self.bound.set()
+        self.done.set()
+
+    def settle(self, timeout: float = 120) -> bool:
+        """Wait until the chunk ends (True) or serves a port (False)."""
+        pause = threading.Event()
+        for _ in range(int(timeout * 20)):
+            if self.proc.poll() is not None:
+                self.done.wait(5)  # the reader has the last of stderr
+                return True
+            if self.port is not None:
+                return False
+            pause.wait(0.05)
+        raise Panic(f"the chunk neither ended nor served within {timeout:.0f} s")
+
+    def error(self) -> str:
+        lines = [x for x in self.stderr if x.strip()]
+        first = next((i for i, x in enumerate(lines) if "ERROR" in x or "error" in x), 0)
+        return "\n".join(lines[first:])[:2000] or f"exit status {self.proc.returncode}"
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -100,12 +137,15 @@ def vm_method(host: Host, value: Any, name: str, args: list[Any]) -> Any:
             return Chunk(value, str(args[0]))
         if name == "globals":
             return Globals(value)
-    if isinstance(value, Chunk) and name == "exec_async":
-        served = Served(host, value.lua)
-        host.served.append(served)
-        host.commands += 1
-        value.vm.procs.append(served)
-        return Res(ok=None)
+        if name == "create_string":
+            return args[0]
+    if isinstance(value, Chunk) and name in ("exec_async", "exec", "eval_async", "eval"):
+        return run_chunk(host, value, want_value=name.startswith("eval"))
+    if isinstance(value, Chunk) and name == "set_name":
+        return value
+    if isinstance(value, Globals) and name == "set":
+        value.vm.globals[str(args[0])] = args[1]
+        return Res()
     if isinstance(value, Globals) and name == "get" and args == ["_SERVER_PORT"]:
         if not value.vm.procs:
             return Res(err="no chunk is running")
@@ -116,6 +156,62 @@ def vm_method(host: Host, value: Any, name: str, args: list[Any]) -> Any:
             raise Panic(f"the served script bound no port: {tail[:300]}")
         return Res(ok=served.port)
     raise Unsupported(f"method .{name}() of {type(value).__name__}")
+
+
+def run_chunk(host: Host, chunk: Chunk, want_value: bool) -> Res:
+    """Run a chunk as the original's VM would (its value too, for `eval`); one that starts
+    serving goes on in the background, as a spawned task's does."""
+    value_file = host.workdir / f"value-{len(host.served)}.json" if want_value else None
+    served = Served(host, chunk.vm, chunk.lua, value_file)
+    host.served.append(served)
+    host.commands += 1
+    chunk.vm.procs.append(served)
+    if not served.settle():
+        return Res(ok=None)
+    if served.proc.returncode != 0:
+        return Res(err=served.error())
+    if value_file is None:
+        return Res(ok=None)
+    raw = value_file.read_bytes()
+    if raw[:1] == b"s":
+        text = raw[1:].decode("utf-8", "surrogateescape")
+        return Res(ok=text)
+    got = json.loads(raw[1:])
+    if "v" not in got:
+        return Res(ok=NONE)
+    v = got["v"]
+    return Res(ok=J(v) if isinstance(v, dict | list) else v)
+
+
+def _prelude(vm: LuaVm) -> str:
+    out = []
+    for key, value in vm.globals.items():
+        v = plain(value)
+        if not isinstance(v, bool | int | float | str):
+            raise Unsupported(f"a global set to {type(v).__name__}")
+        lua = ("true" if v else "false") if isinstance(v, bool) else json.dumps(v)
+        out.append(f"{key} = {lua}\n")
+    return "".join(out)
+
+
+def _wrapped(lua: str, value_file: Path | None) -> str:
+    """The chunk as one `load`ed function, so that its value can be kept."""
+    if value_file is None:
+        return lua
+    level = 0
+    while f"]{'=' * level}]" in lua:
+        level += 1
+    eq = "=" * level
+    return (
+        f"local __chunk, __err = load([{eq}[\n{lua}]{eq}], '=test')\n"
+        "if not __chunk then error(__err, 0) end\n"
+        "local __v = __chunk()\n"
+        f"local __f = io.open({json.dumps(str(value_file))}, 'wb')\n"
+        # A string as its bytes (it may be binary), anything else as JSON.
+        "if type(__v) == 'string' then __f:write('s', __v)\n"
+        "else __f:write('j', json.encode({ v = __v })) end\n"
+        "__f:close()\n"
+    )
 
 
 # -- the WebSocket client (tokio_tungstenite's, as the tests use it)

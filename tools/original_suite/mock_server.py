@@ -73,7 +73,8 @@ class MockServer:
 
         parts = urlsplit(target)
         with self.lock:
-            self.received.append(Request(method, Url(parts.path, parts.query), body, headers))
+            lower = {k.lower(): v for k, v in headers.items()}
+            self.received.append(Request(method, Url(parts.path, parts.query), body, lower))
 
     def mount(self, mock: MockSpec) -> None:
         """A mock mounted while the server runs (after the ones mounted before it)."""

@@ -90,6 +90,13 @@ class TempFile:
 
 
 @dataclass
+class Metadata:
+    size: int
+    mtime_ns: int
+    mode: int
+
+
+@dataclass
 class Counter:
     value: int = 0
 
@@ -103,7 +110,7 @@ class Instant:
         return Instant(time.time_ns())
 
 
-@dataclass
+@dataclass(order=True)
 class Duration:
     ns: int
 
@@ -112,6 +119,17 @@ class Duration:
 class Url:
     path: str
     query: str
+
+
+@dataclass
+class Pair:
+    """An item of `url.query_pairs()`: a (key, value) that destructures as a tuple."""
+
+    key: str
+    value: str
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter((self.key, self.value))
 
 
 @dataclass

@@ -863,6 +863,8 @@ def _response(spec: MockSpec, text: str, scope: Scope) -> None:
         spec.content_type = scope.text(mime)
     for _, arg in calls(text, ".set_body_bytes"):
         lit = arg.strip().lstrip("&").strip()
+        for suffix in (".as_slice()", ".to_vec()", ".as_ref()"):
+            lit = lit.removesuffix(suffix)
         if lit.startswith('b"') or lit.startswith("br"):
             spec.body = string_value(lit).encode("latin-1")
         else:
