@@ -117,6 +117,10 @@ class _TlsWhenNeeded(httpx.BaseTransport):
             self._tls.close()
 
 
+# (method, url, path, body, files) -> None; raises to refuse the request.
+WriteGuard = Callable[[str, str, str, Any, Mapping[str, tuple[str, bytes, str]] | None], None]
+
+
 class Transport:
     """Sends requests relative to a base URL and turns failures into ``RauthyError``s."""
 
@@ -134,6 +138,10 @@ class Transport:
     ) -> None:
         self.base_url = base_url
         self._auth = api_key
+        self.write_guard: WriteGuard | None = None
+        """Asked once per request that is not a GET, before anything is sent (and before any
+        retry): ``guard(method, url, path, body, files)``; whatever it raises stops the
+        request. The Lua host's read-only and approval modes use it."""
         self._retry = retry
         self._sleep = sleep
         self._scrubber = Scrubber(*api_key.secrets())
@@ -219,6 +227,8 @@ class Transport:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> tuple[httpx.Response, int]:
         """Like :meth:`request`, also telling how many attempts it took."""
+        if self.write_guard is not None and method != "GET":
+            self.write_guard(method, self.base_url + path, path, body, files)
         self._remember_sent_credentials(body)
         attempt = 0
         while True:

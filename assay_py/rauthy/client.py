@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from . import _schema as s
-from ._transport import ApiKey, Retry, RetrySettings, Transport
+from ._transport import ApiKey, Retry, RetrySettings, Transport, WriteGuard
 from .errors import (
     RauthyError,
     RauthyNotFound,
@@ -132,6 +132,12 @@ class RauthyClient:
 
     def close(self) -> None:
         self._transport.close()
+
+    def guard_writes(self, guard: WriteGuard | None) -> None:
+        """Have ``guard(method, url, path, body, files)`` asked before every request that is
+        not a GET (once per request, retries included); what it raises stops the request
+        before anything is sent. ``None`` removes it."""
+        self._transport.write_guard = guard
 
     def __enter__(self) -> RauthyClient:
         return self
