@@ -10,9 +10,10 @@ from assay_py.host.vm import LuaVM
 
 TYPE_CHECKING = False  # not typing's: see assay_py.host
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal
 
     from assay_py.host._engine import EngineName
+    from assay_py.host.gate import ApprovalConfig, Mode
     from assay_py.host.policy import Policy
 
 
@@ -35,6 +36,9 @@ class LuaHost:
     ``engine`` is ``"luajit"`` or ``"5.5"`` (default: ``$ASSAY_LUA``, else LuaJIT).
     ``policy`` (:class:`~assay_py.host.policy.Policy`; default: the file ``$ASSAY_POLICY_FILE``
     names, if set) narrows what scripts may require, read and send.
+    ``mode`` is ``"readonly"``, ``"approval"`` or ``"unrestricted"`` (default: from
+    ``ASSAY_APPROVAL`` / ``ASSAY_READONLY``); ``approval`` the grants of an approval replay
+    (see :mod:`assay_py.host.gate`).
     Errors raise :class:`~assay_py.host.errors.LuaScriptError`.
     """
 
@@ -44,8 +48,10 @@ class LuaHost:
         *,
         engine: EngineName | str | None = None,
         policy: Policy | None = None,
+        mode: Mode | Literal["unrestricted"] | None = None,
+        approval: ApprovalConfig | None = None,
     ) -> None:
-        self.vm = LuaVM(engine=engine, policy=policy)
+        self.vm = LuaVM(engine=engine, policy=policy, mode=mode, approval=approval)
         self._args = None if args is None else list(args)
         if self._args is not None:
             self._set_arg(None)

@@ -31,3 +31,8 @@ class PolicyError(Exception):
     Here rather than in :mod:`assay_py.host.policy`, so the CLI can catch it without importing
     the policy package on every start.
     """
+
+
+class UnplacedError(Exception):
+    """Raised by a builtin for an error Lua must see as its bare text, without the calling
+    line's ``chunk:line:`` (an approval request, whose text starts with its marker)."""

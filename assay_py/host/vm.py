@@ -36,14 +36,15 @@ from assay_py.host._prelude import (
     PRELUDE_CHUNKNAME,
 )
 from assay_py.host.builtins._args import utf8_error
-from assay_py.host.errors import LuaScriptError
+from assay_py.host.errors import LuaScriptError, UnplacedError
 from assay_py.host.registry import BUILTIN_GLOBALS, unavailable_globals
 
 TYPE_CHECKING = False  # not typing's: see assay_py.host
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Literal
 
     from assay_py.host._engine import EngineName
+    from assay_py.host.gate import ApprovalConfig, Gate, Mode
     from assay_py.host.policy import Policy
 
 # The builtin modules, `assay_py.host.builtins.<name>` (each has `install(vm)`), in the order
@@ -61,6 +62,20 @@ def module_dirs() -> list[str]:
     return ["./modules", global_dir]
 
 
+READONLY_ENV = "ASSAY_READONLY"
+APPROVAL_ENV = "ASSAY_APPROVAL"
+
+
+def mode_from_env() -> Mode | None:
+    """The gate mode asked for by the environment: ``"approval"`` (``ASSAY_APPROVAL`` is
+    ``1``/``true``; it wins), ``"readonly"`` (``ASSAY_READONLY``), or None."""
+    if os.environ.get(APPROVAL_ENV, "").strip() in ("1", "true"):
+        return "approval"
+    if os.environ.get(READONLY_ENV, "").strip() in ("1", "true"):
+        return "readonly"
+    return None
+
+
 def _deny_attributes(obj: Any, name: Any, is_setting: bool) -> Any:
     # Lua must not walk from a Python object to its attributes (and from there to anything).
     raise AttributeError("Python attributes are not reachable from Lua")
@@ -75,9 +90,19 @@ class LuaVM:
         builtins: Sequence[str] = BUILTINS,
         engine: EngineName | str | None = None,
         policy: Policy | None = None,
+        mode: Mode | Literal["unrestricted"] | None = None,
+        approval: ApprovalConfig | None = None,
     ) -> None:
+        """``mode``: ``"readonly"``, ``"approval"``, ``"unrestricted"``, or None for the
+        environment's (:func:`mode_from_env`). ``approval``: the grants of an approval-mode
+        replay (default: from ``ASSAY_APPROVED_INDICES`` and friends)."""
         self.started = time.monotonic()
         """When the VM was made: ``os.clock()`` counts from here, as the original's does."""
+        self.http_read_classifier: Callable[[str, str], bool] | None = None
+        """A say on an http write: ``(verb, url) -> True`` when this exact call is a read, so
+        the read-only gate lets it through (see :mod:`assay_py.host.gate`). Unset, a policy's
+        ``classify: read`` rules decide."""
+        self.gate: Gate | None = None
         self.engine: EngineName = engine_name(engine)
         self.policy: Policy | None = policy if policy is not None else _policy_from_env()
         """The capability policy (``policy``, else ``$ASSAY_POLICY_FILE``), or None: then
@@ -99,6 +124,17 @@ class LuaVM:
         # Made here, on the main thread, and only ever used through self.current().
         self._wrap = self.lua.execute(BRIDGE, name=BRIDGE_CHUNKNAME)
         self._private: Any = self.lua.execute(PRELUDE, self._hooks(), name=PRELUDE_CHUNKNAME)
+        # Before any global is set: each arrives gated (see set_global).
+        gate_mode = mode_from_env() if mode is None else mode
+        if gate_mode == "readonly" or gate_mode == "approval":
+            from assay_py.host.gate import Gate
+
+            self.gate = Gate(self, gate_mode, approval)
+        elif gate_mode not in (None, "unrestricted"):
+            raise ValueError(
+                f"mode: unknown gate mode {gate_mode!r} (expected readonly, approval or "
+                "unrestricted)"
+            )
         self._builtins = tuple(builtins)
         lazy = [g for g in BUILTIN_GLOBALS.values() if g.module in self._builtins]
         self._private.lazy_globals(
@@ -268,12 +304,15 @@ class LuaVM:
             return True, self.to_lua(result)
         except Exception as exc:  # every failure must reach Lua as text
             # A Lua error passing back through Python already names its position.
-            level = 0 if _is_lua_error(exc) else 2
+            level = 0 if _is_lua_error(exc) or isinstance(exc, UnplacedError) else 2
             return False, error_text(exc).encode("utf-8", "replace"), level
 
     def set_global(self, name: str, value: Any) -> None:
         """Set a global without going through a script's _G metatable (a strict mode's
-        __newindex must not see the host's own globals)."""
+        __newindex must not see the host's own globals). Under a gate, its writes arrive
+        gated."""
+        if self.gate is not None:
+            value = self.gate.wrap_global(name, value)
         self._p().set_global(name.encode(), value)
 
     def get_global(self, name: str) -> Any:

@@ -80,10 +80,23 @@ def load(vm: LuaVM) -> Any:
         client = rauthy.client(
             text(url, "rauthy.client: url"), text(api_key, "rauthy.client: api_key"), **given
         )
+        if vm.gate is not None:  # read-only / approval mode: every write asks first
+            client.guard_writes(vm.gate.rauthy_guard)
         return clients.add(client)
 
     def call(handle: Any, area: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        return getattr(getattr(clients[handle], area), method)(*args, **kwargs)
+        owner = clients[handle]
+        bound = getattr(getattr(owner, area) if area else owner, method)
+        if vm.gate is None:
+            return bound(*args, **kwargs)
+        return vm.gate.rauthy_call(lambda: bound(*args, **kwargs))
+
+    def gated_apply(name: str, given: dict[str, Any]) -> dict[str, Any]:
+        if vm.gate is not None:
+            vm.gate.rauthy_whole(name)
+            # Approval indices must come in the same order on every replay.
+            given = {**given, "parallel": 1}
+        return given
 
     def wait_healthy(handle: Any, timeout_secs: Any, opts: Any) -> Any:
         given = options(opts, "sys:wait_healthy", ("interval", "probe_timeout"))
@@ -121,7 +134,8 @@ def load(vm: LuaVM) -> Any:
         return report.to_dict()
 
     def apply(handle: Any, entries: Any, opts: Any) -> Any:
-        report = call(handle, "clients", "apply", entries_of(entries), **apply_options(opts))
+        given = gated_apply("rauthy clients:apply", apply_options(opts))
+        report = call(handle, "clients", "apply", entries_of(entries), **given)
         # The script asked for these clients; minted secrets are its to publish.
         return report.to_dict(include_secrets=True)
 
@@ -209,11 +223,11 @@ def load(vm: LuaVM) -> Any:
 
     def instance_plan(handle: Any, doc: Any, opts: Any = None) -> Any:
         given = options(opts, "rauthy: plan", ("prune", "parallel", "publish_existing"))
-        return clients[handle].plan(document_of(doc), **given).to_dict()
+        return call(handle, "", "plan", document_of(doc), **given).to_dict()
 
     def instance_apply(handle: Any, doc: Any, opts: Any = None) -> Any:
-        given = options(opts, "rauthy: apply", _APPLY_OPTIONS)
-        report = clients[handle].apply(document_of(doc), **given)
+        given = gated_apply("rauthy apply", options(opts, "rauthy: apply", _APPLY_OPTIONS))
+        report = call(handle, "", "apply", document_of(doc), **given)
         # The script asked for these clients; minted secrets are its to publish.
         return report.to_dict(include_secrets=True)
 
