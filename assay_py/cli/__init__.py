@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import click
 
 _VERBOSE = ("-v", "--verbose")
+_GATES = ("--readonly", "--approval-mode")  # global, like -v: any position before `--`
 _LUA = "--lua"
 _LUA_NAMES = ("luajit", "5.5")  # the engines of assay_py.host._engine, without importing it
 
@@ -59,7 +60,18 @@ class ScriptLaunch:
     """A script command read without click: what to run and with which flags."""
 
     # A plain class: dataclasses imports inspect, a few ms of a start this module exists to cut.
-    __slots__ = ("args", "code", "command", "emulator", "file", "lua", "mode", "timeout", "verbose")
+    __slots__ = (
+        "args",
+        "code",
+        "command",
+        "emulator",
+        "file",
+        "gates",
+        "lua",
+        "mode",
+        "timeout",
+        "verbose",
+    )
 
     def __init__(self, command: str) -> None:
         self.command = command  # "run" or "exec"
@@ -71,6 +83,7 @@ class ScriptLaunch:
         self.lua: str | None = None  # --lua NAME: the engine
         self.mode: str | None = None  # run --mode tool|script
         self.timeout: int | None = None  # run --timeout SECONDS (tool mode)
+        self.gates: set[str] = set()  # --readonly, --approval-mode
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ScriptLaunch):
@@ -87,9 +100,14 @@ def parse_script_command(argv: Sequence[str]) -> ScriptLaunch | None:
     index = 0
     verbose = False
     lua: str | None = None
+    gates: set[str] = set()
     while index < len(argv):
         if argv[index] in _VERBOSE:
             verbose = True
+            index += 1
+            continue
+        if argv[index] in _GATES:
+            gates.add(argv[index])
             index += 1
             continue
         if argv[index] == _LUA or argv[index].startswith(_LUA + "="):
@@ -113,6 +131,7 @@ def parse_script_command(argv: Sequence[str]) -> ScriptLaunch | None:
     if launch is not None:
         launch.verbose = launch.verbose or verbose
         launch.lua = launch.lua or lua
+        launch.gates |= gates
     return launch
 
 
@@ -146,6 +165,8 @@ def _parse_tokens(command: str, tokens: Sequence[str]) -> ScriptLaunch | None:
             options_done = True
         elif token in _VERBOSE:
             launch.verbose = True
+        elif token in _GATES:
+            launch.gates.add(token)
         elif token == "--emulator" and command == "run":
             launch.emulator = True
         elif token == "-e" and command == "exec":
@@ -186,6 +207,8 @@ def _start(launch: ScriptLaunch) -> None:
         runner.set_verbose()
     if launch.lua is not None:
         runner.set_engine(launch.lua)
+    for flag in launch.gates:
+        runner.set_gate(flag)
     if launch.command == "exec":
         runner.exec_code(launch.code, launch.file, launch.args, verbose=launch.verbose)
     else:

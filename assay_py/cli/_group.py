@@ -8,11 +8,15 @@ need it.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
-from assay_py.cli._launch import set_engine, set_verbose
+from assay_py.cli._launch import set_engine, set_gate, set_verbose
 from assay_py.cli._names import LAZY_COMMANDS as _LAZY_COMMANDS
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AssayGroup(click.Group):
@@ -71,11 +75,36 @@ def _engine(ctx: click.Context, param: click.Parameter, value: str | None) -> No
         set_engine(value)
 
 
+def _gate(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        set_gate(param.opts[0])
+
+
+READONLY_HELP = (
+    "Read-only mode: writes (http.post, fs.write, shell, rauthy changes, ...) raise "
+    "'readonly: <name> blocked'. Env: ASSAY_READONLY=1."
+)
+APPROVAL_HELP = (
+    "Approval mode (wins over --readonly): each write needs an approval; an unapproved one "
+    "raises an __assay_approval_request__ error. Env: ASSAY_APPROVAL=1."
+)
+
+
+def gate_options(command: F) -> F:
+    """``--readonly`` and ``--approval-mode``: global flags, taken by every script command."""
+    for flag, text in (("--approval-mode", APPROVAL_HELP), ("--readonly", READONLY_HELP)):
+        command = click.option(
+            flag, is_flag=True, expose_value=False, is_eager=True, callback=_gate, help=text
+        )(command)
+    return command
+
+
 LUA_CHOICE = click.Choice(["luajit", "5.5"])
 LUA_HELP = "Lua engine: luajit (default, fast) or 5.5 (the original's numbers). Env: ASSAY_LUA."
 
 
 @click.group(cls=AssayGroup, invoke_without_command=True)
+@gate_options
 @click.option(
     "--lua",
     type=LUA_CHOICE,

@@ -35,6 +35,14 @@ def set_engine(name: str) -> None:
         fail(str(exc).replace("engine:", "--lua:", 1))
 
 
+def set_gate(flag: str) -> None:
+    """``--readonly`` / ``--approval-mode``: the mode of every VM of this process (and of its
+    children), through the variables a VM reads (approval wins when both are on)."""
+    from assay_py.host.vm import APPROVAL_ENV, READONLY_ENV
+
+    os.environ[APPROVAL_ENV if flag == "--approval-mode" else READONLY_ENV] = "1"
+
+
 def log_line(level: str, message: str) -> None:
     """A line in the format of the `log` global (the same timestamp and level columns)."""
     from assay_py.host.builtins.log import emit
@@ -65,7 +73,10 @@ def _run(
     except EngineError as exc:
         fail(str(exc))
     if verbose:
-        log_line("INFO", f"starting assay-py (script mode) script={script}")
+        from assay_py.host.vm import mode_from_env
+
+        readonly = "true" if mode_from_env() == "readonly" else "false"
+        log_line("INFO", f"starting assay-py (script mode) script={script} readonly={readonly}")
     try:
         with LuaHost(args=args, engine=engine) as host:
             if code is None:

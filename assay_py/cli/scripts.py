@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from assay_py.cli._group import gate_options
 from assay_py.cli._launch import exec_code, run_script, set_engine, set_verbose
 
 
@@ -72,6 +73,7 @@ _lua_option = click.option(
 )
 @_verbose_option
 @_lua_option
+@gate_options
 def run(
     script: str, args: tuple[str, ...], emulator: bool, mode: str | None, timeout: int | None
 ) -> None:
@@ -109,6 +111,7 @@ def run(
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @_verbose_option
 @_lua_option
+@gate_options
 def exec_(code: str | None, file: str | None, args: tuple[str, ...]) -> None:
     """Run inline Lua code with -e, or a FILE as Lua whatever its extension.
 
@@ -126,6 +129,7 @@ def exec_(code: str | None, file: str | None, args: tuple[str, ...]) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_lua_option
+@gate_options
 def modules(as_json: bool) -> None:
     """List what scripts can use: built-in globals, built-in modules and module files.
 
@@ -158,6 +162,18 @@ def modules(as_json: bool) -> None:
     click.echo("-" * 80)
     for entry in entries:
         click.echo(f"{entry.name:<30} {entry.source:<12} {entry.description}")
+    from assay_py.host.vm import mode_from_env
+
+    notice = _MODE_NOTICES.get(mode_from_env() or "")
+    if notice:
+        click.echo()
+        click.echo(notice)
+
+
+_MODE_NOTICES = {
+    "readonly": "read-only mode active: writes raise 'readonly: <name> blocked (...)' errors",
+    "approval": "approval mode active: each write waits for an approval before it runs",
+}
 
 
 @click.command()

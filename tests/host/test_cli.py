@@ -221,7 +221,8 @@ def test_verbose_logs_start_line(cwd: Path) -> None:
     result = assay("-v", "exec", "-e", "print(1)", cwd=cwd)
     assert result.stdout == "1\n"
     assert re.fullmatch(
-        rf"{TIMESTAMP}  INFO starting assay-py \(script mode\) script=<eval>\n", result.stderr
+        rf"{TIMESTAMP}  INFO starting assay-py \(script mode\) script=<eval> readonly=false\n",
+        result.stderr,
     )
 
 
