@@ -263,9 +263,9 @@ end
 
 local function encode_table(t, depth)
   if depth >= ENCODE_DEPTH then
-    error("json.encode: value nested deeper than " .. ENCODE_DEPTH .. " levels", 0)
+    error("value nested deeper than " .. ENCODE_DEPTH .. " levels", 0)
   end
-  if seen[t] then error("json.encode: cannot encode a cyclic table", 0) end
+  if seen[t] then error("cannot encode a cyclic table", 0) end
   seen[t] = true
   local mt = getmetatable(t)
   local forced = type(mt) == "table" and mt.__jsontype or nil
@@ -305,7 +305,7 @@ local function encode(v)
   buf, seen, first_keys, next_keys = nil, nil, nil, nil
   if not ok then
     if type(err) == "string" and find(err, "stack overflow", 1, true) then
-      err = "json.encode: value nested too deeply"
+      err = "value nested too deeply"
     end
     error(err, 0)
   end
@@ -559,7 +559,7 @@ local json = {}
 
 function json.encode(...)
   local ok, out = pcall(encode, (...))
-  -- The original's conversion errors carry no "json.encode:" (only ours do).
+  -- The original's conversion errors carry no "json.encode:"; ours follow suit.
   if not ok then error(out, 2) end
   return out
 end

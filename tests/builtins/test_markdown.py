@@ -40,7 +40,11 @@ def test_strikethrough_and_task_lists(lua: Lua) -> None:
 
 def test_argument_error(lua: Lua) -> None:
     assert lua.error("markdown.to_html(nil)") == (
-        "markdown.to_html: argument must be a string, got nil"
+        "bad argument #1: error converting Lua nil to String (expected string or number)"
+    )
+    assert lua.error('markdown.to_html("\\255")') == (
+        "bad argument #1: error converting Lua string to String "
+        "(invalid utf-8 sequence of 1 bytes from index 0)"
     )
 
 

@@ -129,3 +129,19 @@ def test_errors(lua: Lua, tmp_path: Path) -> None:
 def test_first_use_inside_a_coroutine() -> None:
     got = first_use_in_coroutine('return template.render_string("{{ 1 + n }}", {n = 2})')
     assert got == b"3"
+
+
+def test_arguments_are_rust_text_and_variables_go_through_json(lua: Lua) -> None:
+    assert lua.error("template.render_string(nil)") == (
+        "bad argument #1: error converting Lua nil to String (expected string or number)"
+    )
+    assert lua.error("template.render_string('x', 5)") == (
+        "template.render_string: second argument must be a table or nil"
+    )
+    # The original converts the variables with the JSON rules: their errors, unprefixed.
+    assert lua.error("template.render_string('x', {f = print})") == (
+        "unsupported Lua type for JSON: function"
+    )
+    assert lua.error("template.render_with_loader('.', nil)") == (
+        "bad argument #2: error converting Lua nil to String (expected string or number)"
+    )

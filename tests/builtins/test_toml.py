@@ -99,12 +99,27 @@ def test_encode_writes_dates_back_as_dates(lua: Lua) -> None:
 
 def test_errors(lua: Lua) -> None:
     assert lua.error('toml.parse("= invalid")').startswith("toml.parse: ")
-    assert lua.error("toml.parse(nil)") == "toml.parse: argument must be a string, got nil"
+    assert lua.error("toml.parse(nil)") == (
+        "bad argument #1: error converting Lua nil to String (expected string or number)"
+    )
     assert lua.error('toml.encode("x")') == "toml.encode: argument must be a table, got string"
     assert lua.error("toml.encode({1, 2})") == (
         "toml.encode: the top level must be a table with string keys"
     )
-    assert lua.error("toml.encode({x = 0/0})").startswith("toml.encode: cannot encode nan")
+    # Through JSON first, as the original: its words, without a "toml." prefix.
+    assert lua.error("toml.encode({x = 0/0})") == "cannot encode NaN as JSON number"
+    assert lua.error("toml.encode({f = print})") == "unsupported Lua type for JSON: function"
+
+
+def test_parse_errors_are_framed_as_the_original_frames_them(lua: Lua) -> None:
+    # Position, the line, a caret under the column, then the reason.
+    assert lua.error('toml.parse("a = 1\\nb = [1,")') == (
+        "toml.parse: TOML parse error at line 2, column 8\n"
+        "  |\n"
+        "2 | b = [1,\n"
+        "  |        ^\n"
+        "Invalid value\n"
+    )
 
 
 def test_first_use_inside_a_coroutine() -> None:

@@ -16,14 +16,14 @@ import functools
 import re
 from typing import Any
 
-from assay_py.host.builtins._args import lua_text
+from assay_py.host.builtins._args import arg_str
 from assay_py.host.vm import LuaVM
 
 _TASK = re.compile(r"\[([ xX])\][ \t]")
 
 
 def to_html(source: Any = None) -> str:
-    text = lua_text(source, "markdown.to_html: argument").decode("utf-8", "replace")
+    text = arg_str(source, 1)  # Rust text, as the original declares it
     return str(_parser().render(text))
 
 

@@ -24,9 +24,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from assay_py.host._convert import ConversionError
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text
+from assay_py.host.builtins._args import arg_str, rust_debug
 from assay_py.host.vm import LuaVM
 
 STRING_LOADER_DIR = "templates"
@@ -111,10 +110,10 @@ class _Templates:
             return {}
         if lupa_engine().lua_type(raw) != "table":
             raise TypeError(f"{where}: {position} argument must be a table or nil")
-        try:
-            data = self.vm.from_lua(raw)
-        except ConversionError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+        import json
+
+        # The original's road: the table as JSON (its errors unprefixed), then the context.
+        data = json.loads(self.vm.json_encode(raw))
         if isinstance(data, list):  # a sequence has no names to look up: nothing to bind
             return {}
         return {str(key): value for key, value in data.items()}
@@ -132,24 +131,24 @@ class _Templates:
 
     def render_string(self, source: Any = None, raw_vars: Any = None) -> str:
         where = "template.render_string"
-        text = _utf8(source, f"{where}: template")
+        text = arg_str(source, 1)
         variables = self.variables(raw_vars, where, "second")
         env = _environment(STRING_LOADER_DIR)
         return self.render(where, lambda: env.from_string(text), variables)
 
     def render_file(self, raw_path: Any = None, raw_vars: Any = None) -> str:
         where = "template.render"
-        path = lua_text(raw_path, f"{where}: path").decode("utf-8", "surrogateescape")
-        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        path = arg_str(raw_path, 1)
+        shown = rust_debug(path)
         try:
             with open(path, "rb") as file:
                 text = file.read().decode("utf-8")
         except OSError as exc:
             why = f"{exc.strerror} (os error {exc.errno})" if exc.strerror else str(exc)
-            raise OSError(f'{where}: failed to read "{shown}": {why}') from None
+            raise OSError(f"{where}: failed to read {shown}: {why}") from None
         except UnicodeDecodeError:
             raise ValueError(
-                f'{where}: failed to read "{shown}": stream did not contain valid UTF-8'
+                f"{where}: failed to read {shown}: stream did not contain valid UTF-8"
             ) from None
         variables = self.variables(raw_vars, where, "second")
         env = _environment(None)
@@ -159,19 +158,11 @@ class _Templates:
         self, raw_dir: Any = None, raw_name: Any = None, raw_vars: Any = None
     ) -> str:
         where = "template.render_with_loader"
-        folder = lua_text(raw_dir, f"{where}: template_dir").decode("utf-8", "surrogateescape")
-        name = _utf8(raw_name, f"{where}: template_name")
+        folder = arg_str(raw_dir, 1)
+        name = arg_str(raw_name, 2)
         variables = self.variables(raw_vars, where, "third")
         env = _environment(folder)
         return self.render(where, lambda: env.get_template(name), variables)
-
-
-def _utf8(raw: Any, what: str) -> str:
-    data = lua_text(raw, what)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{what} is not valid UTF-8 (byte {exc.start})") from None
 
 
 def install(vm: LuaVM) -> None:

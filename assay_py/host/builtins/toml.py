@@ -17,8 +17,7 @@ import re
 import sys
 from typing import Any
 
-from assay_py.host._convert import ConversionError
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import arg_str, lua_type_name
 from assay_py.host.vm import LuaVM
 
 DATETIME_FIELD = "$__toml_private_datetime"
@@ -26,11 +25,7 @@ _MAX_DEPTH = 200
 
 
 def parse(raw: Any = None) -> Any:
-    text = lua_text(raw, "toml.parse: argument")
-    try:
-        source = text.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"toml.parse: invalid UTF-8 at byte {exc.start}") from None
+    source = arg_str(raw, 1)
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
@@ -39,10 +34,29 @@ def parse(raw: Any = None) -> Any:
     try:
         document = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"toml.parse: {exc}") from None
+        raise ValueError(f"toml.parse: {_framed(source, str(exc))}") from None
     except RecursionError:
         raise ValueError("toml.parse: document nested too deeply") from None
     return _plain(document, 0)
+
+
+def _framed(source: str, reason: str) -> str:
+    """A parse failure framed as the original's TOML parser frames one: the position, the
+    line with a caret under the column, then the reason (tomllib's words)."""
+    found = re.search(r" \(at line (\d+), column (\d+)\)$", reason)
+    if found:
+        message = reason[: found.start()]
+        line, column = int(found.group(1)), int(found.group(2))
+    else:  # "(at end of document)": the column just past the last character
+        message = reason.removesuffix(" (at end of document)")
+        lines = source.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    content = source.split("\n")[line - 1] if source else ""
+    gutter = " " * (len(str(line)) + 1)
+    return (
+        f"TOML parse error at line {line}, column {column}\n{gutter}|\n{line} | {content}\n"
+        f"{gutter}|{' ' * column}^\n{message}\n"
+    )
 
 
 def _plain(value: Any, depth: int) -> Any:
@@ -84,12 +98,10 @@ def _trim_fraction(text: str) -> str:
 
 def _encoder(vm: LuaVM) -> Any:
     def encode(value: Any = None) -> str:
-        if lua_type_name(value) != "table":
+        # The original's road: the value as JSON first (with its errors, unprefixed), then TOML.
+        data = _json_value(vm, value)
+        if not isinstance(data, (dict, list)):
             raise TypeError(f"toml.encode: argument must be a table, got {lua_type_name(value)}")
-        try:
-            data = vm.from_lua(value)
-        except ConversionError as exc:
-            raise ValueError(f"toml.encode: {exc}") from None
         if isinstance(data, list):
             if data:
                 raise TypeError("toml.encode: the top level must be a table with string keys")
@@ -103,6 +115,12 @@ def _encoder(vm: LuaVM) -> Any:
             raise ValueError(f"toml.encode: {exc}") from None
 
     return encode
+
+
+def _json_value(vm: LuaVM, value: Any) -> Any:
+    import json
+
+    return json.loads(vm.json_encode(value))
 
 
 def _sorted(value: Any, depth: int) -> Any:

@@ -17,8 +17,7 @@ import math
 import re
 from typing import Any
 
-from assay_py.host._convert import ConversionError
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import arg_str
 from assay_py.host.vm import LuaVM
 
 # Bounds what one document may expand to through aliases ("billion laughs"), and nesting.
@@ -111,7 +110,7 @@ def parse_all(raw: Any = None) -> Any:
 
 
 def _load(where: str, raw: Any, *, all_documents: bool) -> Any:
-    text = lua_text(raw, f"{where}: argument")
+    text = arg_str(raw, 1)
     import yaml
 
     loader = _classes()[0]
@@ -233,13 +232,13 @@ def _key_text(key: Any) -> str:
 
 def _encoder(vm: LuaVM) -> Any:
     def encode(value: Any = None) -> str:
+        import json
+
         import yaml
 
-        try:
-            lua_data = vm.from_lua(value)
-        except ConversionError as exc:
-            raise ValueError(f"yaml.encode: {exc}") from None
-        data = _json_shaped(lua_data, 0)
+        # The original's road: the value as JSON first (with its errors, unprefixed), then
+        # YAML; so integers and floats, and table shapes, are what json.encode makes them.
+        data = json.loads(vm.json_encode(value))
         text: str = yaml.dump(
             data,
             Dumper=_classes()[1],
@@ -251,30 +250,6 @@ def _encoder(vm: LuaVM) -> Any:
         return text.removesuffix("...\n") if text.endswith("\n...\n") else text
 
     return encode
-
-
-def _json_shaped(value: Any, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise ValueError(f"yaml.encode: table nested deeper than {MAX_DEPTH} levels (or cyclic)")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"yaml.encode: cannot encode {value} as a YAML number")
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, bytes):
-        raise ValueError("yaml.encode: strings must be UTF-8")
-    if isinstance(value, list):
-        return [_json_shaped(item, depth + 1) for item in value]
-    if isinstance(value, dict):
-        return {_encode_key(k): _json_shaped(v, depth + 1) for k, v in value.items()}
-    raise TypeError(f"yaml.encode: unsupported Lua type: {lua_type_name(value)}")
-
-
-def _encode_key(key: Any) -> str:
-    if isinstance(key, str):
-        return key
-    if isinstance(key, (int, float)) and not isinstance(key, bool):
-        return str(key)
-    raise TypeError(f"yaml.encode: unsupported table key type: {lua_type_name(key)}")
 
 
 def install(vm: LuaVM) -> None:
