@@ -131,7 +131,7 @@ def test_handler_failures_answer_500(served: str) -> None:
     nothing = httpx.get(f"{served}/nothing")
     assert (nothing.status_code, nothing.text) == (
         500,
-        "handler error: handler must return a table, got nil",
+        "handler error: error converting Lua nil to table",
     )
 
 
@@ -234,6 +234,11 @@ def test_bad_arguments(host_lua: HostLua) -> None:
     assert host_lua.error("http.serve(0)") == "http.serve: second argument must be a routes table"
     assert host_lua.error("http.serve(0, { GET = { ['/'] = 'not a function' } })") == (
         "http.serve: routes.GET must map path strings to handler functions"
+        " (error converting Lua string to function)"
+    )
+    assert host_lua.error("http.serve(0, { GET = 'x' })") == (
+        "http.serve: routes must map a method name to a table of paths"
+        " (error converting Lua string to table)"
     )
     assert host_lua.error("http.serve_with_extra(0, {}, nil)") == (
         "http.serve_with_extra: third argument must be a routes table"
@@ -241,6 +246,27 @@ def test_bad_arguments(host_lua: HostLua) -> None:
     assert host_lua.error("http.serve_with_extra(0)") == (
         "http.serve_with_extra: second argument must be a routes table"
     )
+
+
+def test_status_and_listed_headers_are_converted_as_the_original_does(
+    host_lua: HostLua,
+) -> None:
+    got = host_lua(
+        """
+        async.spawn(function() http.serve(0, { GET = {
+          ["/text"] = function() return { status = "201", body = "t" } end,
+          ["/cut"] = function() return { status = 202.9 } end,
+          ["/bad"] = function() return { status = 42 } end,
+          ["/list"] = function() return { headers = { ["X-L"] = { "a", 7 }, ["X-N"] = 5 } } end,
+        } }) end)
+        local base = "http://127.0.0.1:" .. _SERVER_PORT
+        local list = http.get(base .. "/list")
+        return http.get(base .. "/text").status, http.get(base .. "/cut").status,
+               http.get(base .. "/bad").status, list.headers["x-l"], list.headers["x-n"] == nil
+        """
+    )
+    # Repeated headers reach a client as the last one; a lone number is not sent.
+    assert got == [201, 202, 200, "7", True]
 
 
 def test_bind_failure(host_lua: HostLua) -> None:

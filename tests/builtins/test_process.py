@@ -150,3 +150,9 @@ def test_first_use_inside_a_coroutine(host_lua: HostLua) -> None:
         'return coroutine.wrap(function() return process.is_running("no_such_xyz") end)()'
     )
     assert got is False
+
+
+def test_a_nul_byte_fails_the_launch_in_the_originals_words(host_lua: HostLua) -> None:
+    assert host_lua.error('process.spawn({ cmd = "true", args = { "a\\0" } })') == (
+        "process.spawn: failed to launch 'true': nul byte found in provided data"
+    )

@@ -117,3 +117,12 @@ def test_other_tasks_run_while_a_command_waits(host_lua: HostLua, tmp_path: Path
         """
     )
     assert got == {"status": 0, "stdout": "seen\n", "stderr": "", "timed_out": False}
+
+
+def test_a_nul_byte_fails_the_spawn_in_the_originals_words(host_lua: HostLua) -> None:
+    assert host_lua.error('shell.exec("echo a\\0b")') == (
+        "shell.exec: failed to spawn command: nul byte found in provided data"
+    )
+    assert host_lua.error('shell.exec("true", { env = { A = "x\\0" } })') == (
+        "shell.exec: failed to spawn command: nul byte found in provided data"
+    )

@@ -114,24 +114,58 @@ def test_recv_after_the_server_closed(host_lua: HostLua, echo: EchoServer) -> No
 
 def test_connect_failures(host_lua: HostLua) -> None:
     assert host_lua.error('ws.connect("ws://127.0.0.1:1/nothing")') == (
-        "ws.connect: Connection refused (os error 111)"
+        "ws.connect: IO error: Connection refused (os error 111)"
     )
     assert host_lua.error('ws.connect("http://127.0.0.1/")').startswith("ws.connect: ")
 
 
 def test_bad_arguments(host_lua: HostLua, echo: EchoServer) -> None:
-    assert host_lua.error("ws.connect()") == "ws.connect: url must be a string, got nil"
+    assert host_lua.error("ws.connect()") == (
+        "ws.connect: bad argument #1: error converting Lua nil to String"
+        " (expected string or number)"
+    )
+    assert host_lua.error(f'ws.connect("{echo.url}", "opts")') == (
+        "ws.connect: bad argument #2: error converting Lua string to table"
+    )
     assert host_lua.error(
         f'ws.connect("{echo.url}", {{ headers = {{ ["bad name"] = "x" }} }})'
-    ) == ("ws.connect: invalid header name 'bad name': not an HTTP token")
+    ) == ("ws.connect: invalid header name 'bad name': invalid HTTP header name")
     assert host_lua.error(f'ws.connect("{echo.url}", {{ headers = {{ X = "a\\nb" }} }})') == (
-        "ws.connect: invalid header value for 'X': control characters"
+        "ws.connect: invalid header value for 'X': failed to parse header value"
+    )
+    assert host_lua.error(f'ws.connect("{echo.url}", {{ headers = {{ X = {{}} }} }})') == (
+        "ws.connect: opts.headers: error converting Lua table to String (expected string or number)"
     )
     assert host_lua.error('ws.send({}, "x")') == "ws.send: first argument must be a ws connection"
     assert host_lua.error("ws.recv(db)") == "ws.recv: first argument must be a ws connection"
     assert host_lua.error(f'ws.send(ws.connect("{echo.url}"), "\\255")') == (
         "ws.send: text messages must be UTF-8 (use ws.send_binary for raw bytes)"
     )
+
+
+def test_options_of_other_types_are_read_as_the_original_reads_them(
+    host_lua: HostLua, echo: EchoServer
+) -> None:
+    got = host_lua(
+        f"""
+        local conn = ws.connect("{echo.url}",
+          {{ headers = "X-A: 1", subprotocols = "v1", insecure = 1 }})
+        ws.send(conn, 42)
+        return ws.recv(conn), ws.protocol(conn) == nil
+        """
+    )
+    assert got == ["42", True]
+    assert "x-a" not in echo.handshakes[0]
+
+
+def test_a_plain_http_answer_is_an_http_error(host_lua: HostLua) -> None:
+    from tests.support.recorder import Recorder
+
+    with Recorder() as rec:
+        url = rec.url.replace("http://", "ws://")
+        assert host_lua.error(f'ws.connect("{url}/nothing")') == (
+            "ws.connect: HTTP error: 404 Not Found"
+        )
 
 
 def test_recv_in_a_task_lets_the_main_chunk_send(host_lua: HostLua, echo: EchoServer) -> None:

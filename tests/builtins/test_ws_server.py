@@ -21,7 +21,8 @@ ROUTES = """{ GET = {
         if not m then break end
         if m == "peer" then m = conn.peer_addr end
         if m == "closed?" then m = tostring(conn:is_closed()) end
-        conn:write(m, { binary = m:byte(1) == 0 })
+        -- binary = 1: any true value asks for a binary frame, as on the original
+        conn:write(m, { binary = (m:byte(1) == 0 or m == "as bytes") and 1 or nil })
       end
     end }
   end,
@@ -48,6 +49,8 @@ def test_text_and_binary_echo(port: int) -> None:
         assert ws.recv() == b"\x00\xde\xad\xff"
         ws.send("closed?")
         assert ws.recv() == "false"
+        ws.send("as bytes")
+        assert ws.recv() == b"as bytes"
         ws.send("peer")
         host, _, peer_port = ws.recv().rpartition(":")
         assert (host, int(peer_port)) == ws.local_address[:2]

@@ -324,23 +324,21 @@ class Service:
             if not ok:
                 return _plain(500, f"handler error: {_error_value(value)}")
             if lupa_engine().lua_type(value) != "table":
-                return _plain(
-                    500,
-                    f"handler error: handler must return a table, got {lua_type_name(value)}",
-                )
+                from assay_py.host.builtins._args import conversion_error
+
+                return _plain(500, f"handler error: {conversion_error(value, 'table')}")
             return self._response(value, incoming)
         except Exception as exc:  # a bad response value must still answer the client
             return _plain(500, f"handler error: {error_text(exc)}")
 
     def _response(self, table: Any, incoming: Incoming) -> Answer:
-        status = table[b"status"]
+        from assay_py.host.builtins._args import coerced_number
+
+        # As the original reads it: a number or numeric string, fractions cut; anything that
+        # is not a status code (100-999) answers 200.
+        status = coerced_number(table[b"status"])
         code = 200
-        if (
-            isinstance(status, (int, float))
-            and not isinstance(status, bool)
-            and float(status).is_integer()
-            and 100 <= status <= 999
-        ):
+        if status is not None and status == status and 100 <= int(status) <= 999:
             code = int(status)
         headers = _response_headers(table[b"headers"])
         has_type = any(name.lower() == "content-type" for name, _ in headers)
@@ -509,9 +507,12 @@ def _response_headers(table: Any) -> Headers:
         name = key.decode("ascii")
         values = [value]
         if lupa_engine().lua_type(value) == "table":
+            from assay_py.host.builtins._args import coerced_text
+
+            # A list's numbers are sent as text, as on the original (a lone number is not).
             values, index = [], 1
             while value[index] is not None:
-                values.append(value[index])
+                values.append(coerced_text(value[index]))
                 index += 1
         for item in values:
             if isinstance(item, bytes) and not _CONTROL.search(item):
@@ -538,14 +539,27 @@ def check_routes(name: str, table: Any, position: str = "second") -> None:
     lua_type = lupa_engine().lua_type
     if table is None or lua_type(table) != "table":
         raise ValueError(f"{name}: {position} argument must be a routes table")
+    from assay_py.host.builtins._args import conversion_error
+
     for method, paths in table.items():
         if not isinstance(method, bytes) or lua_type(paths) != "table":
-            raise ValueError(f"{name}: routes must map a method name to a table of paths")
+            # The original's words in brackets, for scripts that match them.
+            why = (
+                conversion_error(method, "String")
+                if not isinstance(method, bytes)
+                else (conversion_error(paths, "table"))
+            )
+            raise ValueError(f"{name}: routes must map a method name to a table of paths ({why})")
         verb = method.decode("utf-8", "replace").upper()
         for path, handler in paths.items():
             if not isinstance(path, bytes) or lua_type(handler) != "function":
+                why = (
+                    conversion_error(path, "String")
+                    if not isinstance(path, bytes)
+                    else (conversion_error(handler, "function"))
+                )
                 raise ValueError(
-                    f"{name}: routes.{verb} must map path strings to handler functions"
+                    f"{name}: routes.{verb} must map path strings to handler functions ({why})"
                 )
 
 

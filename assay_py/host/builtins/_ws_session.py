@@ -149,7 +149,8 @@ def _methods(vm: LuaVM, handles: Handles) -> dict[str, Any]:
         payload = lua_text(data, "conn:write: data")
         binary = False
         if opts is not None and lupa_engine().lua_type(opts) == "table":
-            binary = opts[b"binary"] is True
+            # Lua truth, as the original reads it: binary = 1 sends a binary frame.
+            binary = opts[b"binary"] not in (None, False)
         message: str | bytes = payload
         if not binary:
             try:

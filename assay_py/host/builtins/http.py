@@ -26,6 +26,7 @@ from assay_py.host.builtins._args import (
     coerced_number,
     coerced_text,
     conversion_error,
+    rust_debug,
 )
 from assay_py.host.scheduler import Pending, awaitable
 from assay_py.host.vm import LuaVM
@@ -265,13 +266,7 @@ def _caller_headers(name: str, table: Any) -> dict[str, tuple[bytes, bytes]]:
 
 def _quoted(raw: bytes) -> str:
     """A name in double quotes with control characters escaped, as the original shows it."""
-    text = raw.decode("utf-8", "replace")
-    escaped = "".join(
-        {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch)
-        or (f"\\u{{{ord(ch):x}}}" if ord(ch) < 0x20 or ord(ch) == 0x7F else ch)
-        for ch in text
-    )
-    return f'"{escaped}"'
+    return rust_debug(raw.decode("utf-8", "replace"))
 
 
 def _timeout(value: Any) -> float | None:

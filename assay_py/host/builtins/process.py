@@ -223,9 +223,12 @@ def _launch(
         child = subprocess.Popen(
             argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
         )
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
+        from assay_py.host.builtins.shell import spawn_value_error
+
         shown = argv[0].decode("utf-8", "replace")
-        raise OSError(f"process.spawn: failed to launch '{shown}': {_os_reason(exc)}") from None
+        reason = _os_reason(exc) if isinstance(exc, OSError) else spawn_value_error(exc)
+        raise OSError(f"process.spawn: failed to launch '{shown}': {reason}") from None
     _children[child.pid] = child
     return int(child.pid)
 

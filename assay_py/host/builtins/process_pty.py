@@ -154,6 +154,13 @@ def spawn(opts: Any = None) -> Pty:
         shown = cmd.decode("utf-8", "replace")
         reason = f"{exc.strerror} (os error {exc.errno})" if exc.strerror else str(exc)
         raise OSError(f"{FN}: spawn '{shown}': {reason}") from None
+    except ValueError as exc:  # a NUL byte in the command, an argument or the environment
+        from assay_py.host.builtins.shell import spawn_value_error
+
+        os.close(master)
+        raise OSError(
+            f"{FN}: spawn '{cmd.decode('utf-8', 'replace')}': {spawn_value_error(exc)}"
+        ) from None
     except subprocess.SubprocessError as exc:
         os.close(master)
         raise OSError(f"{FN}: spawn '{cmd.decode('utf-8', 'replace')}': {exc}") from None

@@ -45,6 +45,13 @@ def _text(value: Any, what: str, to: str = "String") -> bytes:
     return text
 
 
+def spawn_value_error(exc: ValueError) -> str:
+    """What the original (Rust's process spawning) says where Python refuses an argument."""
+    if "null byte" in str(exc):
+        return "nul byte found in provided data"
+    return str(exc)
+
+
 def parse(args: tuple[Any, ...]) -> Command:
     # No argument at all and an explicit nil are different errors on the original.
     if not args:
@@ -106,6 +113,8 @@ def run(spec: Command) -> dict[str, Any]:
         )
     except OSError as exc:
         raise OSError(f"shell.exec: failed to spawn command: {os_error_text(exc)}") from None
+    except ValueError as exc:  # a NUL byte in the command or the environment
+        raise OSError(f"shell.exec: failed to spawn command: {spawn_value_error(exc)}") from None
     try:
         stdout, stderr = child.communicate(spec.stdin, timeout=spec.timeout)
     except subprocess.TimeoutExpired:

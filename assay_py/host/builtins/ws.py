@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import lua_text, lua_type_name
+from assay_py.host.builtins._args import bad_argument, coerced_text, conversion_error, lua_text
 from assay_py.host.handles import Handles
 from assay_py.host.scheduler import Pending, awaitable
 from assay_py.host.vm import LuaVM
@@ -31,55 +31,57 @@ _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
+def _text(value: Any, what: str) -> bytes:
+    text = coerced_text(value)
+    if text is None:
+        raise TypeError(f"{what}: {conversion_error(value, 'String')}")
+    return text
+
+
 def _options(opts: Any) -> tuple[list[str], list[tuple[str, str]], bool]:
+    """The original's reading of ``opts``: ``subprotocols`` and ``headers`` that are not
+    tables are ignored, ``insecure`` is Lua truth."""
     subprotocols: list[str] = []
     headers: list[tuple[str, str]] = []
-    insecure = False
-    if opts is None or lupa_engine().lua_type(opts) != "table":
-        return subprotocols, headers, insecure
+    if opts is None:
+        return subprotocols, headers, False
     lua_type = lupa_engine().lua_type
+    if lua_type(opts) != "table":
+        raise TypeError(f"ws.connect: {bad_argument(2, opts, 'table')}")
     listed = opts[b"subprotocols"]
-    if listed is not None:
-        if lua_type(listed) != "table":
-            raise TypeError(
-                f"ws.connect: opts.subprotocols must be a table, got {lua_type_name(listed)}"
-            )
-        for index in range(1, len(listed) + 1):
-            name = lua_text(listed[index], f"ws.connect: opts.subprotocols[{index}]")
+    if listed is not None and lua_type(listed) == "table":
+        index = 1
+        while listed[index] is not None:
+            name = _text(listed[index], "ws.connect: opts.subprotocols")
             if not _TOKEN.match(name):
                 raise ValueError(
                     f"ws.connect: invalid subprotocol: {name.decode('utf-8', 'replace')!r}"
                 )
             subprotocols.append(name.decode("ascii"))
+            index += 1
     table = opts[b"headers"]
-    if table is not None:
-        if lua_type(table) != "table":
-            raise TypeError(f"ws.connect: opts.headers must be a table, got {lua_type_name(table)}")
+    if table is not None and lua_type(table) == "table":
         for key, value in table.items():
-            name = lua_text(key, "ws.connect: header name")
+            name = _text(key, "ws.connect: opts.headers")
+            text = _text(value, "ws.connect: opts.headers")
             shown = name.decode("utf-8", "replace")
             if not _TOKEN.match(name):
-                raise ValueError(f"ws.connect: invalid header name '{shown}': not an HTTP token")
-            text = lua_text(value, f"ws.connect: header '{shown}'")
+                raise ValueError(
+                    f"ws.connect: invalid header name '{shown}': invalid HTTP header name"
+                )
             if _BAD_VALUE.search(text):
                 raise ValueError(
-                    f"ws.connect: invalid header value for '{shown}': control characters"
+                    f"ws.connect: invalid header value for '{shown}': failed to parse header value"
                 )
             headers.append((shown, text.decode("latin-1")))
     flag = opts[b"insecure"]
-    if flag is not None:
-        if not isinstance(flag, bool):
-            raise TypeError(
-                f"ws.connect: opts.insecure must be a boolean, got {lua_type_name(flag)}"
-            )
-        insecure = flag
-    return subprotocols, headers, insecure
+    return subprotocols, headers, flag is not None and flag is not False
 
 
 def _open(
     url: str, subprotocols: list[str], headers: list[tuple[str, str]], insecure: bool
 ) -> ClientConnection:
-    from websockets.exceptions import InvalidURI, WebSocketException
+    from websockets.exceptions import InvalidStatus, InvalidURI, WebSocketException
     from websockets.sync.client import connect
 
     ssl_context = None
@@ -105,11 +107,16 @@ def _open(
             legacy=True,
         )
     except InvalidURI as exc:
-        raise ValueError(f"ws.connect: {exc}") from None
+        raise ValueError(f"ws.connect: URL error: {exc}") from None
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        reason = exc.response.reason_phrase
+        raise ConnectionError(f"ws.connect: HTTP error: {status} {reason}".rstrip()) from None
     except (OSError, WebSocketException, TimeoutError) as exc:
+        # Worded as the original's (tungstenite's) errors: "IO error: ..." for the socket.
         reason = str(exc) or type(exc).__name__
         if isinstance(exc, OSError) and exc.strerror:
-            reason = f"{exc.strerror} (os error {exc.errno})"
+            reason = f"IO error: {exc.strerror} (os error {exc.errno})"
         raise ConnectionError(f"ws.connect: {reason}") from None
 
 
@@ -125,7 +132,9 @@ def _send(conn: ClientConnection, fn: str, message: str | bytes) -> None:
     try:
         conn.send(message)
     except ConnectionClosed:
-        raise ConnectionError(f"{fn}: connection closed") from None
+        raise ConnectionError(
+            f"{fn}: connection closed (Trying to work with closed connection)"
+        ) from None
     except (OSError, WebSocketException) as exc:
         raise ConnectionError(f"{fn}: {exc}") from None
 
@@ -151,10 +160,11 @@ def install(vm: LuaVM) -> None:
 
     vm.on_close(close_all)
 
-    def connect(url: Any = None, opts: Any = None) -> Pending:
-        if not isinstance(url, bytes):
-            raise TypeError(f"ws.connect: url must be a string, got {lua_type_name(url)}")
-        text = url.decode("utf-8", "replace")
+    def connect(url: Any = None, opts: Any = None, *_: Any) -> Pending:
+        raw = coerced_text(url)
+        if raw is None:
+            raise TypeError(f"ws.connect: {bad_argument(1, url, 'String')}")
+        text = raw.decode("utf-8", "replace")
         subprotocols, headers, insecure = _options(opts)
         return Pending(lambda: _open(text, subprotocols, headers, insecure), handles.new)
 
