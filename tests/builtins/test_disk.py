@@ -40,7 +40,18 @@ def test_sweep_removes_only_old_entries(lua: Lua, tmp_path: Path) -> None:
     assert lua(f'return disk.sweep("{tmp_path}", 600)') == 2
     assert sorted(os.listdir(tmp_path)) == ["new.log"]
     assert lua.error(f'disk.sweep("{tmp_path}")') == (
-        "disk.sweep: age_secs must be a number, got nil"
+        "disk.sweep: attempt to compare nil with number"
+    )
+    # As on the original (a Lua helper), the age is only looked at when there is an entry.
+    (tmp_path / "empty").mkdir()
+    assert lua(f'return disk.sweep("{tmp_path}/empty")') == 0
+    assert lua.error("disk.sweep()") == (
+        "disk.sweep: bad argument #1: error converting Lua nil to String"
+        " (expected string or number)"
+    )
+    assert lua.error("disk.dir_size({})") == (
+        "disk.dir_size: bad argument #1: error converting Lua table to String"
+        " (expected string or number)"
     )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assay_py.host.builtins import fs
-from assay_py.host.builtins._args import bad_argument, coerced_text, lua_text, lua_type_name
+from assay_py.host.builtins._args import bad_argument, coerced_text, lua_type_name
 from assay_py.host.vm import LuaVM
 
 
@@ -39,15 +39,24 @@ def usage(raw_path: Any = None, *_: Any) -> dict[str, Any]:
     return {"total": total, "free": free, "used": total - free, "percent": percent}
 
 
+def _path(value: Any, fn: str) -> bytes:
+    # The helpers hand their path to fs functions, whose argument rule this is.
+    text = coerced_text(value)
+    if text is None:
+        raise TypeError(f"{fn}: {bad_argument(1, value, 'String')}")
+    return text
+
+
 def sweep(raw_dir: Any = None, age: Any = None) -> int:
-    folder = lua_text(raw_dir, "disk.sweep: dir")
-    if isinstance(age, bool) or not isinstance(age, (int, float)):
-        raise TypeError(f"disk.sweep: age_secs must be a number, got {lua_type_name(age)}")
+    folder = _path(raw_dir, "disk.sweep")
     now = time.time()
     removed = 0
     for entry in fs.list_dir(folder):
         full = folder + b"/" + entry["name"].encode("utf-8", "surrogateescape")
         info = fs.stat(full)
+        # The original's helper is Lua: a bad age only fails once there is an entry to compare.
+        if isinstance(age, bool) or not isinstance(age, (int, float)):
+            raise TypeError(f"disk.sweep: attempt to compare {lua_type_name(age)} with number")
         if now - info["modified"] > age:
             fs.remove(full)
             removed += 1
@@ -55,7 +64,7 @@ def sweep(raw_dir: Any = None, age: Any = None) -> int:
 
 
 def dir_size(raw_path: Any = None) -> int:
-    base = lua_text(raw_path, "disk.dir_size: path")
+    base = _path(raw_path, "disk.dir_size")
     total = 0
     for entry in fs.readdir(base):
         if entry["type"] == "file":
