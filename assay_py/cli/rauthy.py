@@ -106,6 +106,25 @@ class Connection:
         return self.api_key or None
 
 
+def _refuse_under_a_gate(command: str) -> None:
+    """The gate flags are global, so `assay-py --readonly rauthy apply` parses: it must not
+    write anyway. (Read-only and approval mode are the Lua runtime's; these commands only
+    honour them by refusing.)"""
+    from assay_py.host.vm import mode_from_env
+
+    mode = mode_from_env()
+    if mode == "readonly":
+        _fail(
+            f"rauthy {command}: refused in read-only mode (--readonly / ASSAY_READONLY): it "
+            "writes to Rauthy; `rauthy plan` shows what it would do"
+        )
+    if mode == "approval":
+        _fail(
+            f"rauthy {command}: approval mode (--approval-mode / ASSAY_APPROVAL) is for Lua "
+            "scripts; run it without, after reviewing `rauthy plan`"
+        )
+
+
 def _base_url(url: str) -> str:
     """Accept ``https://iam.example.com`` as well as ``.../auth/v1``: Rauthy lives there."""
     from urllib.parse import urlsplit
@@ -382,6 +401,7 @@ def apply(
       assay-py rauthy apply clients.yaml --k8s-secret-namespace auth --k8s-out secrets.yaml
       assay-py rauthy apply clients.yaml --k8s-secret-namespace auth | kubectl apply -f -
     """
+    _refuse_under_a_gate("apply")
     from assay_py.rauthy.declarative import apply_clients, plan_clients
     from assay_py.rauthy.declarative.planner import secret_owners
     from assay_py.rauthy.declarative.render import (
@@ -698,6 +718,7 @@ def rotate(
     the same destinations shows the client as `(publish)` and `apply` publishes its current
     secret; running this rotate again mints and publishes a fresh one.
     """
+    _refuse_under_a_gate("rotate")
     from assay_py.rauthy.errors import RotationUncertain
 
     human_err = k8s_secret_namespace is not None and not k8s_out

@@ -565,9 +565,31 @@ http:
     with LuaHost(engine=engine, policy=policy, mode="readonly") as host:
         host.globals.URL = rec.url.encode()
         assert run(host, "return http.post(URL .. '/v3/auth/tokens', 'x').body") == ["token"]
-        assert run(host, "return http.client():post(URL .. '/v3/auth/tokens', 'x').status") == [
-            201
-        ]
+        assert run(host, "return http.client():post(URL .. '/v3/auth/tokens', 'x').status") == [201]
         ok, err = run(host, "return pcall(http.post, URL .. '/v3/other', 'x')")
         assert (ok, err) == (False, blocked("http.post"))
     assert [r.path for r in rec.requests] == ["/v3/auth/tokens", "/v3/auth/tokens"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "words"),
+    [
+        (["--readonly", "rauthy", "apply", "clients.yaml"], {}, "read-only mode"),
+        (["rauthy", "rotate", "app", "--no-publish"], {"ASSAY_READONLY": "1"}, "read-only mode"),
+        (["--approval-mode", "rauthy", "apply", "clients.yaml"], {}, "is for Lua scripts"),
+    ],
+)
+def test_rauthy_commands_that_write_refuse_under_a_mode(
+    tmp_path: Path,
+    rauthy_emulator: RauthyEmulator,
+    argv: list[str],
+    env: dict[str, str],
+    words: str,
+) -> None:
+    (tmp_path / "clients.yaml").write_text("clients: []\n")
+    connection = {"RAUTHY_URL": rauthy_emulator.url, "RAUTHY_API_KEY": rauthy_emulator.api_key}
+    result = assay(*argv, cwd=tmp_path, env={**connection, **env})
+    assert result.returncode == 1
+    assert f"rauthy {argv[argv.index('rauthy') + 1]}: " in result.stderr
+    assert words in result.stderr
+    assert rauthy_emulator.requests == []
