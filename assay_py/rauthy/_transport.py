@@ -135,6 +135,7 @@ class Transport:
         user_agent: str,
         retry: RetrySettings,
         sleep: Callable[[float], None],
+        network: Callable[[httpx.BaseTransport], httpx.BaseTransport] | None = None,
     ) -> None:
         self.base_url = base_url
         self._auth = api_key
@@ -159,11 +160,12 @@ class Transport:
             max_keepalive_connections=_POOL_SIZE,
             keepalive_expiry=_KEEPALIVE_S,
         )
+        wire: httpx.BaseTransport = _TlsWhenNeeded(verify, limits)
         self.http = httpx.Client(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             verify=verify,
             headers={"User-Agent": user_agent},
-            transport=_TlsWhenNeeded(verify, limits),
+            transport=wire if network is None else network(wire),
             follow_redirects=False,
         )
 

@@ -79,7 +79,11 @@ class RauthyClient:
         retries: int = 4,
         backoff_base: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        network: Callable[[httpx.BaseTransport], httpx.BaseTransport] | None = None,
     ) -> None:
+        """``network``: wraps the transport that reaches the network, so a caller (the Lua
+        host's policy) sees every request before it leaves, probes and discovery included,
+        and every response before the client reads it."""
         from .. import __version__
 
         key = _wrap_key(api_key)
@@ -115,6 +119,7 @@ class RauthyClient:
             user_agent=f"assay-py/{__version__}",
             retry=RetrySettings(attempts=max(1, retries), backoff_base=backoff_base),
             sleep=sleep,
+            network=network,
         )
         self.sys = SysApi(self._transport, sleep)
         self.discovery = DiscoveryApi(self._transport)

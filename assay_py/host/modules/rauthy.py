@@ -77,9 +77,10 @@ def load(vm: LuaVM) -> Any:
             check_options("rauthy.client", timeout=timeout)
             given.setdefault("connect_timeout", timeout)
             given.setdefault("read_timeout", timeout)
-        client = rauthy.client(
-            text(url, "rauthy.client: url"), text(api_key, "rauthy.client: api_key"), **given
-        )
+        url_text, key = text(url, "rauthy.client: url"), text(api_key, "rauthy.client: api_key")
+        if vm.policy is not None:  # the key may be a credential handle; requests meet the rules
+            key, given["network"] = vm.policy.python_client(url_text, key)
+        client = rauthy.client(url_text, key, **given)
         if vm.gate is not None:  # read-only / approval mode: every write asks first
             client.guard_writes(vm.gate.rauthy_guard)
         return clients.add(client)

@@ -8,7 +8,8 @@ a request as a read.
 
 One module per concern: :mod:`.schema` (the file and its rules), :mod:`.rules` and
 :mod:`.glob` (HTTP targets), :mod:`.redact` (response keys), :mod:`.credential` (handles),
-:mod:`.guard` (the wrapper around HTTP calls), :mod:`.install` (what a VM gets).
+:mod:`.guard` (the wrapper around HTTP calls), :mod:`.network` (the same for Python HTTP
+clients: ``assay.rauthy``), :mod:`.install` (what a VM gets).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from assay_py.host.policy.credential import Credentials
 from assay_py.host.policy.schema import Classify, PolicyFile, load, parse
 
 if TYPE_CHECKING:
+    import httpx
+
     from assay_py.host.vm import LuaVM
 
 ENV_VAR = "ASSAY_POLICY_FILE"
@@ -105,6 +108,25 @@ class Policy:
         from assay_py.host.policy.guard import guard_http
 
         return guard_http(self, vm, method, call)
+
+    def python_client(
+        self, url: str, secret: str
+    ) -> tuple[str, Callable[[httpx.BaseTransport], httpx.BaseTransport]]:
+        """For a Python HTTP client a script creates (``assay.rauthy``): ``secret`` (its API
+        key) with any credential handle in it filled in, and the wrapper for its transport.
+        The value stays in Python; the wrapper still judges every request the client sends."""
+        from assay_py.host.policy.credential import reject_in_url
+
+        reject_in_url(url)
+        raw = secret.encode("utf-8", "surrogateescape")
+        filled = self.credentials.expand(raw, []).decode("utf-8", "surrogateescape")
+        return filled, self.network
+
+    def network(self, inner: httpx.BaseTransport) -> httpx.BaseTransport:
+        """``inner`` (a Python HTTP client's transport) with this policy in front of it."""
+        from assay_py.host.policy.network import PolicedNetwork
+
+        return PolicedNetwork(self, inner)
 
 
 def from_env() -> Policy | None:
