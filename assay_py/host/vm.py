@@ -104,10 +104,10 @@ class LuaVM:
         ``classify: read`` rules decide."""
         self.gate: Gate | None = None
         self.engine: EngineName = engine_name(engine)
+        """``"luajit"`` or ``"5.5"`` (see :mod:`assay_py.host._engine`)."""
         self.policy: Policy | None = policy if policy is not None else _policy_from_env()
         """The capability policy (``policy``, else ``$ASSAY_POLICY_FILE``), or None: then
         every check passes. A malformed file raises PolicyError here, before any script."""
-        """``"luajit"`` or ``"5.5"`` (see :mod:`assay_py.host._engine`)."""
         # Lua 5.5 has an integer subtype: numbers keep it both ways (int <-> integer,
         # float <-> float). LuaJIT has doubles only: whole ones come to Python as int.
         self.integers = self.engine == "5.5"

@@ -9,6 +9,8 @@ import pytest
 
 from assay_py import rauthy
 from assay_py.emulator import RauthyEmulator
+from assay_py.host import LuaHost
+from assay_py.host.policy import Policy
 from tests.host.policy_support import ENGINES, error_of, policed, run
 
 
@@ -109,3 +111,39 @@ def test_the_api_key_can_be_a_credential_handle(
             )
             == "credential: a credential handle cannot be used in a URL"
         )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_read_declared_post_passes_read_only_mode(emulator: RauthyEmulator, engine: str) -> None:
+    # Reading a client's secret is a POST in Rauthy's API: the policy may declare it a read.
+    client_id = f"ro-read-{engine.replace('.', '')}"
+    with rauthy.client(emulator.url, emulator.api_key) as admin:
+        admin.clients.create(
+            {
+                "id": client_id,
+                "name": "Ro Read",
+                "confidential": True,
+                "redirect_uris": ["https://ro.example.com/cb"],
+            }
+        )
+    read_rule = (
+        '    - hosts: ["127.0.0.1"]\n      methods: [POST]\n'
+        '      paths: ["/auth/v1/clients/*/secret"]\n      classify: read\n'
+    )
+    policy = Policy.from_text(
+        allow('["/auth/v1/**"]').replace("  rules:\n", "  rules:\n" + read_rule)
+    )
+    code = "return require('assay.rauthy').client(URL, KEY).clients:get_secret(ID)"
+    with LuaHost(engine=engine, policy=policy, mode="readonly") as host:
+        host.globals.URL, host.globals.KEY = emulator.url.encode(), emulator.api_key.encode()
+        host.globals.ID = client_id.encode()
+        assert len(run(host, code)) == 64
+        assert "readonly: http.delete blocked" in error_of(
+            host, "require('assay.rauthy').client(URL, KEY).clients:delete(ID)"
+        )
+    with LuaHost(
+        engine=engine, policy=Policy.from_text(allow('["/auth/v1/**"]')), mode="readonly"
+    ) as host:
+        host.globals.URL, host.globals.KEY = emulator.url.encode(), emulator.api_key.encode()
+        host.globals.ID = client_id.encode()
+        assert "readonly: http.post blocked" in error_of(host, code.replace("return ", ""))
