@@ -134,6 +134,18 @@ def test_untar_explicit_compression_and_errors(lua: Lua, tmp_path: Path) -> None
     }
     for code, expected in cases.items():
         assert lua.error(code) == expected, code
+    # Names are quoted as the original quotes them, control characters escaped.
+    assert (
+        lua.error(
+            f'compress.untar("{archive}", "{tmp_path}/x", {{member = "a\\tb", compression = "gz"}})'
+        )
+        == f'compress.untar: member "a\\tb" not found in "{archive}"'
+    )
+    (tmp_path / "afile").write_text("in the way")
+    dest = f"{tmp_path}/afile/h"
+    assert lua.error(
+        f'compress.untar("{archive}", "{dest}", {{member = "hello", compression = "gz"}})'
+    ) == ("compress.untar: mkdir parent: File exists (os error 17)")
 
 
 def test_tar_create_list_extract_round_trip(lua: Lua, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import bad_argument, coerced_text, conversion_error
+from assay_py.host.builtins._args import bad_argument, coerced_text, conversion_error, rust_debug
 from assay_py.host.vm import LuaVM
 
 _ALIASES = {"gz": "gz", "gzip": "gz", "xz": "xz", "zstd": "zstd", "zst": "zstd"}
@@ -126,10 +126,10 @@ def untar(archive_arg: Any = None, dest_arg: Any = None, opts: Any = None) -> in
 def _extract_member(archive: str, dest: str, wanted: str, compression: str) -> int:
     from assay_py.host.builtins._archives import reading_tar
 
-    shown = archive.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    shown = rust_debug(archive.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
     if not os.path.exists(archive):
         raise FileNotFoundError(
-            f'compress.untar: open "{shown}": No such file or directory (os error 2)'
+            f"compress.untar: open {shown}: No such file or directory (os error 2)"
         )
     try:
         with reading_tar(archive, compression) as tar:
@@ -144,8 +144,13 @@ def _extract_member(archive: str, dest: str, wanted: str, compression: str) -> i
         if isinstance(exc, _WriteError):
             raise
         raise ValueError(f"compress.untar: read entries: {exc}") from None
-    shown_member = wanted.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    raise LookupError(f'compress.untar: member "{shown_member}" not found in "{shown}"')
+    shown_member = rust_debug(wanted.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    raise LookupError(f"compress.untar: member {shown_member} not found in {shown}")
+
+
+def _io_text(exc: OSError) -> str:
+    """An OSError as Rust's io::Error prints it: ``Permission denied (os error 13)``."""
+    return f"{exc.strerror} (os error {exc.errno})" if exc.strerror else str(exc)
 
 
 class _WriteError(OSError):
@@ -161,7 +166,7 @@ def _write_atomically(dest: str, source: Any) -> int:
         if parent:
             os.makedirs(parent, exist_ok=True)
     except OSError as exc:
-        raise _WriteError(f"compress.untar: mkdir parent: {exc.strerror}") from None
+        raise _WriteError(f"compress.untar: mkdir parent: {_io_text(exc)}") from None
     temporary = f"{dest}.tmp.{secrets.token_hex(8)}"
     try:
         with open(temporary, "xb") as out:
@@ -171,7 +176,7 @@ def _write_atomically(dest: str, source: Any) -> int:
     except OSError as exc:
         if os.path.exists(temporary):
             os.unlink(temporary)
-        raise _WriteError(f"compress.untar: write: {exc.strerror or exc}") from None
+        raise _WriteError(f"compress.untar: write: {_io_text(exc)}") from None
     return written
 
 
