@@ -262,6 +262,20 @@ def test_postgres_real_is_widened_from_single_precision(host_lua: HostLua, pg_ur
     assert got == [1.100000023841858, 1.1]
 
 
+def test_postgres_json_numbers_beyond_64_bits_are_floats(host_lua: HostLua, pg_url: str) -> None:
+    got = host_lua(
+        f"""
+        local conn = db.connect("{pg_url}")
+        local doc = db.query(conn,
+          [[SELECT '{{"big": 18446744073709551616, "small": 7, "f": 1.0}}'::jsonb AS d]])[1].d
+        db.close(conn)
+        return doc.big, doc.small, doc.f
+        """
+    )
+    assert got == [1.8446744073709552e19, 7, 1.0]
+    assert [type(v) for v in got[:2]] == [float, int]
+
+
 def test_postgres_native_placeholders_and_rows_affected(host_lua: HostLua, pg_url: str) -> None:
     got = host_lua(
         f"""

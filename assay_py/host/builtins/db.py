@@ -221,6 +221,12 @@ _PG_FLOATS = frozenset({700, 701})  # float4, float8
 _PG_JSON = frozenset({114, 3802})  # json, jsonb
 
 
+def _json_int(text: str) -> int | float:
+    # As the original reads JSON numbers: whole ones that fit 64 bits are integers, others floats.
+    number = int(text)
+    return number if -(2**63) <= number < 2**63 else float(number)
+
+
 def _pg_rows(result: Any) -> Rows:
     import json
     import struct
@@ -245,7 +251,7 @@ def _pg_rows(result: Any) -> Rows:
             elif oid in _PG_FLOATS:
                 row[name] = float(raw)
             elif oid in _PG_JSON:
-                row[name] = json.loads(raw)
+                row[name] = json.loads(raw, parse_int=_json_int)
             else:
                 row[name] = raw.decode("utf-8", "replace")
         rows.append(row)
