@@ -249,3 +249,19 @@ def test_classify_reports_reads_writes_and_refusals() -> None:
     unruled = Policy.from_text("version: 1\n")
     assert unruled.classify("get", "http://x/") == "read"
     assert unruled.classify("patch", "http://x/") == "write"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_redirect_to_a_refused_target_is_not_followed(rec: Recorder, engine: str) -> None:
+    port = rec.url.rsplit(":", 1)[1]
+    rec.on("GET", "/v3/moved", Reply(302, "", {"Location": f"http://localhost:{port}/v3/x"}))
+    rec.on("GET", "/v3/hop", Reply(302, "", {"Location": "/v3/landed"}))
+    rec.on("GET", "/v3/landed", Reply(200, "landed"))
+    with policed(rules(LOCAL_GET_V3), engine) as host:
+        host.globals.URL = rec.url.encode()
+        assert error_of(host, "http.get(URL .. '/v3/moved')") == (
+            "policy: GET localhost/v3/x is not allowed by any http rule"
+        )
+        assert run(host, "return http.get(URL .. '/v3/hop').body") == "landed"
+    assert [r.path for r in rec.requests] == ["/v3/moved", "/v3/hop", "/v3/landed"]
+    assert [r.headers["host"].split(":")[0] for r in rec.requests] == ["127.0.0.1"] * 3

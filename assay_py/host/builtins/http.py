@@ -68,11 +68,14 @@ class _Client:
         if self._client is None:
             import httpx
 
+            policy = self.vm.policy
             client = httpx.Client(
                 timeout=self.options.timeout,
                 follow_redirects=self.options.follow_redirects,
                 max_redirects=MAX_REDIRECTS,
                 verify=self.options.verify,
+                # Every hop, redirects included, meets the policy's rules before it is sent.
+                event_hooks=None if policy is None else {"request": [policy.check_request]},
             )
             # Like the original (reqwest defaults): no User-Agent, no Accept-Encoding.
             for name in ("user-agent", "accept-encoding"):

@@ -88,6 +88,15 @@ class Policy:
 
         return check(self._file.rules, method, url)
 
+    def check_request(self, request: httpx.Request) -> None:
+        """Refuse (PolicyError) a request about to be sent that the rules do not admit: an
+        httpx hook, so the hops of a redirect are judged as the first request was."""
+        from assay_py.host.policy.credential import reject_in_url
+
+        url = str(request.url)
+        reject_in_url(url)
+        self.check_http(request.method, url)
+
     def classify(self, method: str, url: str) -> Classify | None:
         """How the policy classifies a request (None: it refuses it): the gate's hook, so a
         rule with ``classify: read`` lets that write through read-only mode."""

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import httpx
 
 from assay_py.host.errors import PolicyError
-from assay_py.host.policy.credential import reject_in_url
 from assay_py.host.policy.redact import MARKER, header_redacted, redact_json
 
 if TYPE_CHECKING:
@@ -29,9 +28,7 @@ class PolicedNetwork(httpx.BaseTransport):
         self._inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = str(request.url)
-        reject_in_url(url)
-        self._policy.check_http(request.method, url)
+        self._policy.check_request(request)
         response = self._inner.handle_request(request)
         cap, keys = self._policy.max_response_bytes, self._policy.redact
         if cap is None and not keys:
