@@ -176,3 +176,17 @@ def test_path_must_be_a_string(lua: Lua, fn: str) -> None:
     assert lua.error(f"fs.{fn}()") == (
         "bad argument #1: error converting Lua nil to String (expected string or number)"
     )
+
+
+def test_functions_of_no_result_return_no_value_at_all(lua: Lua, root: str) -> None:
+    # As the original's (Rust's ()), not one nil: select("#", ...) counts zero.
+    got = lua(
+        f"""
+        return select("#", fs.write("{root}/f", "x")), select("#", fs.write_bytes("{root}/g", "y")),
+          select("#", fs.mkdir("{root}/d")), select("#", fs.chmod("{root}/f", 420)),
+          select("#", fs.rename("{root}/g", "{root}/h")), select("#", fs.remove("{root}/h")),
+          select("#", env.set("ASSAY_PY_AUDIT_NOTHING", nil)), select("#", log.info("x")),
+          select("#", fs.exists("{root}/nope"))
+        """
+    )
+    assert got == (0, 0, 0, 0, 0, 0, 0, 0, 1)

@@ -6,6 +6,7 @@ from assay_py.host._engine import lupa_engine
 
 TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
@@ -240,3 +241,14 @@ def rust_debug(text: str) -> str:
 
 
 _RUST_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0"}
+
+
+def no_values(fn: Callable[..., Any]) -> Callable[..., tuple[()]]:
+    """``fn`` returning no Lua value at all (``select("#", ...)`` is 0), as the original's
+    functions that return Rust's ``()`` do, rather than one nil."""
+
+    def call(*args: Any) -> tuple[()]:
+        fn(*args)
+        return ()
+
+    return call

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from assay_py.host._engine import lupa_engine
-from assay_py.host.builtins._args import arg_str
+from assay_py.host.builtins._args import arg_str, no_values
 from assay_py.host.vm import LuaVM
 
 TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
@@ -73,7 +73,7 @@ def install(vm: LuaVM) -> None:
         return process_get(raw_name)
 
     env[b"get"] = vm.function(get)
-    env[b"set"] = vm.function(_set)
+    env[b"set"] = vm.function(no_values(_set))
     env[b"list"] = vm.function(list_all)
     env[b"_process_get"] = vm.function(process_get)
     env[b"_check_env"] = vm.table()  # as the original: present and empty until a check fills it

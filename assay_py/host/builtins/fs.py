@@ -29,6 +29,7 @@ from assay_py.host.builtins._args import (
     arg_unsigned,
     coerced_text,
     conversion_error,
+    no_values,
     rust_debug,
     utf8_error,
 )
@@ -460,4 +461,6 @@ def install(vm: LuaVM) -> None:
         "lines": _lines(vm),
         "sub_in_file": _sub_in_file(vm),
     }
+    for name in ("write", "write_bytes", "remove", "mkdir", "rename", "chmod"):
+        functions[name] = no_values(functions[name])
     vm.set_global("fs", vm.table({name: vm.function(fn) for name, fn in functions.items()}))

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from assay_py.host.builtins._args import arg_str
+from assay_py.host.builtins._args import arg_str, no_values
 from assay_py.host.vm import LuaVM
 
 TYPE_CHECKING = False  # not typing's: typing and its re are ~10 ms of a script's start
@@ -49,4 +49,5 @@ def _logger(level: str) -> Any:
 
 
 def install(vm: LuaVM) -> None:
-    vm.set_global("log", vm.table({level: vm.function(_logger(level)) for level in _LEVELS}))
+    loggers = {level: vm.function(no_values(_logger(level))) for level in _LEVELS}
+    vm.set_global("log", vm.table(loggers))
