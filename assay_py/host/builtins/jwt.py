@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from assay_py.host._engine import lupa_engine
 from assay_py.host.builtins._args import arg_str
-from assay_py.host.vm import LuaVM
+from assay_py.host.vm import LuaVM, error_text
 
 RSA_ALGORITHMS = ("RS256", "RS384", "RS512")
 DEFAULT_LEEWAY = 60  # jsonwebtoken's default, which the original keeps
@@ -58,8 +57,9 @@ def _base64url_fault(segment: str) -> str | None:
     return None
 
 
-def _segment(segment: str, label: str, where: str) -> Any:
-    """One base64url segment (unpadded, canonical, as RFC 7515 writes it) as JSON."""
+def _segment(segment: str, label: str, where: str, vm: LuaVM) -> Any:
+    """One base64url segment (unpadded, canonical, as RFC 7515 writes it) as JSON, read by
+    the json global's parser (the original's rules, and its serde-worded errors)."""
     fault = _base64url_fault(segment)
     if fault is not None:
         raise JwtError(f"{where}: {label}: invalid base64url: {fault}")
@@ -69,9 +69,9 @@ def _segment(segment: str, label: str, where: str) -> Any:
     except (binascii.Error, ValueError) as exc:
         raise JwtError(f"{where}: {label}: invalid base64url: {exc}") from None
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise JwtError(f"{where}: {label}: invalid JSON: {exc}") from None
+        return vm.json_codec()[1].decode(raw)
+    except lupa_engine().LuaError as exc:
+        raise JwtError(f"{where}: {label}: invalid JSON: {error_text(exc)}") from None
 
 
 def _text_arg(value: Any) -> str:
@@ -126,8 +126,8 @@ class Jwt:
                 f"{where}: token must have three '.'-separated segments (header.payload.signature)"
             )
         return {
-            "header": _segment(parts[0], "header", where),
-            "claims": _segment(parts[1], "payload", where),
+            "header": _segment(parts[0], "header", where, self.vm),
+            "claims": _segment(parts[1], "payload", where, self.vm),
         }
 
     # -- verify -------------------------------------------------------------------------
