@@ -127,15 +127,36 @@ def test_moderate_alias_reuse_still_loads(lua: Lua) -> None:
     assert lua(f'return yaml.parse("{text}").k49.y[2]') == 2
 
 
-@pytest.mark.parametrize("nested", ["[" * 20000, "- " * 20000 + "x", "{a: " * 5000])
-def test_deep_nesting_is_a_clear_error(lua: Lua, nested: str) -> None:
+@pytest.mark.parametrize(
+    ("nested", "column"), [("[" * 20000, 128), ("- " * 20000 + "x", 255), ("{a: " * 5000, 509)]
+)
+def test_deep_nesting_is_a_clear_error(lua: Lua, nested: str, column: int) -> None:
+    # The original's limit and words: the 128th level is refused where it opens.
     message = lua.error(f'yaml.parse("{nested}")')
-    assert message.startswith("yaml.parse: nested deeper than 1000 levels at line 1 column")
+    assert message == f"yaml.parse: recursion limit exceeded at line 1 column {column}"
 
 
-def test_nesting_under_libyamls_limit_is_bounded_too(lua: Lua) -> None:
-    nested = "[" * 900 + "]" * 900
-    assert lua.error(f'yaml.parse("{nested}")') == "yaml.parse: nested deeper than 200 levels"
+def test_nesting_up_to_the_limit_parses(lua: Lua) -> None:
+    nested = "[" * 127 + "]" * 127
+    assert lua(f'return type(yaml.parse("{nested}"))') == b"table"
+    nested = "[" * 128 + "]" * 128
+    assert lua.error(f'yaml.parse("{nested}")') == (
+        "yaml.parse: recursion limit exceeded at line 1 column 128"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # libyaml's problem and context, in the original's YAML library's shape.
+        ("a: [1, 2", "did not find expected ',' or ']' at line 2 column 1, "
+         "while parsing a flow sequence at line 1 column 4"),
+        ("a: b: c", "mapping values are not allowed in this context at line 1 column 5"),
+        ("*x", "unknown anchor"),
+    ],
+)  # fmt: skip
+def test_parse_error_texts(lua: Lua, text: str, message: str) -> None:
+    assert lua.error(f'yaml.parse("{text}")') == f"yaml.parse: {message}"
 
 
 def test_alias_expansion_is_bounded(lua: Lua, monkeypatch: pytest.MonkeyPatch) -> None:

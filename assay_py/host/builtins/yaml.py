@@ -22,7 +22,9 @@ from assay_py.host.vm import LuaVM
 
 # Bounds what one document may expand to through aliases ("billion laughs"), and nesting.
 MAX_VALUES = 5_000_000
-MAX_DEPTH = 200
+
+# The original's deserializer refuses a 128th level of nesting ("recursion limit exceeded").
+NEST_LIMIT = 127
 # Aliases may multiply the values written out at most this much (plus a margin): reuse is
 # fine, exponential growth is not, and refusing it costs no more than reading the text.
 ALIAS_FACTOR = 10
@@ -120,28 +122,86 @@ def _load(where: str, raw: Any, *, all_documents: bool) -> Any:
         else:
             documents = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as exc:
+        if _too_deep(exc):
+            raise ValueError(f"{where}: {_recursion_limit(text)}") from None
         raise ValueError(f"{where}: {_yaml_reason(exc)}") from None
     # ValueError: an explicit tag on a bad scalar (`!!int x`).
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
     except RecursionError:  # the pure-Python composer, where libyaml is missing
         raise ValueError(f"{where}: nested too deeply") from None
-    for loaded in [document] if not all_documents else documents:
-        _check_expansion(where, loaded)
     plain = _Plain(where)
-    if not all_documents:
-        return plain.value(document, 0)
-    return [value for value in (plain.value(doc, 0) for doc in documents) if value is not None]
+    try:
+        for loaded in [document] if not all_documents else documents:
+            _check_expansion(where, loaded)
+        if not all_documents:
+            return plain.value(document, 0)
+        values = (plain.value(doc, 0) for doc in documents)
+        return [value for value in values if value is not None]
+    except _TooDeep:
+        raise ValueError(f"{where}: {_recursion_limit(text)}") from None
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def _too_deep(exc: Exception) -> bool:
+    problem = getattr(exc, "problem", None)
+    return isinstance(problem, str) and "nesting depth" in problem
+
+
+def _recursion_limit(text: str) -> str:
+    """The original's words for nesting past its limit, at the collection that opens the
+    first level too many (found by reading the events again, only on this failure, with the
+    pure-Python parser: libyaml's own stops at 1000 levels before it yields an event)."""
+    import yaml
+
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > NEST_LIMIT:
+                    mark = event.start_mark
+                    return f"recursion limit exceeded at {_mark_text(mark)}"
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return "recursion limit exceeded"  # too deep only through aliases
+
+
+def _mark_text(mark: Any) -> str:
+    if mark.line or mark.column:
+        return f"line {mark.line + 1} column {mark.column + 1}"
+    return f"position {mark.index}"
 
 
 def _yaml_reason(exc: Exception) -> str:
+    """libyaml's problem and context, worded as the original's YAML library words them:
+    ``<problem> at line L column C, <context> at line L column C``."""
     problem = getattr(exc, "problem", None)
-    mark = getattr(exc, "problem_mark", None)
-    if not isinstance(problem, str) or "nesting depth" not in problem:
+    if not isinstance(problem, str):
         return str(exc)
-    # libyaml's own limit; its text ("while increasing flow level") reads as an internal error.
-    where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-    return f"nested deeper than 1000 levels{where}"
+    if problem.startswith("found undefined alias"):
+        problem = "unknown anchor"  # the original's deserializer finds it, not libyaml
+    mark = getattr(exc, "problem_mark", None)
+    text = problem
+    if mark is not None:
+        text += f" at {_mark_text(mark)}" if mark.line or mark.column or mark.index else ""
+    context = getattr(exc, "context", None)
+    if isinstance(context, str):
+        text += f", {context}"
+        context_mark = getattr(exc, "context_mark", None)
+        here = (mark.line, mark.column) if mark is not None else None
+        if (
+            context_mark is not None
+            and (context_mark.line or context_mark.column)
+            and (context_mark.line, context_mark.column) != here
+        ):
+            text += f" at {_mark_text(context_mark)}"
+    return text
 
 
 def _check_expansion(where: str, document: Any) -> None:
@@ -169,8 +229,8 @@ def _check_expansion(where: str, document: Any) -> None:
                 size[0] += known[id(child)]
             elif id(child) in on_path:
                 raise ValueError(f"{where}: an alias refers to a value that contains it")
-            elif len(stack) > MAX_DEPTH:
-                raise ValueError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+            elif len(stack) >= NEST_LIMIT:
+                raise _TooDeep()
             else:
                 enter(child)
                 break
@@ -192,7 +252,7 @@ def _check_expansion(where: str, document: Any) -> None:
 
 
 class _Plain:
-    """Turns a loaded document into JSON-shaped data, within MAX_VALUES and MAX_DEPTH."""
+    """Turns a loaded document into JSON-shaped data, within MAX_VALUES and NEST_LIMIT."""
 
     def __init__(self, where: str) -> None:
         self.where = where
@@ -202,8 +262,8 @@ class _Plain:
         self.count += 1
         if self.count > MAX_VALUES:
             raise ValueError(f"{self.where}: document expands to more than {MAX_VALUES} values")
-        if depth > MAX_DEPTH:
-            raise ValueError(f"{self.where}: nested deeper than {MAX_DEPTH} levels (or cyclic)")
+        if depth >= NEST_LIMIT and isinstance(node, (dict, list, tuple)):
+            raise _TooDeep()
         if isinstance(node, float) and not math.isfinite(node):
             return None  # JSON has no NaN or infinity
         if node is None or isinstance(node, (str, bytes, bool, int, float)):
