@@ -15,16 +15,19 @@ clients: ``assay.rauthy``), :mod:`.install` (what a VM gets).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from assay_py.host.errors import PolicyError
 from assay_py.host.policy.credential import Credentials
-from assay_py.host.policy.schema import Classify, PolicyFile, load, parse
+from assay_py.host.policy.schema import PolicyFile, load, parse
 
+TYPE_CHECKING = False  # not typing's: typing is ~10 ms of a policed start
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     import httpx
 
+    from assay_py.host.policy.schema import Classify
     from assay_py.host.vm import LuaVM
 
 ENV_VAR = "ASSAY_POLICY_FILE"

@@ -10,7 +10,6 @@ taken out of any error text and of the response (a server echoing it back).
 from __future__ import annotations
 
 import os
-from urllib.parse import quote, quote_plus
 
 from assay_py.host.errors import PolicyError
 
@@ -99,6 +98,7 @@ def scrub_bytes(data: bytes, secrets: list[str]) -> bytes:
 
 def _forms(secrets: list[str]) -> list[str]:
     import json
+    from urllib.parse import quote, quote_plus
 
     forms = {
         form
