@@ -52,26 +52,14 @@ def state_dir() -> Path:
     return Path(home) / ".assay" / "state"
 
 
-def _indices_from_env() -> list[int]:
-    raw = os.environ.get("ASSAY_APPROVED_INDICES", "")
-    return [int(part) for part in (p.strip() for p in raw.split(",")) if part.isdigit()]
-
-
-def _approved_ops_from_env() -> list[dict[str, Any]]:
-    # Malformed means none: the gate then refuses every grant (fail closed).
-    try:
-        ops = json.loads(os.environ.get("ASSAY_APPROVED_OPS") or "[]")
-    except ValueError:
-        return []
-    return [op for op in ops if isinstance(op, dict)] if isinstance(ops, list) else []
-
-
 def suspend(path: str, args: Sequence[str], request: dict[str, Any], mode: str) -> bytes:
     """Write the resume state of a run stopped at ``request``; its ``needs_approval``
     envelope (or an error envelope when the state cannot be written)."""
     from assay_py.host._engine import engine_name
+    from assay_py.host.gate.approval import ApprovalConfig
 
     readonly = mode == "readonly"
+    granted = ApprovalConfig.from_env()  # this run's grants: the chain the replay continues
     token = secrets.token_hex(16)
     index = request.get("index")
     state = {
@@ -81,14 +69,14 @@ def suspend(path: str, args: Sequence[str], request: dict[str, Any], mode: str) 
         "created_at": int(time.time()),
         "ttl_secs": DEFAULT_TTL,
         "mode": "approval" if mode == "approval" else None,
-        "approved_indices": _indices_from_env(),
+        "approved_indices": sorted(granted.approved),
         "pending_index": index if isinstance(index, int) else None,
         "op": request.get("op"),
         "summary": request.get("summary"),
         "digest": request.get("digest"),
         "headers": request.get("headers") or [],
         "script_args": list(args),
-        "approved_ops": _approved_ops_from_env(),
+        "approved_ops": [grant.as_dict() for grant in granted.bindings],
         # The replay runs on the engine this run used, whatever the resumer's default.
         "engine": engine_name(),
     }
@@ -135,6 +123,14 @@ def _load(path: Path, ttl: int) -> dict[str, Any]:
 
 
 def _replay_env(state: dict[str, Any], approve: str, approver: str | None) -> dict[str, str]:
+    from assay_py.host.gate.approval import (
+        APPROVED_INDICES_ENV,
+        APPROVED_OPS_ENV,
+        DENIED_INDEX_ENV,
+        ApprovalConfig,
+        ApprovedOp,
+    )
+
     env = {
         **os.environ,
         "ASSAY_MODE": "tool",
@@ -142,32 +138,34 @@ def _replay_env(state: dict[str, Any], approve: str, approver: str | None) -> di
         "ASSAY_STATE_DIR": str(state_dir()),
     }
     # Grants belong to the chain in the state, never to the resumer's environment.
-    for name in ("ASSAY_APPROVED_INDICES", "ASSAY_APPROVED_OPS", "ASSAY_DENIED_INDEX"):
+    for name in (APPROVED_INDICES_ENV, APPROVED_OPS_ENV, DENIED_INDEX_ENV):
         env.pop(name, None)
     if state.get("mode") != "approval":
         return env
     env["ASSAY_APPROVAL"] = "1"
-    approved = [i for i in state.get("approved_indices") or [] if isinstance(i, int)]
-    ops = [op for op in state.get("approved_ops") or [] if isinstance(op, dict)]
+    # The state's grants, read by the gate's own rules (a malformed list grants nothing).
+    indices = [i for i in state.get("approved_indices") or [] if isinstance(i, int)]
+    chain = ApprovalConfig.from_env(
+        {
+            APPROVED_INDICES_ENV: ",".join(str(i) for i in indices),
+            APPROVED_OPS_ENV: json.dumps(state.get("approved_ops") or []),
+        }
+    )
+    approved, bindings, denied = set(chain.approved), list(chain.bindings), None
     pending = state.get("pending_index")
-    if isinstance(pending, int):
-        if approve == "yes":
-            if pending not in approved:
-                approved.append(pending)
-            # The grant is bound to the operation it was issued for: a replay that reaches a
-            # different operation at this index is asked again.
-            if isinstance(state.get("op"), str) and all(op.get("index") != pending for op in ops):
-                grant: dict[str, Any] = {"index": pending, "op": state["op"]}
-                if state.get("digest") is not None:
-                    grant["digest"] = state["digest"]
-                if approver is not None:
-                    grant["approver"] = approver
-                ops.append(grant)
+    if isinstance(pending, int) and not isinstance(pending, bool):
+        if approve != "yes":
+            denied = pending
         else:
-            env["ASSAY_DENIED_INDEX"] = str(pending)
-    env["ASSAY_APPROVED_INDICES"] = ",".join(str(i) for i in approved)
-    if ops:
-        env["ASSAY_APPROVED_OPS"] = json.dumps(ops)
+            approved.add(pending)
+            # The grant is bound to the operation (and digest) it was issued for: a replay
+            # that reaches something else at this index is refused, not run.
+            op, digest = state.get("op"), state.get("digest")
+            if isinstance(op, str) and all(b.index != pending for b in bindings):
+                bindings.append(
+                    ApprovedOp(pending, op, digest if isinstance(digest, str) else None, approver)
+                )
+    env.update(ApprovalConfig(frozenset(approved), tuple(bindings), denied).env())
     return env
 
 

@@ -26,17 +26,14 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 20
 APPROVAL_PREFIX = "__assay_approval_request__:"
-_TRUE = ("1", "true")
 
 
 def gate_mode() -> str:
-    """``approval``, ``readonly`` or ``unrestricted``, from the environment the gate flags
-    set (approval wins over read-only, as in the original)."""
-    if os.environ.get("ASSAY_APPROVAL", "").strip() in _TRUE:
-        return "approval"
-    if os.environ.get("ASSAY_READONLY", "").strip() in _TRUE:
-        return "readonly"
-    return "unrestricted"
+    """``approval``, ``readonly`` or ``unrestricted``: the mode the VMs of this process run
+    in (set by ``--readonly``/``--approval-mode`` or the environment; approval wins)."""
+    from assay_py.host.vm import mode_from_env
+
+    return mode_from_env() or "unrestricted"
 
 
 class _Stdout:
