@@ -15,6 +15,7 @@ import re
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,13 @@ class Host:
     def helper(self, name: str) -> tuple[list[str], str] | None:
         h = self.helpers.get(name)
         return (h.params, h.body) if h is not None else None
+
+    def native(self, name: str) -> Callable[[list[Any]], Any] | None:
+        """A helper that builds bytes with a Rust crate (a tar, a gzip), done in Python."""
+        from .translate import _native_helper
+
+        h = self.helpers.get(name)
+        return _native_helper(h.body) if h is not None else None
 
     def path(self, path: tuple[str, ...]) -> Any:
         name = path[-1]
@@ -218,8 +226,9 @@ class Host:
                 return Res(ok=J(json.loads(raw)))
             except ValueError as exc:
                 return Res(err=f"{exc} in {raw[:200]!r}")
-        if owner == "serde_json" and name == "to_string":
-            return Res(ok=display(args[0]))
+        if owner == "serde_json" and name in ("to_string", "to_vec"):
+            text = display(args[0])
+            return Res(ok=text if name == "to_string" else text.encode())
         if owner in ("Value", "JsonValue") and name in ("String", "Bool", "from", "Number"):
             return J(plain(args[0]))
         if owner == "fs" or path[:2] == ("std", "fs") or owner == "File":

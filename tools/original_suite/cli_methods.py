@@ -267,6 +267,8 @@ _JSON: dict[str, Callable[..., Any]] = {
     "as_bool": _json_as(bool),
     "as_array": _json_as(list),
     "as_object": _json_as(dict),
+    "as_object_mut": _json_as(dict),
+    "as_array_mut": _json_as(list),
     "is_null": lambda h, j: j.value is None,
     "is_string": lambda h, j: isinstance(j.value, str),
     "is_object": lambda h, j: isinstance(j.value, dict),
@@ -284,6 +286,8 @@ _DICT: dict[str, Callable[..., Any]] = {
     "len": lambda h, d: len(d),
     "is_empty": lambda h, d: not d,
     "keys": lambda h, d: list(d),
+    "remove": lambda h, d, k: d.pop(display(k), NONE),
+    "insert": lambda h, d, k, v: d.__setitem__(display(k), plain(v)),
 }
 
 

@@ -679,6 +679,7 @@ class Host(Protocol):
     def equal(self, a: Any, b: Any) -> bool: ...
     def statement(self, text: str, env: Env) -> bool: ...
     def helper(self, name: str) -> tuple[list[str], str] | None: ...
+    def native(self, name: str) -> Callable[[list[Any]], Any] | None: ...
     def variant(self, value: Any, path: tuple[str, ...]) -> list[Any] | None: ...
 
 
@@ -794,6 +795,9 @@ class Interpreter:
             if len(path) == 1:
                 if env.has(path[0]) and callable(env.get(path[0])):
                     return env.get(path[0])(*args)
+                native = h.native(path[0])
+                if native is not None:
+                    return native(args)
                 helper = h.helper(path[0])
                 if helper is not None:
                     return self.call_helper(path[0], helper, args)
