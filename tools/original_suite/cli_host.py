@@ -52,8 +52,6 @@ class NotRuntime(Exception):
 
 
 NOT_RUNTIME_COMMANDS = {
-    "context": "the original's `assay context` (module documentation for LLM prompts),"
-    " a documentation tool outside the Lua runtime",
     "mcp-serve": "the original's MCP server (`assay mcp-serve`), outside the Lua runtime",
     "install": "the original's package installer (`assay install`), outside the Lua runtime",
     "workflow": "the original's remote workflow engine CLI, outside the Lua runtime",
