@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from assay_py.host import LuaHost
+from tests.support.recorder import Recorder
 
 # Builtin errors carry the calling line, like any Lua error: "<string>:1: http.get: ...".
 _POSITION = re.compile(r"^[^:\n]+:\d+: ")
@@ -40,3 +41,16 @@ def host() -> Iterator[LuaHost]:
 @pytest.fixture
 def lua(host: LuaHost) -> Lua:
     return Lua(host)
+
+
+# One loopback recorder per test module, emptied before each test that asks for ``rec``.
+@pytest.fixture(scope="module")
+def server() -> Iterator[Recorder]:
+    with Recorder() as recorder:
+        yield recorder
+
+
+@pytest.fixture
+def rec(server: Recorder) -> Recorder:
+    server.reset()
+    return server

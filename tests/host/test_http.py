@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from assay_py.host import LuaHost
 from tests.host.conftest import Lua
 from tests.support.recorder import Recorded, Recorder, Reply
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Recorder]:
-    with Recorder() as recorder:
-        yield recorder
-
-
-@pytest.fixture
-def rec(server: Recorder) -> Recorder:
-    server.reset()
-    return server
 
 
 @pytest.fixture

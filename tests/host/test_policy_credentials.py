@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,18 +27,6 @@ CREDENTIALS = (
 def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICY_T_PASSWORD", SECRET)
     monkeypatch.setenv("POLICY_T_USER", "svc-reader")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Recorder]:
-    with Recorder() as recorder:
-        yield recorder
-
-
-@pytest.fixture
-def rec(server: Recorder) -> Recorder:
-    server.reset()
-    return server
 
 
 def local_only() -> str:

@@ -6,7 +6,6 @@ A refused request must never reach the server: each refusal test checks it saw n
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,6 @@ import pytest
 from assay_py.host.policy import Policy
 from tests.host.policy_support import ENGINES, error_of, policed, run
 from tests.support.recorder import Recorder, Reply
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Recorder]:
-    with Recorder() as recorder:
-        yield recorder
-
-
-@pytest.fixture
-def rec(server: Recorder) -> Recorder:
-    server.reset()
-    return server
 
 
 def rules(*rule_lines: str, extra: str = "") -> str:
