@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from assay_py.host import LuaHost
 from tests.builtins.conftest import HostLua
+from tests.support.cli import ASSAY_PY
 
 # Reads until the child's side closes, so each test sees all of a short command's output.
 DRAIN = """
@@ -207,3 +209,24 @@ def test_inside_an_async_task_other_tasks_run_while_it_reads(pty_lua: HostLua) -
         """
     )
     assert got == ["other task", "read late"]
+
+
+def test_close_hangs_up_a_child_even_when_the_host_ignores_sighup(tmp_path: Path) -> None:
+    # Started under nohup or a service manager, the host inherits SIGHUP ignored; a pty child
+    # must not, or close() would leave it running.
+    script = tmp_path / "hangup.lua"
+    script.write_text(
+        'local p = process.spawn_pty({ cmd = "sleep", args = { "30" } })\n'
+        "p:close()\n"
+        "local r = p:wait()\n"
+        "print(r.signaled, r.signal)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        ["sh", "-c", 'trap "" HUP; exec "$0" "$1"', ASSAY_PY, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"true\t1\n"

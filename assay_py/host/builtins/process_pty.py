@@ -86,13 +86,22 @@ def _winsize(rows: int, cols: int) -> bytes:
     return struct.pack("HHHH", rows, cols, 0, 0)
 
 
+# The signals a terminal's child gets with their default action, as terminal emulators do.
+_DEFAULTED = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGALRM", "SIGCHLD")
+
+
 def _take_terminal() -> None:
     # In the child, between fork and exec: the pty (already its stdin) becomes the controlling
     # terminal of the session start_new_session made, as a login shell expects.
+    # It also starts with default signal handling: an ignored SIGHUP (nohup, a service
+    # manager) survives exec, and close() could then not hang the child up.
     import fcntl
+    import signal
     import termios
 
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    for name in _DEFAULTED:
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 def spawn(opts: Any = None) -> Pty:
