@@ -19,6 +19,19 @@ def test_spawn_returns_a_handle_whose_await_gives_all_results(host_lua: HostLua)
     assert got == [1, "two", None, True, "x"]
 
 
+def test_sleep_inside_a_task_returns_no_value(host_lua: HostLua) -> None:
+    got = host_lua(
+        """
+        local h = async.spawn(function() return select("#", sleep(0.01)) end)
+        local other = async.spawn(function() sleep(0.02) end)
+        local n = h:await()[1]
+        other:await()
+        return n
+        """
+    )
+    assert got == 0
+
+
 def test_a_task_starts_at_once_and_runs_until_it_waits(host_lua: HostLua) -> None:
     got = host_lua(
         """

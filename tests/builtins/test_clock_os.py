@@ -25,6 +25,13 @@ def test_sleep_waits_at_least_the_given_fraction(lua: Lua) -> None:
     assert time.monotonic() - started >= 0.05
 
 
+def test_sleep_returns_no_value_at_all(lua: Lua) -> None:
+    # As the original's: nothing, not a nil, whether it blocks or yields to the scheduler.
+    assert lua('return select("#", sleep(0))') == 0
+    inside = "return coroutine.wrap(function() return select('#', sleep(0.01)) end)()"
+    assert lua(inside) == 0
+
+
 def test_sleep_zero_is_allowed(lua: Lua) -> None:
     assert lua("sleep(0); return true") is True
 

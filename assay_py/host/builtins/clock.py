@@ -24,7 +24,13 @@ def _sleep(raw: Any = None) -> Pending:
     if not math.isfinite(seconds) or seconds < 0:
         shown = number_text(raw if isinstance(raw, (int, float)) else seconds)
         raise ValueError(f"sleep: seconds must be a finite number >= 0, got {shown}")
-    return Pending.sleep(seconds)
+    pending = Pending.sleep(seconds)
+    pending.then = _no_values
+    return pending
+
+
+def _no_values(_: Any) -> tuple[()]:
+    return ()  # the original's sleep returns nothing at all: select("#", sleep(0)) is 0
 
 
 def install(vm: LuaVM) -> None:
