@@ -146,6 +146,31 @@ def _optional_text(opts: Any, key: str) -> str | None:
     return text.decode("utf-8", "surrogateescape")
 
 
+def child_argv(cmd: bytes, args: Any) -> list[bytes]:
+    """``cmd`` and the array part of ``args`` in order; as on the original, items that are
+    not strings or numbers are left out (shared with ``process.spawn_pty``)."""
+    argv = [cmd]
+    if args is not None:
+        index = 1
+        while args[index] is not None:
+            item = coerced_text(args[index])
+            if item is not None:
+                argv.append(item)
+            index += 1
+    return argv
+
+
+def child_env(extra: Any) -> dict[bytes, bytes]:
+    """This process's environment with the text pairs of ``extra`` set over it."""
+    env = dict(os.environb)
+    if extra is not None:
+        for key, value in extra.items():
+            name, text = coerced_text(key), coerced_text(value)
+            if name is not None and text is not None:
+                env[name] = text
+    return env
+
+
 def _optional_table(opts: Any, key: str) -> Any:
     value = opts[key.encode()]
     if value is not None and lupa_engine().lua_type(value) != "table":
@@ -171,24 +196,8 @@ def spawn(opts: Any = None, *_: Any) -> dict[str, int]:
     cmd = coerced_text(opts[b"cmd"])
     if cmd is None:
         raise ValueError("process.spawn: opts.cmd (string) is required")
-    argv = [cmd]
-    args = _optional_table(opts, "args")
-    if args is not None:
-        # As on the original: the array part, in order; items that are not strings or
-        # numbers are left out.
-        index = 1
-        while args[index] is not None:
-            item = coerced_text(args[index])
-            if item is not None:
-                argv.append(item)
-            index += 1
-    env = dict(os.environb)
-    extra = _optional_table(opts, "env")
-    if extra is not None:
-        for key, value in extra.items():
-            name, text = coerced_text(key), coerced_text(value)
-            if name is not None and text is not None:
-                env[name] = text
+    argv = child_argv(cmd, _optional_table(opts, "args"))
+    env = child_env(_optional_table(opts, "env"))
     cwd = _optional_text(opts, "cwd")
     files: list[int] = []
     try:

@@ -41,6 +41,7 @@ from assay_py.host.builtins._args import (
     lua_type_name,
     mlua_type_name,
 )
+from assay_py.host.builtins.process import child_argv, child_env
 from assay_py.host.handles import Handles
 from assay_py.host.scheduler import Pending, awaitable
 
@@ -116,27 +117,12 @@ def spawn(opts: Any = None) -> Pty:
     cmd = coerced_text(opts[b"cmd"])
     if cmd is None:
         raise ValueError(f"{FN}: opts.cmd (string) required")
-    argv = [cmd]
     for key in ("args", "env"):
         value = opts[key.encode()]
         if value is not None and lua_type(value) != "table":
             raise TypeError(f"{FN}: opts.{key}: {conversion_error(value, 'table')}")
-    args = opts[b"args"]
-    if args is not None:
-        index = 1
-        while args[index] is not None:
-            # The original keeps the string (and number) items of the sequence.
-            item = coerced_text(args[index])
-            if item is not None:
-                argv.append(item)
-            index += 1
-    env = dict(os.environb)
-    extra = opts[b"env"]
-    if extra is not None:
-        for key, value in extra.items():
-            name, text = coerced_text(key), coerced_text(value)
-            if name is not None and text is not None:
-                env[name] = text
+    argv = child_argv(cmd, opts[b"args"])
+    env = child_env(opts[b"env"])
     cwd = opts[b"cwd"]
     where: bytes | None = None
     if cwd is not None:
